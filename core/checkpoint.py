@@ -1,0 +1,96 @@
+"""Save and load a whole training state atomically: weights, BN buffers, config, step,
+generator state, loss history and the word list itself (so a checkpoint needs no file)."""
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import zipfile
+from pathlib import Path
+
+import torch
+
+from .config import Config, ConfigError
+from .data import Dataset
+from .train import Trainer
+
+MAGIC = "makemore-playground-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be loaded, with a message meant for a person."""
+
+
+def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> None:
+    """Write to a temporary file beside `path`, then rename: the old file survives any failure."""
+    path = Path(path)
+    payload = {"magic": MAGIC, "version": VERSION, "trainer": trainer.state(),
+               "words": list(trainer.dataset.words), "source": trainer.dataset.source}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No checkpoint at {path}." if not path.exists()
+                              else f"{path} is not a file.")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (zipfile.BadZipFile, EOFError, RuntimeError) as e:
+        if "central directory" in str(e) or isinstance(e, (zipfile.BadZipFile, EOFError)) \
+                or "PytorchStreamReader" in str(e):
+            raise CheckpointError(f"{path.name} is truncated or corrupt; it cannot be read.") from None
+        raise CheckpointError(f"{path.name} is not a makemore playground checkpoint.") from None
+    except (pickle.UnpicklingError, ValueError, AttributeError, ImportError, IndexError):
+        raise CheckpointError(f"{path.name} is not a makemore playground checkpoint.") from None
+    except OSError as e:
+        raise CheckpointError(f"Cannot read {path}: {e.strerror or e}.") from None
+    if not isinstance(payload, dict) or payload.get("magic") != MAGIC:
+        raise CheckpointError(f"{path.name} is not a makemore playground checkpoint "
+                              "(it may be another program's file).")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(f"{path.name} was written by an incompatible version "
+                              f"(format {payload.get('version')}, this app reads {VERSION}).")
+    return payload
+
+
+def load_checkpoint(path: str | os.PathLike, device: str | None = None) -> Trainer:
+    """A Trainer that continues exactly where the saved one stopped."""
+    payload = read_checkpoint(path)
+    state = payload["trainer"]
+    try:
+        cfg = Config.from_dict(state["config"])
+        if device is not None:
+            cfg = cfg.replace(device=device)
+        dataset = Dataset.from_words(payload["words"], cfg.block_size, source=payload["source"])
+        trainer = Trainer(cfg, dataset)
+        trainer.load_state(state)
+    except (KeyError, TypeError, ConfigError, ValueError) as e:
+        raise CheckpointError(f"{Path(path).name} is damaged or incompatible: {e}") from None
+    return trainer
+
+
+def check_compatible(trainer: Trainer, payload: dict) -> None:
+    """Refuse a checkpoint whose vocabulary or architecture differs from `trainer`'s."""
+    cfg = Config.from_dict(payload["trainer"]["config"])
+    words = payload["words"]
+    from .data import Vocab
+    vocab = Vocab.from_words(words)
+    if vocab != trainer.dataset.vocab:
+        raise CheckpointError(f"The checkpoint's vocabulary ({len(vocab)} characters) differs "
+                              f"from this dataset's ({len(trainer.dataset.vocab)}).")
+    arch = ("n_embed", "n_hidden", "block_size", "batchnorm")
+    diff = [f"{k} {getattr(cfg, k)} vs {getattr(trainer.cfg, k)}" for k in arch
+            if getattr(cfg, k) != getattr(trainer.cfg, k)]
+    if diff:
+        raise CheckpointError("The checkpoint's architecture differs: " + ", ".join(diff) + ".")

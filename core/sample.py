@@ -1,0 +1,64 @@
+"""Sampling names from the model, one character at a time, as the notebook does."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .data import Vocab
+from .model import MLP
+
+NOTEBOOK_SAMPLE_SEED = 2147483647 + 10
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str                      # the name, without the closing '.'
+    chars: tuple[str, ...]         # every generated character, '.' included when it ended
+    probs: tuple[float, ...]       # the probability the model gave each of them
+    truncated: bool = False        # stopped by the length cap, not by '.'
+
+    @property
+    def notebook_line(self) -> str:
+        return self.text + ("" if self.truncated else ".")
+
+
+@torch.no_grad()
+def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEBOOK_SAMPLE_SEED,
+                 temperature: float = 1.0, prefix: str = "", max_len: int = 50) -> list[Sample]:
+    """n names; the same seed gives the same names. Temperature < 1 sharpens the
+    distribution, > 1 flattens it. The prefix is fed as context and kept in the name."""
+    if n < 0:
+        raise ValueError("The number of names cannot be negative.")
+    if not temperature > 0:
+        raise ValueError("The temperature must be greater than 0.")
+    if max_len < 1:
+        raise ValueError("The length cap must be at least 1.")
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(seed)
+    block_size = model.cfg.block_size
+    prefix_ids = vocab.encode(prefix)
+    device = model.C.device
+    out = []
+    for _ in range(n):
+        context = ([0] * block_size + prefix_ids)[-block_size:]
+        chars, probs = [], []
+        while True:
+            x = torch.tensor([context], device=device)
+            logits = model.forward(x, training=False).logits
+            if temperature != 1.0:
+                logits = logits / temperature
+            p = F.softmax(logits, dim=1).cpu()
+            ix = torch.multinomial(p, num_samples=1, generator=g).item()
+            context = context[1:] + [ix]
+            chars.append(vocab.itos[ix])
+            probs.append(p[0, ix].item())
+            if ix == 0 or len(prefix) + len(chars) >= max_len:
+                break
+        text = prefix + "".join(c for c in chars if c != ".")
+        out.append(Sample(text, tuple(chars), tuple(probs), truncated=chars[-1] != "."))
+    return out

@@ -1,0 +1,139 @@
+"""Statistics of the last training step, for the plots: histograms, saturation, gradient health.
+
+Computed only when a snapshot is asked for, from tensors the step already made, so taking
+them never changes the training numbers (no generator draws, no writes).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+SATURATION_THRESHOLD = 0.97    # the lecture's "how many tanh outputs sit in the flat tails"
+SATURATION_MASK_THRESHOLD = 0.99  # the lecture's white-pixel picture
+HIST_BINS = 60
+PERCENTILES = (0.0, 7.0, 16.0, 31.0, 50.0, 69.0, 84.0, 93.0, 100.0)  # TensorBoard's bands
+_NICE_RANGES = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """Tensors kept from the last step (references, not copies)."""
+    step: int
+    loss: float
+    lr: float
+    hpreact_raw: torch.Tensor
+    hpreact: torch.Tensor
+    h: torch.Tensor
+    h_grad: torch.Tensor
+    param_names: tuple[str, ...]
+    params: tuple[torch.Tensor, ...]
+    grads: tuple[torch.Tensor, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int                   # the step these numbers come from
+    loss: float
+    lr: float
+    hpreact_hist: np.ndarray    # counts, HIST_BINS
+    hpreact_edges: np.ndarray   # HIST_BINS + 1
+    h_hist: np.ndarray
+    h_edges: np.ndarray
+    saturated_fraction: float   # |h| > 0.97
+    saturation_mask: np.ndarray  # bool, batch x neurons, |h| > 0.99
+    dead_neurons: int           # neurons with |h| > 0.99 for every example of the batch
+    param_names: tuple[str, ...]
+    grad_std: np.ndarray        # per parameter
+    grad_data_ratio: np.ndarray  # std(grad) / std(data)
+    update_ratio_log10: np.ndarray  # log10(std(lr * grad) / std(data))
+    detail: Detail | None = None
+
+
+@dataclass(frozen=True)
+class Detail:
+    """The lecture's part-3 diagnostics: dearer, so taken only when asked for."""
+    hpreact_percentiles: np.ndarray  # at PERCENTILES
+    hgrad_hist: np.ndarray           # gradient flowing into h (per example)
+    hgrad_edges: np.ndarray
+    grad_hists: tuple[np.ndarray, ...]  # per parameter
+    grad_edges: tuple[np.ndarray, ...]
+
+
+def nice_range(max_abs: float) -> float:
+    for r in _NICE_RANGES:
+        if max_abs <= r:
+            return r
+    return float(max_abs)
+
+
+def histogram(x: np.ndarray, lo: float, hi: float, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of x in `bins` equal bins over [lo, hi]; values outside land in the end bins."""
+    idx = ((x.ravel() - lo) * (bins / (hi - lo))).astype(np.intp)
+    np.clip(idx, 0, bins - 1, out=idx)
+    return np.bincount(idx, minlength=bins).astype(np.float32), _edges(lo, hi, bins)
+
+
+@functools.lru_cache(maxsize=64)
+def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
+    edges = np.linspace(lo, hi, bins + 1)
+    edges.flags.writeable = False
+    return edges
+
+
+def symmetric_histogram(x: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray]:
+    r = nice_range(float(max(x.max(), -x.min()))) if x.size else 1.0
+    return histogram(x, -r, r, bins)
+
+
+def spread(arrays: list[np.ndarray]) -> np.ndarray:
+    """Standard deviation (unbiased, as torch.std) of each array, in one pass over all."""
+    sizes = np.array([a.size for a in arrays])
+    flat = np.concatenate([a.ravel() for a in arrays]).astype(np.float64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    s, s2 = np.add.reduceat(flat, offsets), np.add.reduceat(flat * flat, offsets)
+    var = np.maximum(s2 - s * s / sizes, 0.0) / np.maximum(sizes - 1, 1)
+    return np.sqrt(var)
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+def percentiles(x: np.ndarray, at=PERCENTILES) -> np.ndarray:
+    flat = x.ravel()
+    k = [round(p / 100 * (flat.size - 1)) for p in at]
+    return np.partition(flat, k)[k]
+
+
+def take_snapshot(rec: StepRecord, detail: bool = False) -> Snapshot:
+    h, hpre = _np(rec.h), _np(rec.hpreact)
+    abs_h = np.abs(h)
+    mask = abs_h > SATURATION_MASK_THRESHOLD
+    hp_hist, hp_edges = symmetric_histogram(hpre)
+    h_hist, h_edges = histogram(h, -1.0, 1.0)
+    grads = [_np(g) for g in rec.grads]
+    stds = spread(grads + [_np(p) for p in rec.params])
+    grad_std, data_std = stds[: len(grads)], stds[len(grads):]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = grad_std / data_std
+        update = np.log10(rec.lr * grad_std / data_std)
+    return Snapshot(
+        step=rec.step, loss=rec.loss, lr=rec.lr,
+        hpreact_hist=hp_hist, hpreact_edges=hp_edges, h_hist=h_hist, h_edges=h_edges,
+        saturated_fraction=float((abs_h > SATURATION_THRESHOLD).mean()),
+        saturation_mask=mask,
+        dead_neurons=int(mask.all(axis=0).sum()),
+        param_names=rec.param_names,
+        grad_std=grad_std, grad_data_ratio=ratio, update_ratio_log10=update,
+        detail=take_detail(rec, hpre, grads) if detail else None,
+    )
+
+
+def take_detail(rec: StepRecord, hpre: np.ndarray, grads: list[np.ndarray]) -> Detail:
+    # the loss is a mean over the batch: scale by its size to see the per-example gradient
+    hg_hist, hg_edges = symmetric_histogram(_np(rec.h_grad) * rec.h_grad.shape[0])
+    grad_hists, grad_edges = zip(*(symmetric_histogram(g, 40) for g in grads))
+    return Detail(percentiles(hpre), hg_hist, hg_edges, tuple(grad_hists), tuple(grad_edges))

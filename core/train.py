@@ -1,0 +1,181 @@
+"""The Trainer: the notebook's training loop, one step at a time, pausable and resumable."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .config import LIVE_FIELDS, Config, ConfigError
+from .data import Dataset
+from .model import MLP
+from .stats import Snapshot, StepRecord, take_snapshot
+
+
+class Trainer:
+    """Plain SGD with a step learning-rate schedule, exactly as the notebook's loop.
+
+    Live settings (LIVE_FIELDS) may change between any two steps with `set_live`;
+    everything else needs a new Trainer (Reset).
+    """
+
+    def __init__(self, cfg: Config, dataset: Dataset):
+        cfg.validate()
+        if dataset.block_size != cfg.block_size:
+            raise ConfigError("The dataset was built for another block size.")
+        self.cfg = cfg
+        self.dataset = dataset
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        self.model = MLP(cfg, len(dataset.vocab), self.generator)
+        self.device = torch.device(cfg.device)
+        self.splits = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in dataset.splits.items()}
+        self._check_batch_size(cfg.batch_size)
+        self.step = 0                      # steps taken so far = index of the next step
+        self._losses = np.empty(1024, dtype=np.float32)
+        self.events: list[tuple[int, str]] = []   # (step, what changed) for plot markers
+        self.divergence: str | None = None
+        self.last: StepRecord | None = None
+        self._xy_train = torch.cat([self.splits["train"][0], self.splits["train"][1][:, None]], 1)
+        self._on_gpu = self.device.type != "cpu"
+        self._previous: tuple[list, list] | None = None
+
+    # -- settings -----------------------------------------------------------------------
+    def _check_batch_size(self, batch_size: int) -> None:
+        n = self.splits["train"][0].shape[0]
+        if batch_size > n:
+            raise ConfigError(f"The batch size ({batch_size:,}) is larger than the training "
+                              f"split of this dataset ({n:,} examples); use at most {n:,}.")
+
+    def set_live(self, **changes) -> list[str]:
+        """Change learning-rate schedule, batch size or max steps before the next step."""
+        bad = set(changes) - LIVE_FIELDS
+        if bad:
+            raise ConfigError(f"{', '.join(sorted(bad))} can only change on Reset.")
+        new = self.cfg.replace(**changes).validate()
+        self._check_batch_size(new.batch_size)
+        described = [f"{k} {getattr(self.cfg, k):g}→{v:g}" for k, v in changes.items()
+                     if getattr(self.cfg, k) != v]
+        self.cfg = new
+        if described:
+            self.events.append((self.step, ", ".join(described)))
+        return described
+
+    @property
+    def lr(self) -> float:
+        return self.cfg.lr_at(self.step)
+
+    @property
+    def losses(self) -> np.ndarray:
+        """The minibatch loss of every step taken so far (a view; copy to keep)."""
+        return self._losses[: self.step]
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.cfg.max_steps
+
+    # -- training -----------------------------------------------------------------------
+    def train_step(self) -> float | None:
+        """One SGD step. Returns its minibatch loss, or None if the loss was not finite
+        (then the weights go back to the last step with a finite loss; see `divergence`)."""
+        cfg, model, i = self.cfg, self.model, self.step
+        XYtr = self._xy_train
+        ix = torch.randint(0, XYtr.shape[0], (cfg.batch_size,), generator=self.generator)
+        if self._on_gpu:
+            ix = ix.to(self.device)
+        batch = XYtr[ix]  # one gather for inputs and targets: same values as Xtr[ix], Ytr[ix]
+        fw = model.forward(batch[:, :-1], training=True)
+        loss = F.cross_entropy(fw.logits, batch[:, -1])
+        value = loss.item()
+        if not math.isfinite(value):
+            self._diverged(i, value)
+            return None
+        params = model.parameters()
+        # The update is made out of place, so the tensors it replaces are kept, without a
+        # copy, as the state to go back to if the next loss is not finite.
+        self._previous = (params, model.buffers())
+        if cfg.batchnorm:
+            model.update_running(fw.batch_mean, fw.batch_std)
+        *grads, h_grad = torch.autograd.grad(loss, [*params, fw.h])
+        lr = cfg.lr_at(i)
+        with torch.no_grad():
+            # p.data += -lr * p.grad, for all parameters in two calls
+            model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
+        self.last = StepRecord(i, value, lr, fw.hpreact_raw, fw.hpreact, fw.h, h_grad,
+                               model.param_names, params, grads)
+        if i >= len(self._losses):
+            self._losses = np.resize(self._losses, 2 * len(self._losses))
+        self._losses[i] = value
+        self.step = i + 1
+        self.divergence = None
+        return value
+
+    def train(self, n: int) -> list[float]:
+        """Up to n steps (stopping at max_steps or on divergence); their losses."""
+        out = []
+        for _ in range(n):
+            if self.done:
+                break
+            loss = self.train_step()
+            if loss is None:
+                break
+            out.append(loss)
+        return out
+
+    def _diverged(self, i: int, value: float) -> None:
+        what = "NaN" if math.isnan(value) else "infinite"
+        if self._previous is not None:
+            self.model.set_parameters(*self._previous)
+            self._previous = None
+            self.step = i - 1
+            back = f"The weights were put back as they were at step {i - 1:,}, the last step with a finite loss."
+        else:
+            back = "The weights are unchanged."
+        self.last = None
+        self.divergence = (f"The loss became {what} at step {i:,} (learning rate {self.cfg.lr_at(i):g}). "
+                           f"{back} Lower the learning rate and continue.")
+        self.events.append((self.step, f"diverged at step {i}"))
+
+    def snapshot(self, detail: bool = False) -> Snapshot | None:
+        """Statistics of the last step taken (None before the first step)."""
+        return take_snapshot(self.last, detail) if self.last is not None else None
+
+    # -- evaluation ---------------------------------------------------------------------
+    @torch.no_grad()
+    def split_loss(self, split: str) -> float:
+        x, y = self.splits[split]
+        return self.model.loss(x, y)
+
+    @torch.no_grad()
+    def calibrate_batchnorm(self) -> None:
+        """The lecture's calibration: BN mean/std measured over the whole training split."""
+        if not self.cfg.batchnorm:
+            raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
+        x, _ = self.splits["train"]
+        raw = self.model.forward(x, training=False).hpreact_raw
+        self.model.bnmean_running = raw.mean(0, keepdim=True)
+        self.model.bnstd_running = raw.std(0, keepdim=True)
+        self._previous = None
+        self.events.append((self.step, "BatchNorm calibrated"))
+
+    # -- state --------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "config": self.cfg.to_dict(),
+            "step": self.step,
+            "model": self.model.state(),
+            "generator": self.generator.get_state(),
+            "losses": torch.from_numpy(self.losses.copy()),
+            "events": [list(e) for e in self.events],
+        }
+
+    def load_state(self, state: dict) -> None:
+        self.model.load_state(state["model"])
+        self.generator.set_state(state["generator"])
+        self.step = int(state["step"])
+        losses = state["losses"].numpy()
+        self._losses = np.empty(max(1024, 2 * len(losses)), dtype=np.float32)
+        self._losses[: len(losses)] = losses
+        self.events = [(int(s), str(t)) for s, t in state.get("events", [])]
+        self.last = None
+        self._previous = None
