@@ -1,0 +1,100 @@
+"""Bounded, decimated loss history for plotting a million steps cheaply, and smoothing."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class DecimatedSeries:
+    """Keeps at most ~`capacity` points of a growing series by min/max bucketing: each bucket
+    of `width` steps is stored as its min and its max, so spikes stay visible. When full,
+    the bucket width doubles and neighbouring buckets merge. Memory is O(capacity)."""
+
+    def __init__(self, capacity: int = 4096):
+        self.capacity = capacity // 2 * 2
+        self.width = 1
+        self.n = 0                       # values seen
+        self._x = np.empty(self.capacity, dtype=np.float64)
+        self._lo = np.empty(self.capacity, dtype=np.float32)
+        self._hi = np.empty(self.capacity, dtype=np.float32)
+        self._count = 0                  # closed buckets stored
+        self._open: list[float] = []     # values of the bucket being filled
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=np.float32)
+        i = 0
+        while i < len(values):
+            need = self.width - len(self._open)
+            chunk = values[i:i + need]
+            self._open.extend(chunk.tolist())
+            i += len(chunk)
+            if len(self._open) == self.width:
+                self._close()
+        self.n += len(values)
+
+    def _close(self) -> None:
+        k = self._count
+        self._x[k] = k * self.width + (self.width - 1) / 2  # the bucket's middle step
+        self._lo[k], self._hi[k] = min(self._open), max(self._open)
+        self._count += 1
+        self._open = []
+        if self._count == self.capacity:
+            self._merge()  # before the next bucket opens, so it fills to the new width
+
+    def _merge(self) -> None:
+        half = self.capacity // 2
+        self._lo[:half] = np.minimum(self._lo[0::2], self._lo[1::2])
+        self._hi[:half] = np.maximum(self._hi[0::2], self._hi[1::2])
+        self.width *= 2
+        self._x[:half] = np.arange(half) * self.width + (self.width - 1) / 2
+        self._count = half
+
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Points to draw: each bucket as (x, min), (x, max); the open bucket's raw values."""
+        k = self._count
+        if self.width == 1:
+            x, y = self._x[:k], self._lo[:k]
+        else:
+            x = np.repeat(self._x[:k], 2)
+            y = np.empty(2 * k, dtype=np.float32)
+            y[0::2], y[1::2] = self._lo[:k], self._hi[:k]
+        if self._open:
+            start = k * self.width
+            x = np.concatenate([x, start + np.arange(len(self._open), dtype=np.float64)])
+            y = np.concatenate([y, np.asarray(self._open, dtype=np.float32)])
+        return x, y
+
+
+class ChunkMeans:
+    """Mean of every `chunk` consecutive values (the lecture's lossi.view(-1, 1000).mean(1))."""
+
+    def __init__(self, chunk: int = 1000):
+        self.chunk = chunk
+        self.means: list[float] = []
+        self._sum = 0.0
+        self._k = 0
+
+    def extend(self, values) -> None:
+        for v in np.asarray(values, dtype=np.float64).tolist():
+            self._sum += v
+            self._k += 1
+            if self._k == self.chunk:
+                self.means.append(self._sum / self.chunk)
+                self._sum, self._k = 0.0, 0
+
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        m = np.asarray(self.means)
+        return np.arange(len(m)) * self.chunk + (self.chunk - 1) / 2, m
+
+
+def ema(values: np.ndarray, weight: float) -> np.ndarray:
+    """TensorBoard's debiased exponential moving average; weight 0 returns values unchanged."""
+    values = np.asarray(values, dtype=np.float64)
+    if weight <= 0 or len(values) == 0:
+        return values.copy()
+    out = np.empty_like(values)
+    last, k = 0.0, 0
+    for i, v in enumerate(values.tolist()):
+        k += 1
+        last = last * weight + (1 - weight) * v
+        out[i] = last / (1 - weight ** k)
+    return out

@@ -1,0 +1,30 @@
+"""Shared test configuration: offscreen Qt, one torch thread, and the names.txt fixture."""
+import os
+
+# Set before Qt is imported anywhere: tests never need a screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from core.data import NAMES_ENV, default_names_path  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def names_path():
+    """names.txt from ../shared/data or $MAKEMORE_NAMES. In CI (CI=true) its absence is an
+    error, so the reproduction tests can never pass by being skipped."""
+    path = default_names_path()
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"names.txt not found at {path}; set {NAMES_ENV}")
+        pytest.skip(f"names.txt not found at {path}; set {NAMES_ENV} to run this test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def names_dataset(names_path):
+    from core.data import Dataset
+    return Dataset.load(str(names_path), 3)
