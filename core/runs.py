@@ -1,0 +1,86 @@
+"""A record of every run (Reset → training): its settings, loss curve and final losses —
+the notebook's "loss log" as data that can be compared, exported and overlaid."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import Config
+from .history import DecimatedSeries
+
+# what the runs table shows of each run's settings
+TABLE_FIELDS = ("batchnorm", "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_scale", "n_embed", "n_hidden",
+                "block_size", "lr", "lr_decay_step", "lr_after", "batch_size")
+
+
+@dataclass
+class RunRecord:
+    run_id: int
+    name: str
+    config: Config
+    started: float = field(default_factory=time.time)
+    steps: int = 0
+    curve: DecimatedSeries = field(default_factory=lambda: DecimatedSeries(2048))
+    train_loss: float | None = None
+    val_loss: float | None = None
+    test_loss: float | None = None
+
+    def add_losses(self, losses) -> None:
+        """Minibatch losses of the steps just taken (stored as log10, as the notebook's lossi)."""
+        losses = np.asarray(losses, dtype=np.float32)
+        if len(losses):
+            self.curve.extend(np.log10(np.maximum(losses, 1e-30)))
+            self.steps += len(losses)
+
+    def set_split_losses(self, train: float | None, val: float | None, test: float | None = None) -> None:
+        self.train_loss, self.val_loss, self.test_loss = train, val, test
+
+    def row(self) -> dict:
+        out = {"run": self.run_id, "name": self.name, "steps": self.steps,
+               "train": self.train_loss, "val": self.val_loss, "test": self.test_loss}
+        out.update({k: getattr(self.config, k) for k in TABLE_FIELDS})
+        out["data"] = self.config.data
+        return out
+
+    def to_json(self) -> str:
+        x, y = self.curve.xy()
+        return json.dumps({
+            "run": self.run_id, "name": self.name, "started": self.started, "steps": self.steps,
+            "train_loss": self.train_loss, "val_loss": self.val_loss, "test_loss": self.test_loss,
+            "config": self.config.to_dict(),
+            "loss_curve": {"step": x.tolist(), "log10_loss": [round(float(v), 6) for v in y]},
+        }, indent=1) + "\n"
+
+
+class RunLog:
+    """All runs of a session, in order."""
+
+    def __init__(self):
+        self.runs: list[RunRecord] = []
+        self._next_id = 1
+
+    def start(self, config: Config, name: str = "") -> RunRecord:
+        run = RunRecord(self._next_id, name or f"run {self._next_id}", config)
+        self._next_id += 1
+        self.runs.append(run)
+        return run
+
+    def get(self, run_id: int) -> RunRecord | None:
+        return next((r for r in self.runs if r.run_id == run_id), None)
+
+    def delete(self, run_id: int) -> None:
+        self.runs = [r for r in self.runs if r.run_id != run_id]
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        columns = ["run", "name", "steps", "train", "val", "test", *TABLE_FIELDS, "data"]
+        w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        for r in self.runs:
+            w.writerow({k: ("" if v is None else v) for k, v in r.row().items()})
+        return buf.getvalue()
