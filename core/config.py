@@ -86,7 +86,7 @@ class Config:
             raise ConfigError("The W1 gain must be greater than 0.")
         if self.device not in ("cpu", "cuda"):
             raise ConfigError(f"Unknown device {self.device!r}: use 'cpu' or 'cuda'.")
-        n_params = self.n_embed * self.block_size * self.n_hidden + self.n_hidden * 100
+        n_params = self.n_embed * self.block_size * self.n_hidden
         if n_params > MAX_PARAMETERS:
             raise ConfigError(
                 f"This model would have about {n_params:,} parameters in W1 alone "

@@ -13,6 +13,7 @@ import torch
 BOUNDARY = "."
 BUILTIN_DEFAULT_YEAR = 2017
 NAMES_ENV = "MAKEMORE_NAMES"
+MAX_WINDOW_BYTES = 4 << 30
 
 
 class DataError(ValueError):
@@ -132,6 +133,10 @@ def build_windows(words: list[str], vocab: Vocab, block_size: int) -> tuple[torc
     word plus its closing '.': the notebook's build_dataset, vectorised with numpy."""
     if block_size < 1:
         raise DataError("The context length (block size) must be at least 1.")
+    rows = sum(len(w) + 1 for w in words)
+    if rows * (block_size + 1) * 8 > MAX_WINDOW_BYTES:
+        raise DataError(f"A context of {block_size:,} characters over {rows:,} examples would take "
+                        f"{rows * (block_size + 1) * 8 / 2**30:.1f} GiB; choose a smaller block size.")
     lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
     codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
     table = np.array([ord(c) for c in vocab.itos[1:]], dtype=np.uint32)

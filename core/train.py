@@ -13,6 +13,35 @@ from .model import MLP
 from .stats import Snapshot, StepRecord, take_snapshot
 
 
+EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable), or a generous guess if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 8 << 30
+
+
+def check_memory(cfg: Config, dataset: Dataset) -> None:
+    """Refuse, before allocating, a model whose tensors would not fit in memory."""
+    v, n_in = len(dataset.vocab), cfg.n_embed * cfg.block_size
+    n_params = v * cfg.n_embed + n_in * cfg.n_hidden + cfg.n_hidden * (v + 5) + v
+    batch = cfg.batch_size * (n_in + 4 * cfg.n_hidden + 2 * v)
+    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(cfg.n_hidden, v))
+    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * cfg.n_hidden + 2 * v))
+    have = available_memory()
+    if need > have // 2:
+        raise ConfigError(f"This model needs about {need / 2**30:.1f} GiB of memory "
+                          f"({n_params:,} parameters) but only {have / 2**30:.1f} GiB is free; "
+                          "make n_embed, n_hidden, block_size or the batch size smaller.")
+
+
 class Trainer:
     """Plain SGD with a step learning-rate schedule, exactly as the notebook's loop.
 
@@ -29,8 +58,11 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(cfg.seed)
         self.model = MLP(cfg, len(dataset.vocab), self.generator)
         self.device = torch.device(cfg.device)
+        if cfg.batch_size > dataset.n_train:
+            raise ConfigError(f"The batch size ({cfg.batch_size:,}) is larger than the training split "
+                              f"of this dataset ({dataset.n_train:,} examples); use at most {dataset.n_train:,}.")
+        check_memory(cfg, dataset)
         self.splits = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in dataset.splits.items()}
-        self._check_batch_size(cfg.batch_size)
         self.step = 0                      # steps taken so far = index of the next step
         self._losses = np.empty(1024, dtype=np.float32)
         self.events: list[tuple[int, str]] = []   # (step, what changed) for plot markers
@@ -53,6 +85,9 @@ class Trainer:
         if bad:
             raise ConfigError(f"{', '.join(sorted(bad))} can only change on Reset.")
         new = self.cfg.replace(**changes).validate()
+        if new.max_steps < self.step:
+            raise ConfigError(f"Max steps ({new.max_steps:,}) cannot be below the current step "
+                              f"({self.step:,}); Reset to start again.")
         self._check_batch_size(new.batch_size)
         described = [f"{k} {getattr(self.cfg, k):g}→{v:g}" for k, v in changes.items()
                      if getattr(self.cfg, k) != v]
@@ -143,8 +178,15 @@ class Trainer:
     # -- evaluation ---------------------------------------------------------------------
     @torch.no_grad()
     def split_loss(self, split: str) -> float:
+        """Loss over a whole split with BN's running statistics (the notebook's split_loss).
+        In one piece, as the notebook, unless the activations would be too large."""
         x, y = self.splits[split]
-        return self.model.loss(x, y)
+        rows = max(1, EVAL_ELEMENTS // max(self.cfg.n_hidden, len(self.dataset.vocab)))
+        if x.shape[0] <= rows:
+            return self.model.loss(x, y)
+        total = sum(self.model.loss(x[i:i + rows], y[i:i + rows]) * len(y[i:i + rows])
+                    for i in range(0, x.shape[0], rows))
+        return total / x.shape[0]
 
     @torch.no_grad()
     def calibrate_batchnorm(self) -> None:
