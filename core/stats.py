@@ -99,7 +99,8 @@ def spread(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy()
+    t = t.detach()
+    return t.numpy() if t.device.type == "cpu" else t.cpu().numpy()
 
 
 def percentiles(x: np.ndarray, at=PERCENTILES) -> np.ndarray:

@@ -68,7 +68,6 @@ class Trainer:
         self.events: list[tuple[int, str]] = []   # (step, what changed) for plot markers
         self.divergence: str | None = None
         self.last: StepRecord | None = None
-        self._xy_train = torch.cat([self.splits["train"][0], self.splits["train"][1][:, None]], 1)
         self._on_gpu = self.device.type != "cpu"
         self._previous: tuple[list, list] | None = None
 
@@ -114,13 +113,12 @@ class Trainer:
         """One SGD step. Returns its minibatch loss, or None if the loss was not finite
         (then the weights go back to the last step with a finite loss; see `divergence`)."""
         cfg, model, i = self.cfg, self.model, self.step
-        XYtr = self._xy_train
-        ix = torch.randint(0, XYtr.shape[0], (cfg.batch_size,), generator=self.generator)
+        Xtr, Ytr = self.splits["train"]
+        ix = torch.randint(0, Xtr.shape[0], (cfg.batch_size,), generator=self.generator)
         if self._on_gpu:
             ix = ix.to(self.device)
-        batch = XYtr[ix]  # one gather for inputs and targets: same values as Xtr[ix], Ytr[ix]
-        fw = model.forward(batch[:, :-1], training=True)
-        loss = F.cross_entropy(fw.logits, batch[:, -1])
+        fw = model.forward(Xtr[ix], training=True)
+        loss = F.cross_entropy(fw.logits, Ytr[ix])
         value = loss.item()
         if not math.isfinite(value):
             self._diverged(i, value)
