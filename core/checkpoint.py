@@ -16,6 +16,7 @@ from .train import Trainer
 
 MAGIC = "makemore-playground-checkpoint"
 VERSION = 1
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class CheckpointError(ValueError):
@@ -44,20 +45,36 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}." if not path.exists()
                               else f"{path} is not a file.")
+    not_ours = CheckpointError(f"{path.name} is not a makemore playground checkpoint "
+                               "(it may be another program's file).")
     try:
+        # Checkpoints are zip archives (torch.save's format). torch.load neither checks the
+        # archive's CRCs (a flipped byte in a tensor loads as a wrong weight) nor refuses a
+        # text file cleanly (KeyError), so check both here first.
+        with open(path, "rb") as f:
+            head = f.read(len(ZIP_MAGIC))
+        if not head:
+            raise CheckpointError(f"{path.name} is empty; it is not a checkpoint.")
+        if head != ZIP_MAGIC:
+            raise not_ours
+        with zipfile.ZipFile(path) as z:
+            if z.testzip() is not None:
+                raise CheckpointError(f"{path.name} is corrupt (a checksum does not match); "
+                                      "it cannot be read.")
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (zipfile.BadZipFile, EOFError, RuntimeError) as e:
-        if "central directory" in str(e) or isinstance(e, (zipfile.BadZipFile, EOFError)) \
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as e:
+        if "central directory" in str(e) or not isinstance(e, RuntimeError) \
                 or "PytorchStreamReader" in str(e):
             raise CheckpointError(f"{path.name} is truncated or corrupt; it cannot be read.") from None
         raise CheckpointError(f"{path.name} is not a makemore playground checkpoint.") from None
-    except (pickle.UnpicklingError, ValueError, AttributeError, ImportError, IndexError):
+    except (pickle.UnpicklingError, ValueError, AttributeError, ImportError, IndexError, KeyError):
         raise CheckpointError(f"{path.name} is not a makemore playground checkpoint.") from None
     except OSError as e:
         raise CheckpointError(f"Cannot read {path}: {e.strerror or e}.") from None
     if not isinstance(payload, dict) or payload.get("magic") != MAGIC:
-        raise CheckpointError(f"{path.name} is not a makemore playground checkpoint "
-                              "(it may be another program's file).")
+        raise not_ours
     if payload.get("version") != VERSION:
         raise CheckpointError(f"{path.name} was written by an incompatible version "
                               f"(format {payload.get('version')}, this app reads {VERSION}).")
