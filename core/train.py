@@ -56,12 +56,12 @@ class Trainer:
         self.cfg = cfg
         self.dataset = dataset
         self.generator = torch.Generator().manual_seed(cfg.seed)
-        self.model = MLP(cfg, len(dataset.vocab), self.generator)
         self.device = torch.device(cfg.device)
         if cfg.batch_size > dataset.n_train:
             raise ConfigError(f"The batch size ({cfg.batch_size:,}) is larger than the training split "
                               f"of this dataset ({dataset.n_train:,} examples); use at most {dataset.n_train:,}.")
         check_memory(cfg, dataset)
+        self.model = MLP(cfg, len(dataset.vocab), self.generator)  # only once it is known to fit
         self.splits = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in dataset.splits.items()}
         self.step = 0                      # steps taken so far = index of the next step
         self._losses = np.empty(1024, dtype=np.float32)
