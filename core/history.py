@@ -17,26 +17,31 @@ class DecimatedSeries:
         self._lo = np.empty(self.capacity, dtype=np.float32)
         self._hi = np.empty(self.capacity, dtype=np.float32)
         self._count = 0                  # closed buckets stored
-        self._open: list[float] = []     # values of the bucket being filled
+        self._open_n = 0                 # values in the bucket being filled, and their min/max
+        self._open_lo = self._open_hi = 0.0
 
     def extend(self, values) -> None:
         values = np.asarray(values, dtype=np.float32)
         i = 0
         while i < len(values):
-            need = self.width - len(self._open)
+            need = self.width - self._open_n
             chunk = values[i:i + need]
-            self._open.extend(chunk.tolist())
+            lo, hi = float(chunk.min()), float(chunk.max())
+            if self._open_n:
+                lo, hi = min(lo, self._open_lo), max(hi, self._open_hi)
+            self._open_lo, self._open_hi = lo, hi
+            self._open_n += len(chunk)
             i += len(chunk)
-            if len(self._open) == self.width:
+            if self._open_n == self.width:
                 self._close()
         self.n += len(values)
 
     def _close(self) -> None:
         k = self._count
         self._x[k] = k * self.width + (self.width - 1) / 2  # the bucket's middle step
-        self._lo[k], self._hi[k] = min(self._open), max(self._open)
+        self._lo[k], self._hi[k] = self._open_lo, self._open_hi
         self._count += 1
-        self._open = []
+        self._open_n = 0
         if self._count == self.capacity:
             self._merge()  # before the next bucket opens, so it fills to the new width
 
@@ -49,7 +54,8 @@ class DecimatedSeries:
         self._count = half
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
-        """Points to draw: each bucket as (x, min), (x, max); the open bucket's raw values."""
+        """Points to draw: each bucket as (x, min), (x, max), the open one at the middle of the
+        steps it holds so far: at most 2 x capacity points."""
         k = self._count
         if self.width == 1:
             x, y = self._x[:k], self._lo[:k]
@@ -57,10 +63,10 @@ class DecimatedSeries:
             x = np.repeat(self._x[:k], 2)
             y = np.empty(2 * k, dtype=np.float32)
             y[0::2], y[1::2] = self._lo[:k], self._hi[:k]
-        if self._open:
-            start = k * self.width
-            x = np.concatenate([x, start + np.arange(len(self._open), dtype=np.float64)])
-            y = np.concatenate([y, np.asarray(self._open, dtype=np.float32)])
+        if self._open_n:  # never with width 1: such a bucket closes as soon as it opens
+            mid = k * self.width + (self._open_n - 1) / 2
+            x = np.concatenate([x, [mid, mid]])
+            y = np.concatenate([y, np.array([self._open_lo, self._open_hi], dtype=np.float32)])
         return x, y
 
 
