@@ -1,0 +1,1 @@
+"""The makemore playground window (PySide6 + pyqtgraph). All numbers come from `core`."""

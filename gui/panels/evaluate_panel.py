@@ -1,0 +1,41 @@
+"""EvaluatePanel: the loss of the current weights on the whole train, val and test splits."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
+
+from ..session import SPLITS
+
+
+class EvaluatePanel(QGroupBox):
+    evaluate_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Evaluate", parent)
+        layout = QVBoxLayout(self)
+        self.button = QPushButton("Evaluate")
+        self.button.setToolTip("Loss of the current weights on every split (Ctrl+E), as the notebook's "
+                               "split_loss:\nBatchNorm uses its running mean and std, not the batch's.")
+        self.button.clicked.connect(self.evaluate_requested)
+        layout.addWidget(self.button)
+        form = QFormLayout()
+        self.labels = {s: QLabel("–") for s in SPLITS}
+        for split, label in self.labels.items():
+            label.setToolTip(f"Mean cross-entropy (nats per character) over the whole {split} split.")
+            form.addRow(split, label)
+        layout.addLayout(form)
+        self.when = QLabel("")
+        layout.addWidget(self.when)
+
+    def show_busy(self) -> None:
+        self.when.setText("evaluating…")
+
+    def show_losses(self, step: int, losses: dict[str, float]) -> None:
+        for split, label in self.labels.items():
+            label.setText(f"{losses[split]:.4f}")
+        self.when.setText(f"after {step:,} steps")
+
+    def clear(self) -> None:
+        for label in self.labels.values():
+            label.setText("–")
+        self.when.setText("")

@@ -1,0 +1,71 @@
+"""InitPanel: the notebook's initialisation fixes and BatchNorm, each a checkbox, and presets
+that jump to each stage of its loss log."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QPushButton, QVBoxLayout
+
+from core.config import Config
+from core.presets import NOTEBOOK_LOSS_LOG, PRESETS
+
+FIXES = (
+    ("fix_w2", "W2 × 0.01",
+     "Scale the output weights W2 down by 0.01 so the logits start near zero.\n"
+     "At full size softmax is confidently wrong at init: the first loss is ~27 instead of "
+     "−log(1/27) ≈ 3.3,\nand the first thousands of steps only squash the logits (the hockey stick)."),
+    ("fix_b2", "b2 × 0",
+     "Start the output bias at zero, so no character is favoured before training has seen any data."),
+    ("fix_w1", "W1 Kaiming (5/3)/√fan_in",
+     "Scale W1 by the tanh gain 5/3 over √fan_in (fan_in = n_embed × block_size).\n"
+     "Unscaled, hpreact is wide, tanh saturates at ±1 and its gradient 1 − t² vanishes:\n"
+     "those neurons barely learn."),
+    ("fix_b1", "b1 × 0.01",
+     "Keep the hidden bias tiny so hpreact starts centred on zero, away from tanh's flat tails."),
+    ("batchnorm", "BatchNorm",
+     "Standardise hpreact over each batch so it stays roughly unit-gaussian whatever the init;\n"
+     "the learned gain (bngain) and bias (bnbias) let the network scale and shift it where it needs.\n"
+     "Running mean/std are kept for evaluation and sampling."),
+)
+
+PRESET_LABELS = {"original": "Original", "fix softmax": "Fix softmax", "fix tanh": "Fix tanh",
+                 "add BN": "Add BN"}
+
+
+class InitPanel(QGroupBox):
+    changed = Signal()
+    preset_chosen = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__("Initialisation", parent)
+        layout = QVBoxLayout(self)
+        self.boxes: dict[str, QCheckBox] = {}
+        for field, label, tip in FIXES:
+            box = QCheckBox(label)
+            box.setToolTip(tip + "\nApplied on Reset.")
+            box.toggled.connect(self.changed)
+            layout.addWidget(box)
+            self.boxes[field] = box
+        grid = QGridLayout()
+        for i, name in enumerate(PRESETS):
+            button = QPushButton(PRESET_LABELS.get(name, name))
+            train, val = NOTEBOOK_LOSS_LOG[name]
+            button.setToolTip(f"The notebook's '{name}' stage: {_describe(PRESETS[name])}.\n"
+                              f"200,000 steps, learning rate decay at 100,000. The notebook got "
+                              f"train {train:.4f}, val {val:.4f}.\nResets the model at once.")
+            button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
+            grid.addWidget(button, i // 2, i % 2)
+        layout.addLayout(grid)
+
+    def values(self) -> dict[str, bool]:
+        return {field: box.isChecked() for field, box in self.boxes.items()}
+
+    def set_values(self, cfg: Config) -> None:
+        for field, box in self.boxes.items():
+            box.blockSignals(True)
+            box.setChecked(bool(getattr(cfg, field)))
+            box.blockSignals(False)
+
+
+def _describe(switches: dict) -> str:
+    on = [label for field, label, _ in FIXES if switches.get(field)]
+    return "all fixes off, no BatchNorm" if not on else ", ".join(on)

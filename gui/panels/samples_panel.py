@@ -1,0 +1,95 @@
+"""SamplesPanel: names drawn from the model, and the probability it gave each character."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from core.sample import NOTEBOOK_SAMPLE_SEED, Sample
+
+from .widgets import BigIntSpinBox, NumberSpinBox, int_spin
+
+
+class SamplesPanel(QGroupBox):
+    sample_requested = Signal(int, float, object)   # count, temperature, seed or None for random
+
+    def __init__(self, parent=None):
+        super().__init__("Samples", parent)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.count = int_spin(1, 1000, "How many names to draw.")
+        self.count.setValue(20)
+        self.temperature = NumberSpinBox(0.01, 100, "Divides the logits before softmax: below 1 the model plays "
+                                         "safe (common names), above 1 it takes risks.")
+        self.temperature.setValue(1.0)
+        self.seed = BigIntSpinBox(0, 2**63 - 1, "Seed of the sampling generator; the same seed and weights give "
+                                  f"the same names.\nThe notebook's is {NOTEBOOK_SAMPLE_SEED}.")
+        self.seed.setValue(NOTEBOOK_SAMPLE_SEED)
+        self.random = QCheckBox("random")
+        self.random.setToolTip("A fresh random seed every time.")
+        self.random.toggled.connect(lambda on: self.seed.setEnabled(not on))
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.random)
+        form.addRow("count", self.count)
+        form.addRow("temperature", self.temperature)
+        form.addRow("seed", seed_row)
+        layout.addLayout(form)
+        self.button = QPushButton("Sample")
+        self.button.setToolTip("Draw names from the current weights, between two training steps (Ctrl+G).")
+        self.button.clicked.connect(self.request)
+        layout.addWidget(self.button)
+        self.names = QListWidget()
+        self.names.setToolTip("Names drawn from the model. Select one to see how likely the model found "
+                              "each of its characters.")
+        self.names.currentRowChanged.connect(self._show_probabilities)
+        layout.addWidget(self.names, 2)
+        self.caption = QLabel("Select a name to see the probability of each character.")
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
+        self.chars = QTableWidget(0, 2)
+        self.chars.setHorizontalHeaderLabels(["character", "probability"])
+        self.chars.verticalHeader().hide()
+        self.chars.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.chars.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.chars.setToolTip("The probability the model gave each character it drew, given the characters "
+                              "before it.\n'.' marks the end of the name.")
+        layout.addWidget(self.chars, 2)
+        self.samples: list[Sample] = []
+
+    def request(self) -> None:
+        seed = None if self.random.isChecked() else self.seed.int_value()
+        self.sample_requested.emit(self.count.value(), self.temperature.value(), seed)
+
+    def show_samples(self, samples: list[Sample]) -> None:
+        self.samples = samples
+        self.names.clear()
+        self.names.addItems([s.notebook_line for s in samples])
+        self._show_probabilities(-1)
+
+    def _show_probabilities(self, row: int) -> None:
+        self.chars.setRowCount(0)
+        if not 0 <= row < len(self.samples):
+            self.caption.setText("Select a name to see the probability of each character.")
+            return
+        s = self.samples[row]
+        self.caption.setText(f"“{s.text}”: probability of each character" + (" (cut at the length cap)"
+                                                                          if s.truncated else ""))
+        self.chars.setRowCount(len(s.chars))
+        for i, (ch, p) in enumerate(zip(s.chars, s.probs, strict=True)):
+            for j, text in enumerate((ch, f"{100 * p:.1f} %")):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.chars.setItem(i, j, item)

@@ -1,0 +1,80 @@
+"""SetupPanel: the left column. Initialisation and Model apply on Reset (and say so while a
+change is pending); Training applies live."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from core.config import ARCH_FIELDS, Config
+from core.presets import preset_config
+
+from .init_panel import InitPanel
+from .model_panel import ModelPanel
+from .training_panel import TrainingPanel
+
+
+class SetupPanel(QWidget):
+    live_changed = Signal(dict)
+    preset_chosen = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.init = InitPanel()
+        self.model = ModelPanel()
+        self.training = TrainingPanel()
+        self.pending = QLabel()
+        self.pending.setWordWrap(True)
+        self.pending.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c46c;"
+                                   " border-radius: 3px; padding: 4px; }")
+        self.pending.setToolTip("Model and initialisation changes build a new model: press Reset (Ctrl+R).")
+        self.pending.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for w in (self.init, self.model, self.pending, self.training):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self._base = Config()
+        self.applied: Config | None = None
+        self.init.changed.connect(self._show_pending)
+        self.model.changed.connect(self._show_pending)
+        self.init.preset_chosen.connect(self.preset_chosen)
+        self.training.live_changed.connect(self.live_changed)
+
+    def config(self) -> Config:
+        """Everything the panels say now, whether applied or not."""
+        return self._base.replace(**self.init.values(), **self.model.values(), **self.training.values())
+
+    def set_config(self, cfg: Config) -> None:
+        self._base = cfg
+        self.init.set_values(cfg)
+        self.model.set_values(cfg)
+        self.training.set_values(cfg)
+        self._show_pending()
+
+    def apply_preset(self, name: str) -> Config:
+        self.set_config(preset_config(name, self.config()))
+        return self.config()
+
+    def set_applied(self, cfg: Config) -> None:
+        """The settings of the model now training; what differs is pending."""
+        self.applied = cfg
+        self._show_pending()
+
+    def pending_changes(self) -> list[str]:
+        if self.applied is None:
+            return []
+        now = self.config()
+        return [f"{f} {_show(getattr(self.applied, f))} → {_show(getattr(now, f))}"
+                for f in sorted(ARCH_FIELDS) if getattr(self.applied, f) != getattr(now, f)]
+
+    def _show_pending(self) -> None:
+        changes = self.pending_changes()
+        self.pending.setVisible(bool(changes))
+        if changes:
+            self.pending.setText("Pending until Reset (Ctrl+R): " + ", ".join(changes))
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)

@@ -1,0 +1,54 @@
+"""TrainingPanel: the learning-rate schedule, batch size and max steps. Applied live, at
+the next step; edits settle for a moment first so one change leaves one plot marker."""
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QFormLayout, QGroupBox
+
+from core.config import LIVE_FIELDS, Config
+
+from .widgets import MAX_INT, NumberSpinBox, int_spin
+
+SETTLE_MS = 400
+
+
+class TrainingPanel(QGroupBox):
+    live_changed = Signal(dict)   # every live field, after an edit has settled
+
+    def __init__(self, parent=None):
+        super().__init__("Training", parent)
+        form = QFormLayout(self)
+        self.lr = NumberSpinBox(1e-6, 1000, "Learning rate of every step before the decay step (the notebook: 0.1).")
+        self.lr_decay_step = int_spin(0, MAX_INT, "From this step on, the learning rate after decay is used "
+                                      "(the notebook: 50,000 of 100,000).", step=1000)
+        self.lr_after = NumberSpinBox(1e-6, 1000, "Learning rate from the decay step on (the notebook: 0.01).")
+        self.batch_size = int_spin(1, MAX_INT, "Examples in each minibatch (the notebook: 32).")
+        self.max_steps = int_spin(1, MAX_INT, "Training pauses when it has taken this many steps.", step=1000)
+        self.fields = {"lr": self.lr, "lr_decay_step": self.lr_decay_step, "lr_after": self.lr_after,
+                       "batch_size": self.batch_size, "max_steps": self.max_steps}
+        labels = {"lr": "learning rate", "lr_decay_step": "decay step", "lr_after": "lr after decay",
+                  "batch_size": "batch size", "max_steps": "max steps"}
+        assert set(self.fields) == LIVE_FIELDS
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(lambda: self.live_changed.emit(self.values()))
+        for name, box in self.fields.items():
+            box.setToolTip(box.toolTip() + "\nApplied live at the next step; leaves a marker on the loss plot.")
+            box.valueChanged.connect(self._settle.start)
+            form.addRow(labels[name], box)
+
+    def values(self) -> dict:
+        return {name: box.value() for name, box in self.fields.items()}
+
+    def set_values(self, cfg: Config) -> None:
+        for name, box in self.fields.items():
+            box.blockSignals(True)
+            box.setValue(getattr(cfg, name))
+            box.blockSignals(False)
+
+    def flush(self) -> None:
+        """Send a pending edit now rather than after it settles."""
+        if self._settle.isActive():
+            self._settle.stop()
+            self.live_changed.emit(self.values())

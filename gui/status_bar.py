@@ -1,0 +1,47 @@
+"""TrainingStatusBar: step / max steps with a progress bar, steps/s, learning rate, last loss, ETA."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from .mailbox import Status
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds // 60 % 60:02d} min"
+
+
+class TrainingStatusBar(QStatusBar):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.step = QLabel("no model yet")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.rate = QLabel()
+        self.lr = QLabel()
+        self.loss = QLabel()
+        self.eta = QLabel()
+        tips = ((self.step, "Steps taken / max steps."), (self.progress, "Progress towards max steps."),
+                (self.rate, "Training steps per second, counted over the last second."),
+                (self.lr, "Learning rate of the next step."), (self.loss, "Minibatch loss of the last step."),
+                (self.eta, "Time left to max steps at the current speed."))
+        for widget, tip in tips:
+            widget.setToolTip(tip)
+            self.addPermanentWidget(widget)
+
+    def show_status(self, s: Status) -> None:
+        max_steps = s.cfg.max_steps
+        self.step.setText(f"step {s.step:,} / {max_steps:,}")
+        self.progress.setMaximum(max_steps)
+        self.progress.setValue(min(s.step, max_steps))
+        self.rate.setText(f"{s.steps_per_s:,.0f} steps/s" if s.running else "paused" if not s.done else "done")
+        self.lr.setText(f"lr {s.lr:g}")
+        self.loss.setText(f"loss {s.loss:.4f}" if s.loss is not None else "")
+        left = max_steps - s.step
+        self.eta.setText(f"ETA {format_duration(left / s.steps_per_s)}" if s.running and s.steps_per_s > 0
+                         and left > 0 else "")

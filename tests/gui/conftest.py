@@ -1,0 +1,57 @@
+"""Fixtures for the window tests: settings in a temp dir, a small word list, and windows
+that are always closed (and their training thread stopped) at the end of a test."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from PySide6.QtCore import QSettings
+from window_helpers import WAIT_MS
+
+from core.config import Config
+from gui.settings import SETTINGS_DIR_ENV
+
+
+@pytest.fixture(autouse=True)
+def temp_settings(tmp_path, monkeypatch):
+    """Every test gets its own settings folder; a user's real settings are never touched."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    monkeypatch.setenv(SETTINGS_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def words_path(tmp_path_factory):
+    """300 made-up words over 10 letters: loads in milliseconds, trains like the real thing."""
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(rng.randint(3, 7))) for _ in range(300)]
+    path = tmp_path_factory.mktemp("data") / "words.txt"
+    path.write_text("\n".join(words) + "\n")
+    return path
+
+
+@pytest.fixture
+def make_window(qtbot, words_path, temp_settings):
+    from gui.main_window import MainWindow
+    windows = []
+
+    def make(settings: QSettings | None = None, saved: bool = False, **changes):
+        """A window on the small word list with `changes`, or (saved=True) as the settings left it."""
+        cfg = None if saved else Config(**{"data": str(words_path), **changes})
+        window = MainWindow(cfg, settings)
+        windows.append(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.run_info is not None and window.status is not None, timeout=WAIT_MS)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert window.session.is_stopped, "closing the window must stop the training thread"
+        window.deleteLater()
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()

@@ -1,0 +1,27 @@
+"""With the seed settings the window trains exactly as the headless Trainer (and the CLI)."""
+import numpy as np
+import torch
+from window_helpers import wait_status
+
+from core.config import Config
+from core.data import Dataset
+from core.train import Trainer
+
+STEPS = 1000
+
+
+def test_first_thousand_losses_equal_the_headless_trainers(qtbot, make_window, names_path):
+    window = make_window(data=str(names_path), max_steps=STEPS)
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.done, timeout=60_000)
+    qtbot.waitUntil(lambda: window.loss_plot.curve.n == STEPS)
+
+    torch.set_num_threads(1)
+    cfg = Config(data=str(names_path), max_steps=STEPS)
+    headless = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
+    expected = np.array(headless.train(STEPS), dtype=np.float32)
+
+    window_losses = window.session.worker.trainer.losses
+    np.testing.assert_array_equal(window_losses, expected)
+    _, plotted = window.loss_plot.curve.step_xy()      # what the plot drew: log10 of each step
+    np.testing.assert_array_equal(plotted, np.log10(expected))

@@ -1,0 +1,48 @@
+"""Panel values, the dataset and sampling settings outlive the window; --data wins."""
+from window_helpers import wait_status
+
+from core.config import Config
+from gui.app import initial_config, parse_args
+from gui.settings import open_settings
+
+
+def test_panel_values_are_remembered(qtbot, make_window, words_path):
+    first = make_window(n_hidden=64)
+    first.setup.training.lr.setValue(0.05)
+    first.setup.init.boxes["fix_w2"].setChecked(False)
+    first.samples.count.setValue(7)
+    first.close()
+
+    second = make_window(saved=True)
+    assert second.setup.model.n_hidden.value() == 64
+    assert second.setup.training.lr.value() == 0.05
+    assert not second.setup.init.boxes["fix_w2"].isChecked()
+    assert second.samples.count.value() == 7
+    assert second.run_info.cfg.data == str(words_path) and second.run_info.cfg.n_hidden == 64
+
+
+def test_settings_go_to_the_test_folder(temp_settings):
+    assert open_settings().fileName().startswith(str(temp_settings))
+
+
+def test_data_argument_opens_that_file(qtbot, make_window, names_path):
+    args, qt_args = parse_args(["--data", str(names_path), "-platform", "offscreen"])
+    assert qt_args == ["-platform", "offscreen"]
+    cfg = initial_config(args, open_settings())
+    assert cfg.data == str(names_path)
+    window = make_window(**{**cfg.to_dict(), "max_steps": 10})
+    assert window.run_info.source == str(names_path) and window.run_info.n_words == 32033
+    assert "names.txt" in window.windowTitle()
+
+
+def test_a_missing_data_file_falls_back_to_the_builtin_names(qtbot, make_window, tmp_path):
+    window = make_window(data=str(tmp_path / "nope.txt"))
+    qtbot.waitUntil(lambda: window.run_info.source == "builtin", timeout=30_000)
+    assert "No such file" in window.message_bar.text and "built-in names were opened" in window.message_bar.text
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 1)
+
+
+def test_default_config_when_settings_are_empty():
+    from gui.settings import load_config
+    assert load_config(open_settings()) == Config()

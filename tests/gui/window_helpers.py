@@ -1,0 +1,19 @@
+"""Waiting on the window by its own signals and clock, never by sleeping."""
+WAIT_MS = 15_000
+
+
+def wait_status(qtbot, window, predicate, timeout=WAIT_MS):
+    qtbot.waitUntil(lambda: window.status is not None and predicate(window.status), timeout=timeout)
+
+
+def wait_paused(qtbot, window):
+    """Until the worker has confirmed it stopped stepping."""
+    qtbot.waitUntil(lambda: window._toggles_in_flight == 0 and window.status is not None
+                    and not window.status.running, timeout=WAIT_MS)
+
+
+def wait_ticks(qtbot, window, n: int) -> None:
+    """Let the frame timer fire n more times (the window's own clock, not a sleep)."""
+    ticks = []
+    window.timer.timeout.connect(lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: len(ticks) >= n, timeout=WAIT_MS)
