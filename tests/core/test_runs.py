@@ -50,7 +50,7 @@ def test_loss_log_experiment_matches_separate_runs(small):
     records = run_loss_log(Config(), small, log, progress=lambda *a: seen.append(a), max_steps=2000)
     assert [r.name for r in records] == [f"loss log: {n}" for n in PRESETS]
     assert seen[-1] == ("add BN", 2000, 2000)
-    for name, rec in zip(PRESETS, records):
+    for name, rec in zip(PRESETS, records, strict=True):
         cfg = preset_config(name).replace(max_steps=2000, lr_decay_step=1000)
         trainer = Trainer(cfg, small)
         trainer.train(2000)
