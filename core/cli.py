@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import torch
 
@@ -75,7 +76,8 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     m.add_argument("--no-fix-b2", action="store_true", help="b2 not zeroed")
     m.add_argument("--no-fix-w1", action="store_true", help="W1 not Kaiming-scaled")
     m.add_argument("--no-fix-b1", action="store_true", help="b1 not scaled by 0.01")
-    m.add_argument("--w1-scale", type=positive_float, help="scale W1 by this plain factor (e.g. 0.2) instead of Kaiming")
+    m.add_argument("--w1-scale", type=positive_float,
+                   help="scale W1 by this plain factor (e.g. 0.2) instead of Kaiming")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
     s = p.add_argument_group("sampling and checkpoints")
     s.add_argument("--samples", type=non_negative_int, default=20, help="names to sample at the end (default 20)")
@@ -102,10 +104,23 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def run(args: argparse.Namespace, out=sys.stdout) -> int:
     torch.set_num_threads(1)  # the tiny matrices here run slower split across threads
+    if args.save:
+        folder = Path(args.save).resolve().parent
+        if not folder.is_dir():
+            raise ConfigError(f"Cannot save to {args.save}: the folder {folder} does not exist.")
     if args.load:
+        fixed = [flag for flag, value in (("--data", args.data), ("--config", args.config),
+                 ("--n-embed", args.n_embed), ("--n-hidden", args.n_hidden), ("--block-size", args.block_size),
+                 ("--seed", args.seed), ("--w1-scale", args.w1_scale)) if value is not None]
+        fixed += [f"--{f.replace('_', '-')}" for f in ("no_batchnorm", "no_fix_w2", "no_fix_b2", "no_fix_w1",
+                                                          "no_fix_b1") if getattr(args, f)]
+        if fixed:
+            raise ConfigError(f"{', '.join(fixed)} cannot change a loaded checkpoint's model; "
+                              "only --steps, --lr, --lr-decay-step, --lr-after and --batch-size can.")
         trainer = load_checkpoint(args.load, device=args.device)
-        if args.steps is not None:
-            trainer.set_live(max_steps=args.steps)
+        live = {"max_steps": args.steps, "lr": args.lr, "lr_decay_step": args.lr_decay_step,
+                "lr_after": args.lr_after, "batch_size": args.batch_size}
+        trainer.set_live(**{k: v for k, v in live.items() if v is not None})
     else:
         cfg = config_from_args(args)
         if cfg.device == "cuda" and not torch.cuda.is_available():

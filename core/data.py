@@ -37,6 +37,13 @@ def load_words(path: str | os.PathLike) -> list[str]:
         raise DataError(f"Permission denied: cannot read {path}.") from None
     except OSError as e:
         raise DataError(f"Cannot read {path}: {e.strerror or e}.") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
+        try:
+            words = parse_words(raw.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise DataError(f"{path.name} starts like UTF-16 text but cannot be decoded as it.") from None
+        check_words(words, path.name)
+        return words
     if b"\x00" in raw[:1 << 20]:
         raise DataError(f"{path.name} looks like a binary file (it contains NUL bytes), "
                         "not a word list with one name per line.")

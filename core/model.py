@@ -65,7 +65,7 @@ class MLP:
 
     def set_parameters(self, params: list[torch.Tensor], buffers: list[torch.Tensor] | None = None) -> None:
         """Swap in new parameter tensors (in param_names order) and, optionally, BN buffers."""
-        for name, p in zip(self.param_names, params):
+        for name, p in zip(self.param_names, params, strict=True):
             setattr(self, name, p.requires_grad_(True))
         if buffers is not None:
             self.bnmean_running, self.bnstd_running = buffers

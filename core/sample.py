@@ -35,6 +35,8 @@ def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEB
         raise ValueError("The temperature must be greater than 0.")
     if max_len < 1:
         raise ValueError("The length cap must be at least 1.")
+    if len(prefix) >= max_len:
+        raise ValueError(f"The prefix ({len(prefix)} characters) must be shorter than the length cap ({max_len}).")
     g = torch.Generator()
     if seed is None:
         g.seed()

@@ -136,5 +136,5 @@ def take_snapshot(rec: StepRecord, detail: bool = False) -> Snapshot:
 def take_detail(rec: StepRecord, hpre: np.ndarray, grads: list[np.ndarray]) -> Detail:
     # the loss is a mean over the batch: scale by its size to see the per-example gradient
     hg_hist, hg_edges = symmetric_histogram(_np(rec.h_grad) * rec.h_grad.shape[0])
-    grad_hists, grad_edges = zip(*(symmetric_histogram(g, 40) for g in grads))
+    grad_hists, grad_edges = zip(*(symmetric_histogram(g, 40) for g in grads), strict=True)
     return Detail(percentiles(hpre), hg_hist, hg_edges, tuple(grad_hists), tuple(grad_edges))

@@ -12,7 +12,6 @@ from .data import Dataset
 from .model import MLP
 from .stats import Snapshot, StepRecord, take_snapshot
 
-
 EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
 
 
@@ -165,8 +164,12 @@ class Trainer:
         else:
             back = "The weights are unchanged."
         self.last = None
+        advice = "Lower the learning rate and continue."
+        if self.cfg.batchnorm and self.cfg.batch_size < 8:
+            advice = (f"With BatchNorm and a batch this small ({self.cfg.batch_size}) a neuron's batch std "
+                      "can be 0; use a larger batch or lower the learning rate, then continue.")
         self.divergence = (f"The loss became {what} at step {i:,} (learning rate {self.cfg.lr_at(i):g}). "
-                           f"{back} Lower the learning rate and continue.")
+                           f"{back} {advice}")
         self.events.append((self.step, f"diverged at step {i}"))
 
     def snapshot(self, detail: bool = False) -> Snapshot | None:

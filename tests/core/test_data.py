@@ -276,3 +276,10 @@ def test_latin_1_message_names_the_byte(tmp_path):
     path.write_bytes("emma\nren\u00e9e\n".encode("latin-1") * 10)
     with pytest.raises(DataError, match="0xe9"):
         load_words(path)
+
+
+def test_utf16_with_bom_is_read_not_called_binary(tmp_path, small_words):
+    from core.data import load_words
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(("\r\n".join(small_words) + "\r\n").encode("utf-16"))  # BOM + UTF-16-LE, as Notepad
+    assert load_words(path) == small_words

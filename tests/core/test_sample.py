@@ -128,3 +128,14 @@ def test_bad_arguments(trained):
     for kw, msg in (({"n": -1}, "negative"), ({"temperature": 0.0}, "temperature"), ({"max_len": 0}, "cap")):
         with pytest.raises(ValueError, match=msg):
             sample(trained, **kw)
+
+
+def test_a_prefix_as_long_as_the_cap_is_refused():
+    from core.config import Config
+    from core.data import Dataset
+    from core.sample import sample_names
+    from core.train import Trainer
+    words = ["anna", "bert", "carl", "dora", "emil", "fred", "gina", "hans", "ida", "jan", "kai"]
+    trainer = Trainer(Config(), Dataset.from_words(words, 3))
+    with pytest.raises(ValueError, match="shorter than the length cap"):
+        sample_names(trainer.model, trainer.dataset.vocab, 1, prefix="anna", max_len=4)
