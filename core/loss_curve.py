@@ -12,7 +12,8 @@ LOSS_FLOOR = 1e-8
 
 
 class LossCurve:
-    def __init__(self, capacity: int = 4096, chunk: int = 1000):
+    # 2,048 min/max buckets: at most ~4,100 points, a few per pixel of a plot on a laptop screen
+    def __init__(self, capacity: int = 2048, chunk: int = 1000):
         self.per_step = DecimatedSeries(capacity)
         self.chunk_means = ChunkMeans(chunk)
 

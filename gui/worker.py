@@ -25,7 +25,7 @@ from core.train import Trainer
 
 from .mailbox import Mailbox, Reply, RunInfo, Status
 
-PUBLISH_INTERVAL_S = 1 / 40   # a little faster than the GUI's frame rate, so no frame goes empty
+PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a second, so no frame goes empty
 RATE_INTERVAL_S = 1.0         # steps/s is counted over this long
 IDLE_WAIT_S = 0.1             # how long an idle worker sleeps on the queue before checking stop
 

@@ -8,50 +8,41 @@ from PySide6.QtCore import Qt
 
 from core.loss_curve import LossCurve
 
-from .style import BLUE, GREY, RED
+from .lean import LeanPlotWidget, pen, polyline
+from .style import BLUE, GREY, RED, html_title
 
 # x-axis ends the view jumps between, so the axis is redrawn a dozen times a run, not per frame
 _X_STOPS = [m * 10 ** e for e in range(2, 10) for m in (1, 2, 5)]
 
 
-class LossPlot(pg.PlotWidget):
+class LossPlot(LeanPlotWidget):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.plot_item: pg.PlotItem = self.getPlotItem()
-        p = self.plot_item
-        p.setTitle("Training loss")
-        p.setLabel("left", "log10 loss (loss in nats)")
-        p.setLabel("bottom", "step")
-        p.showGrid(x=True, y=True, alpha=0.25)
-        p.hideButtons()
-        p.setMenuEnabled(False)
-        p.disableAutoRange()
-        p.addLegend(offset=(-10, 10), labelTextSize="8pt")
-        self.per_step = pg.PlotCurveItem(pen=pg.mkPen((*BLUE, 60), width=1), skipFiniteCheck=True,
-                                         name="each step")
-        self.chunk_mean = pg.PlotCurveItem(pen=pg.mkPen(RED, width=2), skipFiniteCheck=True,
-                                           name="mean of 1,000 steps")
-        p.addItem(self.per_step)
-        p.addItem(self.chunk_mean)
+        title = html_title(("Training loss:", None), ("each step", BLUE), ("and", None),
+                           ("mean of 1,000 steps", RED))
+        super().__init__(title, "step", "log10 loss (loss in nats)", parent)
+        self.per_step = self.add_path_item(pen((*BLUE, 70)))
+        self.chunk_mean = self.add_path_item(pen(RED, width=2), z=1)
         self.setToolTip("Cross-entropy loss of each minibatch, as log10 (the lecture's lossi), "
                         "and its mean over every 1,000 steps.\nDrag or scroll to zoom; "
                         "double-click to follow the run again.")
-        p.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        self.view_box.sigRangeChangedManually.connect(self._stop_following)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.max_steps = 0
+        self.markers: list[pg.InfiniteLine] = []
         self.clear_run()
 
     def clear_run(self) -> None:
         self.curve = LossCurve()
-        for line in getattr(self, "markers", []):
+        for line in self.markers:
             self.plot_item.removeItem(line)
-        self.markers: list[pg.InfiniteLine] = []
+        self.markers = []
         self._y_lo, self._y_hi = math.inf, -math.inf
         self._x_hi = 0
-        self._dirty = True
+        self._means_drawn = 0
+        self._dirty = False
         self.following = True
-        self.per_step.setData([], [])
-        self.chunk_mean.setData([], [])
+        self.per_step.setPath(polyline([], []))
+        self.chunk_mean.setPath(polyline([], []))
         self._apply_range()
 
     def set_max_steps(self, max_steps: int) -> None:
@@ -77,8 +68,11 @@ class LossPlot(pg.PlotWidget):
         if not self._dirty:
             return False
         self._dirty = False
-        self.per_step.setData(*self.curve.step_xy())
-        self.chunk_mean.setData(*self.curve.mean_xy())
+        self.per_step.setPath(polyline(*self.curve.step_xy()))
+        if len(self.curve.chunk_means.means) != self._means_drawn:  # a new mean every 1,000 steps
+            mean_x, mean_y = self.curve.mean_xy()
+            self.chunk_mean.setPath(polyline(mean_x, mean_y))
+            self._means_drawn = len(mean_y)
         if self.following:
             self._apply_range()
         return True
@@ -92,12 +86,11 @@ class LossPlot(pg.PlotWidget):
             self._x_hi = x_hi
             self.plot_item.setXRange(0, max(x_hi, n, 1), padding=0.01)
         if self._y_lo <= self._y_hi:
-            vb = self.plot_item.getViewBox()
-            (_, _), (y0, y1) = vb.viewRange()
-            want = (self._y_lo, self._y_hi)
-            if want[0] < y0 or want[1] > y1 or (y1 - y0) > 3 * (want[1] - want[0] + 0.05):
-                pad = 0.05 * (want[1] - want[0]) + 0.02
-                self.plot_item.setYRange(want[0] - pad, want[1] + pad, padding=0)
+            (_, _), (y0, y1) = self.view_box.viewRange()
+            lo, hi = self._y_lo, self._y_hi
+            if lo < y0 or hi > y1 or (y1 - y0) > 3 * (hi - lo + 0.05):
+                pad = 0.05 * (hi - lo) + 0.02
+                self.plot_item.setYRange(lo - pad, hi + pad, padding=0)
 
     def _stop_following(self, *_) -> None:
         self.following = False

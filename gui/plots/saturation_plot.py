@@ -3,49 +3,41 @@ one column per hidden neuron; white means saturated (tanh's gradient 1 - h² is 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 
-from .style import corner_text
-
-_BLACK_WHITE = np.array([[0, 0, 0], [255, 255, 255]], dtype=np.uint8)
+from .lean import LeanPlotWidget, add_pixmap_item, mask_pixmap, set_note
 
 
-class SaturationPlot(pg.PlotWidget):
+class SaturationPlot(LeanPlotWidget):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.plot_item: pg.PlotItem = self.getPlotItem()
-        p = self.plot_item
-        p.setTitle("Saturated tanh outputs, |h| > 0.99 (white)")
-        p.setLabel("bottom", "hidden neuron")
-        p.setLabel("left", "example in batch")
-        p.hideButtons()
-        p.setMenuEnabled(False)
-        p.setMouseEnabled(x=False, y=False)
-        p.disableAutoRange()
-        p.invertY(True)  # row 0 at the top, as imshow draws it
-        self.image = pg.ImageItem(axisOrder="row-major")
-        p.addItem(self.image)
-        self.note = corner_text(p, anchor=(1, 0))
-        self._shape: tuple[int, int] | None = None
-        p.getViewBox().sigResized.connect(self._pin_note)
+        super().__init__("Saturated tanh outputs, |h| > 0.99 (white)", "hidden neuron", "example in batch",
+                         parent)
+        self.plot_item.setMouseEnabled(x=False, y=False)
+        self.plot_item.invertY(True)  # row 0 at the top, as imshow draws it
+        self.image = add_pixmap_item(self)
+        self.note = self.add_note()
+        self.view_box.sigResized.connect(self._pin_note)
         self.setToolTip("Each row is one example of the last minibatch, each column one hidden neuron.\n"
                         "White: |h| > 0.99, where tanh is flat and passes almost no gradient back.\n"
                         "A column white from top to bottom is a dead neuron: it learns nothing from this batch.")
         self.clear_run()
 
     def clear_run(self) -> None:
-        self.image.clear()
-        self._shape = None
-        self.note.setText("")
+        self.shape: tuple[int, int] | None = None   # (batch, neurons) drawn now
+        self.image.setPixmap(mask_pixmap(np.zeros((1, 1), dtype=bool)))
+        self.image.hide()
+        self.set_dead(None, 0)
 
-    def set_mask(self, mask: np.ndarray, dead_neurons: int) -> None:
-        self.image.setImage(mask.view(np.uint8), levels=(0, 1), lut=_BLACK_WHITE, autoLevels=False)
-        if mask.shape != self._shape:
-            self._shape = mask.shape
+    def set_mask(self, mask: np.ndarray) -> None:
+        self.image.setPixmap(mask_pixmap(mask))
+        self.image.show()
+        if mask.shape != self.shape:
+            self.shape = mask.shape
             self.plot_item.setRange(xRange=(0, mask.shape[1]), yRange=(0, mask.shape[0]), padding=0)
-        text = f"{dead_neurons} of {mask.shape[1]} neurons saturated for the whole batch"
-        if text != self.note.textItem.toPlainText():
-            self.note.setText(text)
+
+    def set_dead(self, dead_neurons: int | None, n_neurons: int) -> None:
+        text = "" if dead_neurons is None else f"{dead_neurons} of {n_neurons} neurons saturated for the whole batch"
+        if set_note(self.note, text):
+            self._pin_note()
 
     def _pin_note(self, *_) -> None:
-        self.note.setPos(self.plot_item.getViewBox().width() - 6, 4)
+        self.note.setPos(self.view_box.width() - self.note.boundingRect().width() - 4, 2)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
 
 BLUE = (31, 119, 180)
 ORANGE = (255, 127, 14)
@@ -15,16 +14,10 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(background="w", foreground="k", antialias=False)
 
 
-def corner_text(plot_item: pg.PlotItem, anchor=(0, 0), pos=(6, 4)) -> pg.TextItem:
-    """A label pinned to the view's corner in pixels, whatever the data range: it is a child
-    of the ViewBox itself, not of the data it shows."""
-    text = pg.TextItem("", color=(20, 20, 20), anchor=anchor, fill=pg.mkBrush(255, 255, 255, 200))
-    font = QFont()
-    font.setPointSize(9)
-    text.setFont(font)
-    text.setParentItem(plot_item.getViewBox())
-    text.setPos(*pos)
-    return text
+def html_title(*parts: tuple[str, tuple | None]) -> str:
+    """A title whose parts may be coloured, e.g. to name a plot's curves without a legend
+    (a legend over the data would be repainted with it every frame)."""
+    return " ".join(f"<span style='color: rgb{c}'>{t}</span>" if c else t for t, c in parts)
 
 
 class Hysteresis:

@@ -11,11 +11,11 @@ def test_a_million_steps_draw_as_a_bounded_curve(qtbot):
     for _ in range(100):
         plot.append(rng.uniform(1.8, 3.3, 10_000).astype(np.float32))
         plot.redraw()
-    x, y = plot.per_step.getData()
+    x, y = plot.curve.step_xy()
     assert plot.curve.n == 1_000_000
-    assert len(x) <= 2 * 4096 + 512 and x[-1] > 990_000
-    mx, my = plot.chunk_mean.getData()
-    assert len(mx) == 1000
+    assert len(x) <= 4096 + 1024 and x[-1] > 990_000
+    assert plot.per_step.path().elementCount() == len(x)
+    assert plot.chunk_mean.path().elementCount() == 1000
     assert np.log10(1.8) - 1e-6 <= y.min() and y.max() <= np.log10(3.3) + 1e-6
 
 

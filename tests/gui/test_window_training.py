@@ -7,14 +7,17 @@ def test_training_fills_the_plots(qtbot, window):
     window.start_action.trigger()
     wait_status(qtbot, window, lambda s: s.step > 50)
     qtbot.waitUntil(lambda: window.snapshot is not None and window.loss_plot.curve.n > 50)
-    x, y = window.loss_plot.per_step.getData()
+    x, y = window.loss_plot.curve.step_xy()
     assert len(x) > 50 and np.all(np.isfinite(y))
+    assert window.loss_plot.per_step.path().elementCount() == len(x)
     batch, hidden = window.run_info.cfg.batch_size, window.run_info.cfg.n_hidden
     for plot in (window.hpreact_plot, window.h_plot):
-        edges, counts = plot.bars.getData()
-        assert len(edges) == len(counts) + 1 and counts.sum() == batch * hidden
-    assert window.saturation_plot.image.image.shape == (batch, hidden)
-    assert "saturated" in window.h_plot.note.textItem.toPlainText()
+        assert len(plot.edges) == len(plot.counts) + 1 and plot.counts.sum() == batch * hidden
+        assert plot.bars.path().elementCount() == 2 * len(plot.edges)
+    assert window.saturation_plot.shape == (batch, hidden)
+    assert window.saturation_plot.image.pixmap().size().toTuple() == (hidden, batch)
+    assert "saturated" in window.h_plot.note.toPlainText()
+    assert "neurons saturated for the whole batch" in window.saturation_plot.note.toPlainText()
     assert window.frames_drawn > 0
 
 
