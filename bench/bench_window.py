@@ -1,0 +1,119 @@
+"""How much the window costs training: the same steps headless and in the window, in one command.
+
+    python bench/bench_window.py [--steps 10000] [--data PATH] [--repeat 1] [--prefill 1000000]
+
+Prints steps/s in the window as a ratio to the headless Trainer, the GUI event loop's
+latency (gaps between ticks of a 5 ms timer while training: p99 and max) and the frames
+drawn per second. Targets: >= 0.8x headless, p99 < 30 ms, >= 20 fps. Offscreen unless
+QT_QPA_PLATFORM says otherwise (under xvfb-run, set QT_QPA_PLATFORM=xcb).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp(prefix="bench-window-"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from core.config import Config  # noqa: E402
+from core.data import Dataset, default_names_path  # noqa: E402
+from core.train import Trainer  # noqa: E402
+
+TICK_MS = 5
+WARMUP_STEPS = 300
+
+
+def headless_rate(cfg: Config, dataset: Dataset, steps: int) -> float:
+    trainer = Trainer(cfg, dataset)
+    trainer.train(WARMUP_STEPS)
+    t0 = time.perf_counter()
+    trainer.train(steps)
+    return steps / (time.perf_counter() - t0)
+
+
+def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(cfg.replace(max_steps=WARMUP_STEPS + steps))
+    window.show()
+    def wait_for(predicate, timeout_s=300.0):
+        """Run the event loop until predicate() holds. (processEvents in a Python loop would
+        spin and hold the GIL: the bench would measure itself.)"""
+        loop, check = QEventLoop(), QTimer()
+        check.timeout.connect(lambda: loop.quit() if predicate() else None)
+        check.start(20)
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        loop.exec()
+        check.stop()
+        if not predicate():
+            raise TimeoutError("the window did not get there in time")
+
+    wait_for(lambda: window.status is not None)
+    window.step(WARMUP_STEPS)
+    wait_for(lambda: window.status.step == WARMUP_STEPS)
+    if prefill:  # a long run's loss history, to see that it still draws cheaply
+        window.loss_plot.append(np.random.default_rng(0).uniform(1.9, 2.6, prefill).astype(np.float32))
+
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    tick = QTimer()
+    tick.setTimerType(Qt.TimerType.PreciseTimer)
+    tick.setInterval(TICK_MS)
+
+    def on_tick():
+        gaps.append(clock.nsecsElapsed() / 1e6)
+        clock.restart()
+
+    tick.timeout.connect(on_tick)
+    frames0 = window.frames_drawn
+    t0 = time.perf_counter()
+    window.start()
+    clock.start()
+    tick.start()
+    wait_for(lambda: window.status.done)
+    elapsed = time.perf_counter() - t0
+    tick.stop()
+    frames = window.frames_drawn - frames0
+    window.close()
+    gaps_ms = np.array(gaps[1:])
+    return {"rate": steps / elapsed, "fps": frames / elapsed, "p99": float(np.percentile(gaps_ms, 99)),
+            "max": float(gaps_ms.max()), "ticks": len(gaps_ms)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=10_000)
+    p.add_argument("--data", default=None, help="word list (default names.txt if found, else built-in)")
+    p.add_argument("--repeat", type=int, default=1, help="alternate headless/window runs this many times")
+    p.add_argument("--prefill", type=int, default=0, help="put this many made-up losses in the loss plot first")
+    args = p.parse_args()
+    data = args.data or (str(default_names_path()) if default_names_path().is_file() else "builtin")
+    torch.set_num_threads(1)
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])  # noqa: F841 (kept alive for the windows)
+    cfg = Config(data=data)
+    dataset = Dataset.load(cfg.data, cfg.block_size)
+    print(f"{args.steps:,} steps on {Path(data).name}, platform {os.environ['QT_QPA_PLATFORM']}"
+          + (f", loss plot prefilled with {args.prefill:,} steps" if args.prefill else ""))
+    for i in range(args.repeat):
+        h = headless_rate(cfg, dataset, args.steps)
+        w = window_run(cfg, args.steps, args.prefill)
+        ok = lambda good: "ok" if good else "MISSED"
+        print(f"run {i + 1}: headless {h:,.0f} steps/s | window {w['rate']:,.0f} steps/s = "
+              f"{w['rate'] / h:.2f}x ({ok(w['rate'] >= 0.8 * h)}) | event loop p99 {w['p99']:.1f} ms "
+              f"({ok(w['p99'] < 30)}), max {w['max']:.1f} ms | {w['fps']:.1f} frames/s ({ok(w['fps'] >= 20)})",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
