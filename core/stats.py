@@ -6,6 +6,7 @@ them never changes the training numbers (no generator draws, no writes).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,15 @@ def nice_range(max_abs: float) -> float:
     return float(max_abs)
 
 
+def fine_range(max_abs: float) -> float:
+    """1, 2 or 5 times a power of ten, at least max_abs: for gradients, which are often
+    thousandths (nice_range's smallest, 1, would put them all in the middle bin)."""
+    if not (max_abs > 0 and math.isfinite(max_abs)):
+        return 1.0
+    scale = 10.0 ** math.floor(math.log10(max_abs))
+    return next(m * scale for m in (1.0, 2.0, 5.0, 10.0) if m * scale >= max_abs)
+
+
 def histogram(x: np.ndarray, lo: float, hi: float, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray]:
     """Counts of x in `bins` equal bins over [lo, hi]; values outside land in the end bins."""
     idx = ((x.ravel() - lo) * (bins / (hi - lo))).astype(np.intp)
@@ -83,8 +93,9 @@ def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
     return edges
 
 
-def symmetric_histogram(x: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray]:
-    r = nice_range(float(max(x.max(), -x.min()))) if x.size else 1.0
+def symmetric_histogram(x: np.ndarray, bins: int = HIST_BINS, fine: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    top = float(max(x.max(), -x.min())) if x.size else 1.0
+    r = fine_range(top) if fine else nice_range(top)
     return histogram(x, -r, r, bins)
 
 
@@ -135,6 +146,6 @@ def take_snapshot(rec: StepRecord, detail: bool = False) -> Snapshot:
 
 def take_detail(rec: StepRecord, hpre: np.ndarray, grads: list[np.ndarray]) -> Detail:
     # the loss is a mean over the batch: scale by its size to see the per-example gradient
-    hg_hist, hg_edges = symmetric_histogram(_np(rec.h_grad) * rec.h_grad.shape[0])
-    grad_hists, grad_edges = zip(*(symmetric_histogram(g, 40) for g in grads), strict=True)
+    hg_hist, hg_edges = symmetric_histogram(_np(rec.h_grad) * rec.h_grad.shape[0], fine=True)
+    grad_hists, grad_edges = zip(*(symmetric_histogram(g, 40, fine=True) for g in grads), strict=True)
     return Detail(percentiles(hpre), hg_hist, hg_edges, tuple(grad_hists), tuple(grad_edges))
