@@ -1,0 +1,52 @@
+"""What the window keeps of each run beyond its RunRecord: the smoothed loss curve for
+overlays, the look-back timeline, and the part-3 diagnostics over time. All bounded."""
+from __future__ import annotations
+
+import numpy as np
+
+from .runs import RunRecord
+from .smoothing import SmoothedCurve
+from .stats import PERCENTILES, Snapshot
+from .timeline import StepSeries, Timeline
+
+
+class RunHistory:
+    def __init__(self, record: RunRecord):
+        self.record = record
+        self.smooth = SmoothedCurve()
+        self.timeline = Timeline()
+        self.param_names: tuple[str, ...] = ()
+        self.update_ratios: StepSeries | None = None   # log10(update / data), a column per parameter
+        self.percentiles = StepSeries(len(PERCENTILES))  # of hpreact, at stats.PERCENTILES
+        self.latest: Snapshot | None = None             # the newest snapshot seen
+        self.latest_detail: Snapshot | None = None      # the newest one with its part-3 detail
+        self.evaluated_at: int | None = None            # the step record's train/val loss belong to
+
+    @property
+    def run_id(self) -> int:
+        return self.record.run_id
+
+    def add_losses(self, losses) -> None:
+        losses = np.asarray(losses, dtype=np.float32)
+        if not len(losses):
+            return
+        self.record.add_losses(losses)
+        self.smooth.extend(losses)
+        if self.evaluated_at is not None and self.record.steps > self.evaluated_at:
+            self.set_split_losses(None, None, None)   # they described weights that have moved on
+
+    def set_split_losses(self, train, val, at_step: int | None) -> None:
+        self.record.set_split_losses(train, val)
+        self.evaluated_at = at_step
+
+    def add_snapshot(self, s: Snapshot) -> None:
+        if self.latest is None or s.step >= self.latest.step:
+            self.latest = s
+        self.timeline.offer(s)
+        if s.param_names != self.param_names:
+            self.param_names = s.param_names
+            self.update_ratios = StepSeries(len(s.param_names))
+        self.update_ratios.offer(s.step, s.update_ratio_log10)
+        if s.detail is not None:
+            self.latest_detail = s
+            self.percentiles.offer(s.step, s.detail.hpreact_percentiles)
