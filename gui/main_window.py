@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(_scrolling(right))
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([250, 760, 250])
+        self.splitter.setSizes([250, 750, 280])
         self.setCentralWidget(self.splitter)
 
     def _build_actions(self) -> None:

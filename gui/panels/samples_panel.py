@@ -7,11 +7,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,15 +37,13 @@ class SamplesPanel(QGroupBox):
         self.seed = BigIntSpinBox(0, 2**63 - 1, "Seed of the sampling generator; the same seed and weights give "
                                   f"the same names.\nThe notebook's is {NOTEBOOK_SAMPLE_SEED}.")
         self.seed.setValue(NOTEBOOK_SAMPLE_SEED)
-        self.random = QCheckBox("random")
-        self.random.setToolTip("A fresh random seed every time.")
+        self.random = QCheckBox("random seed")
+        self.random.setToolTip("A fresh random seed every time, instead of the one above.")
         self.random.toggled.connect(lambda on: self.seed.setEnabled(not on))
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(self.random)
         form.addRow("count", self.count)
         form.addRow("temperature", self.temperature)
-        form.addRow("seed", seed_row)
+        form.addRow("seed", self.seed)
+        form.addRow("", self.random)
         layout.addLayout(form)
         self.button = QPushButton("Sample")
         self.button.setToolTip("Draw names from the current weights, between two training steps (Ctrl+G).")
@@ -55,13 +53,18 @@ class SamplesPanel(QGroupBox):
         self.names.setToolTip("Names drawn from the model. Select one to see how likely the model found "
                               "each of its characters.")
         self.names.currentRowChanged.connect(self._show_probabilities)
+        self.names.setMinimumHeight(60)
         layout.addWidget(self.names, 2)
-        self.caption = QLabel("Select a name to see the probability of each character.")
-        self.caption.setWordWrap(True)
+        self.caption = QLabel()
+        # one line, cut to the panel's width: a wrapping label would make the side panel
+        # ask for its full preferred height and scroll
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.caption)
         self.chars = QTableWidget(0, 2)
         self.chars.setHorizontalHeaderLabels(["character", "probability"])
         self.chars.verticalHeader().hide()
+        self.chars.verticalHeader().setDefaultSectionSize(22)
+        self.chars.setMinimumHeight(60)
         self.chars.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.chars.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.chars.setToolTip("The probability the model gave each character it drew, given the characters "
@@ -82,11 +85,11 @@ class SamplesPanel(QGroupBox):
     def _show_probabilities(self, row: int) -> None:
         self.chars.setRowCount(0)
         if not 0 <= row < len(self.samples):
-            self.caption.setText("Select a name to see the probability of each character.")
+            self.caption.setText("Select a name to see its probabilities.")
             return
         s = self.samples[row]
-        self.caption.setText(f"“{s.text}”: probability of each character" + (" (cut at the length cap)"
-                                                                          if s.truncated else ""))
+        self.caption.setText(f"Probabilities in “{s.text}”" + (" (cut at the length cap)" if s.truncated else ""))
+        self.caption.setToolTip(self.caption.text())
         self.chars.setRowCount(len(s.chars))
         for i, (ch, p) in enumerate(zip(s.chars, s.probs, strict=True)):
             for j, text in enumerate((ch, f"{100 * p:.1f} %")):

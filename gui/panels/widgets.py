@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QSizePolicy, QSpinBox
 
 MAX_INT = 2**31 - 1
 
@@ -44,6 +44,9 @@ class BigIntSpinBox(QDoubleSpinBox):
         self.setRange(lo, hi)
         self.setToolTip(tip)
         self.setKeyboardTracking(False)
+        # its size hint would fit 2**63 in digits; take the width the panel has instead
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(90)
 
     def textFromValue(self, value: float) -> str:
         return str(int(value))
