@@ -195,7 +195,12 @@ class TrainingWorker(QObject):
         """A new Trainer from cfg; if anything is wrong the current one is kept."""
         cfg = cfg.validate()
         dataset = self._load_dataset(cfg)
-        trainer = Trainer(cfg, dataset)
+        return self.do_adopt(Trainer(cfg, dataset))
+
+    def do_adopt(self, trainer: Trainer) -> RunInfo:
+        """Train `trainer` from now on, as a new run: a fresh one, or one loaded from a
+        checkpoint (its loss history is published from step 0, so the plots show it)."""
+        cfg, dataset = trainer.cfg, trainer.dataset
         self.trainer, self._dataset, self.running = trainer, dataset, False
         self._run_id += 1
         self._published = self._events_sent = 0
