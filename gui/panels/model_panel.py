@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
+from core.devices import available_devices
 
 from .widgets import BigIntSpinBox, int_spin
 
@@ -37,6 +38,16 @@ class ModelPanel(QGroupBox):
             box.setToolTip(box.toolTip() + "\nApplied on Reset.")
             box.valueChanged.connect(self.changed)
             form.addRow(label, box)
+        # CPU by default; the choice appears only where torch sees a CUDA GPU
+        self.device = QComboBox()
+        self.device.addItems(available_devices())
+        self.device.setToolTip("Where to train: the CPU, or the CUDA GPU torch sees. Applied on Reset.")
+        self.device.currentIndexChanged.connect(self.changed)
+        if self.device.count() > 1:
+            form.addRow("device", self.device)
+        else:
+            self.device.setParent(self)
+            self.device.hide()
         layout.addLayout(form)
         self.data = "builtin"
         self.data_label = QLabel()
@@ -58,7 +69,8 @@ class ModelPanel(QGroupBox):
 
     def values(self) -> dict:
         return {"n_embed": self.n_embed.value(), "n_hidden": self.n_hidden.value(),
-                "block_size": self.block_size.value(), "seed": self.seed.int_value(), "data": self.data}
+                "block_size": self.block_size.value(), "seed": self.seed.int_value(), "data": self.data,
+                "device": self.device.currentText()}
 
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
@@ -66,6 +78,9 @@ class ModelPanel(QGroupBox):
             box.blockSignals(True)
             box.setValue(value)
             box.blockSignals(False)
+        self.device.blockSignals(True)
+        self.device.setCurrentIndex(max(0, self.device.findText(cfg.device)))
+        self.device.blockSignals(False)
         self.set_data(cfg.data)
 
     def set_data(self, source: str) -> None:
