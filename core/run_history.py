@@ -50,3 +50,12 @@ class RunHistory:
         if s.detail is not None:
             self.latest_detail = s
             self.percentiles.offer(s.step, s.detail.hpreact_percentiles)
+
+
+def stage_of(cfg) -> str | None:
+    """The loss-log stage (core.presets) whose init switches cfg has, if any."""
+    from .presets import PRESETS
+    for name, switches in PRESETS.items():
+        if all(getattr(cfg, k) == v for k, v in switches.items()) and cfg.w1_scale is None:
+            return name
+    return None

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,7 @@ from .plots.style import ORANGE, configure_pyqtgraph
 from .session import TrainingSession
 from .settings import load_config, open_settings, save_config
 from .status_bar import TrainingStatusBar
+from .workbench import Workbench
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
 TEXT_INTERVAL_S = 0.2         # numbers in words (status bar, plot notes) change at most this often while running
@@ -41,6 +43,7 @@ TEXT_INTERVAL_S = 0.2         # numbers in words (status bar, plot notes) change
 class MainWindow(QMainWindow):
     frame_drawn = Signal()        # after a frame put new data on the plots
     run_started = Signal(object)  # RunInfo: a new model was built
+    frame_taken = Signal(object)  # every Frame taken from the worker, once drawn (the workbench's feed)
 
     def __init__(self, config: Config | None = None, settings: QSettings | None = None):
         super().__init__()
@@ -75,6 +78,7 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(FRAME_INTERVAL_MS)
         self.timer.timeout.connect(self.draw_frame)
         self.timer.start()
+        self.workbench = Workbench(self)   # the tabs, menus and runs beyond the notebook (gui/workbench)
         self.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------
@@ -101,8 +105,15 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(0, 0, 0, 0)
+        live = QWidget()                   # the first tab; the workbench adds the others
+        live_layout = QVBoxLayout(live)
+        live_layout.setContentsMargins(0, 0, 0, 0)
+        live_layout.addLayout(grid, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(live, "Live")
         layout.addWidget(self.message_bar)
-        layout.addLayout(grid, 1)
+        layout.addWidget(self.tabs, 1)
         self.centre = centre
 
     def _build_sides(self) -> None:
@@ -152,7 +163,7 @@ class MainWindow(QMainWindow):
                                   self.open_word_list)
         self.builtin_action = action("Use built-in names", "", "Train on the built-in US baby names of 2017",
                                      lambda: self.use_dataset("builtin"))
-        quit_action = action("Quit", "Ctrl+Q", "Close the window", self.close)
+        quit_action = self.quit_action = action("Quit", "Ctrl+Q", "Close the window", self.close)
 
         toolbar = self.addToolBar("Training")
         toolbar.setObjectName("training-toolbar")
@@ -161,11 +172,11 @@ class MainWindow(QMainWindow):
                   self.evaluate_action, self.sample_action):
             toolbar.addSeparator() if a is None else toolbar.addAction(a)
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        file_menu = self.file_menu = menu.addMenu("&File")
         file_menu.addActions([self.open_action, self.builtin_action])
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        train_menu = menu.addMenu("&Training")
+        train_menu = self.train_menu = menu.addMenu("&Training")
         train_menu.addActions([self.start_action, self.step_action, self.step100_action, self.reset_action,
                                self.evaluate_action, self.sample_action])
 
@@ -278,6 +289,7 @@ class MainWindow(QMainWindow):
         if drew:
             self.frames_drawn += 1
             self.frame_drawn.emit()
+        self.frame_taken.emit(frame)
 
     def _start_run(self, info: RunInfo) -> None:
         self.run_info, self.snapshot = info, None

@@ -1,0 +1,84 @@
+"""Export a plot to PNG or SVG (pyqtgraph's exporters) and the window to PNG."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+from PySide6.QtWidgets import QWidget
+
+PLOT_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
+PNG_SCALE = 2           # plots are written at twice their size on screen, for print
+
+
+class ExportError(ValueError):
+    """A file that could not be written, with a message meant for a person."""
+
+
+def export_plot(plot_item: pg.PlotItem, path: str | Path) -> Path:
+    """Write the plot as PNG or SVG, by the name's suffix (PNG when it has none)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        path = path.with_name(path.name + ".png")
+    try:
+        if path.suffix.lower() == ".svg":
+            with _closed_paths_understood():
+                pg.exporters.SVGExporter(plot_item).export(str(path))
+        else:
+            exporter = pg.exporters.ImageExporter(plot_item)
+            width = int(plot_item.sceneBoundingRect().width()) or 640
+            exporter.parameters()["width"] = PNG_SCALE * width
+            exporter.export(str(path))
+    except OSError as e:
+        raise ExportError(f"Cannot write {path}: {e.strerror or e}.") from None
+    if not path.is_file():
+        raise ExportError(f"Cannot write {path}.")
+    return path
+
+
+def save_window_image(window: QWidget, path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        path = path.with_name(path.name + ".png")
+    if not window.grab().save(str(path), "PNG"):
+        raise ExportError(f"Cannot write {path}.")
+    return path
+
+
+@contextmanager
+def _closed_paths_understood():
+    """pyqtgraph 0.14's SVG exporter reads each path as 'x,y' pairs and fails on the 'Z'
+    (close path) that Qt 6.11 writes (pyqtgraph issue #3485): while exporting, write each
+    Z as a line back to its sub-path's start, which it does understand."""
+    module = sys.modules["pyqtgraph.exporters.SVGExporter"]
+    original = module.correctCoordinates
+
+    def correct(node, defs, item, options):
+        for path in node.getElementsByTagName("path"):
+            d = path.getAttribute("d")
+            if "Z" in d or "z" in d:
+                path.setAttribute("d", _lines_for_closes(d))
+        return original(node, defs, item, options)
+
+    module.correctCoordinates = correct
+    try:
+        yield
+    finally:
+        module.correctCoordinates = original
+
+
+def _lines_for_closes(d: str) -> str:
+    out, start = [], None
+    for token in d.split():
+        while token[:1] in ("Z", "z"):
+            if start is not None:
+                out.append("L" + start)
+            token = token[1:]
+        if not token:
+            continue
+        if token[0] in "Mm":
+            start = token[1:]
+        out.append(token)
+    return " ".join(out)

@@ -1,0 +1,288 @@
+"""The runs table (the notebook's "loss log", live) and the overlay of the selected runs' loss curves."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.config import Config
+from core.run_history import RunHistory
+from core.runs import TABLE_FIELDS, RunLog
+
+from ..panels.model_panel import dataset_name
+from .plots import PALETTE, lean_plot
+from .smoothing import SmoothingSlider
+
+COLUMNS = ("run", "name", "steps", "train", "val", *TABLE_FIELDS, "data")
+HEADERS = {
+    "run": ("#", "The run's number in this session."),
+    "name": ("name", "Double-click to rename. Loss-log runs are named after their stage."),
+    "steps": ("steps", "Steps trained."),
+    "train": ("train", "Loss over the whole training split, with BatchNorm's running statistics "
+                       "(the notebook's split_loss).\nMeasured when a run is paused or reaches max steps; "
+                       "blank while it trains on."),
+    "val": ("val", "Loss over the whole validation split, measured with the train loss."),
+    "batchnorm": ("BN", "BatchNorm layer."),
+    "fix_w2": ("W2×.01", "W2 scaled by 0.01 at init."),
+    "fix_b2": ("b2×0", "b2 zeroed at init."),
+    "fix_w1": ("W1 fix", "W1 scaled at init (Kaiming, or by the W1 scale)."),
+    "fix_b1": ("b1×.01", "b1 scaled by 0.01 at init."),
+    "w1_scale": ("W1 scale", "A plain factor for W1 instead of Kaiming (blank: Kaiming)."),
+    "n_embed": ("embed", "Embedding size."),
+    "n_hidden": ("hidden", "Hidden layer size."),
+    "block_size": ("context", "Context length (block size)."),
+    "lr": ("lr", "Learning rate before the decay step."),
+    "lr_decay_step": ("decay at", "Step of the learning-rate decay."),
+    "lr_after": ("lr after", "Learning rate after the decay step."),
+    "batch_size": ("batch", "Batch size."),
+    "data": ("data", "The word list."),
+}
+MAX_OVERLAID = len(PALETTE)
+
+
+def _cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "–"
+    if column in ("train", "val"):
+        return f"{value:.4f}"
+    if column == "data":
+        return dataset_name(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class RunsModel(QAbstractTableModel):
+    """A table over a RunLog; every change to the log goes through here so views follow."""
+    renamed = Signal(int)
+
+    def __init__(self, log: RunLog, histories: dict[int, RunHistory], parent=None):
+        super().__init__(parent)
+        self.log = log
+        self.histories = histories
+        self.colours: dict[int, tuple] = {}     # run id -> overlay colour, for the selected runs
+
+    # -- changes ---------------------------------------------------------------------------
+    def add(self, cfg: Config, name: str = "") -> RunHistory:
+        row = len(self.log.runs)
+        self.beginInsertRows(QModelIndex(), row, row)
+        history = RunHistory(self.log.start(cfg, name))
+        self.histories[history.run_id] = history
+        self.endInsertRows()
+        return history
+
+    def delete(self, run_ids) -> None:
+        for run_id in run_ids:
+            row = self.row_of(run_id)
+            if row is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self.log.delete(run_id)
+            self.histories.pop(run_id, None)
+            self.endRemoveRows()
+
+    def refresh(self, run_id: int) -> None:
+        row = self.row_of(run_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def row_of(self, run_id: int) -> int | None:
+        return next((i for i, r in enumerate(self.log.runs) if r.run_id == run_id), None)
+
+    def run_id_at(self, row: int) -> int:
+        return self.log.runs[row].run_id
+
+    # -- Qt's model interface --------------------------------------------------------------
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.log.runs)
+
+    def columnCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        run = self.log.runs[index.row()]
+        column = COLUMNS[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if role == Qt.ItemDataRole.EditRole and column == "name":
+                return run.name
+            return _cell(column, run.row()[column])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column not in ("name", "data"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and column == "name" and run.run_id in self.colours:
+            return QColor(*self.colours[run.run_id])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in ("train", "val"):
+                h = self.histories.get(run.run_id)
+                if run.train_loss is not None and h is not None and h.evaluated_at is not None:
+                    return f"{column} loss {run.row()[column]!r}, after {h.evaluated_at:,} steps"
+                return HEADERS[column][1]
+            if column == "data":
+                return run.config.data
+            if column == "name":
+                return f"{run.name}: the full setup is in the run's JSON export."
+        return None
+
+    def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or COLUMNS[index.column()] != "name" or not str(value).strip():
+            return False
+        run = self.log.runs[index.row()]
+        run.name = str(value).strip()
+        self.dataChanged.emit(index, index)
+        self.renamed.emit(run.run_id)
+        return True
+
+    def flags(self, index: QModelIndex):
+        f = super().flags(index)
+        return f | Qt.ItemFlag.ItemIsEditable if COLUMNS[index.column()] == "name" else f
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        text, tip = HEADERS[COLUMNS[section]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tip
+        return None
+
+
+class RunsTab(QWidget):
+    selection_changed = Signal()
+
+    def __init__(self, model: RunsModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.table = QTableView()
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.setColumnWidth(COLUMNS.index("name"), 170)
+        self.table.setToolTip("Every run of this session: its setup, steps and final losses (the notebook's "
+                              "loss log).\nSelect runs (Ctrl/Shift-click) to overlay their loss curves below.")
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.rowsInserted.connect(self._rows_inserted)
+
+        self.buttons = QHBoxLayout()
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.plot = lean_plot("Loss curves of the selected runs", "step", "log10 loss", mouse=True)
+        self.plot_item = self.plot.plot_item
+        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.curves = [pg.PlotCurveItem(pen=pg.mkPen(c, width=1)) for c in PALETTE]
+        for curve in self.curves:
+            self.plot_item.addItem(curve)
+        self.plot.setToolTip("The selected runs' loss, smoothed as the slider says; drag or scroll to zoom, "
+                             "double-click to fit all.")
+        self.plot.scene().sigMouseClicked.connect(lambda e: self.fit() if e.double() else None)
+        self.smoothing = SmoothingSlider(
+            "smoothing", "Smoothing of the overlaid curves (TensorBoard's debiased exponential moving "
+            "average):\n0.99 averages over about 100 steps, 0.999 over about 1,000.")
+        self.smoothing.set_weight(0.99)
+        self.smoothing.weight_changed.connect(lambda _: self.redraw_overlay(fit=False))
+        self.note = QLabel("")
+        self.note.setStyleSheet("QLabel { color: #444; }")
+        plot_box = QWidget()
+        plot_layout = QVBoxLayout(plot_box)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.smoothing)
+        row.addWidget(self.note, 1)
+        plot_layout.addLayout(row)
+        plot_layout.addWidget(self.plot, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(plot_box)
+        splitter.setSizes([260, 340])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(self.buttons)
+        layout.addWidget(splitter, 1)
+        self.overlaid: list[int] = []
+
+    def add_button(self, action) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.buttons.addWidget(button)
+        return button
+
+    def finish_buttons(self) -> None:
+        self.buttons.addStretch(1)
+
+    # -- selection and overlay ------------------------------------------------------------
+    def selected_run_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self.model.run_id_at(r) for r in rows]
+
+    def select(self, run_ids) -> None:
+        sm = self.table.selectionModel()
+        sm.clearSelection()
+        for run_id in run_ids:
+            row = self.model.row_of(run_id)
+            if row is not None:
+                sm.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
+                          | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _rows_inserted(self, *_) -> None:
+        self.table.scrollToBottom()
+
+    def _selection_changed(self, *_) -> None:
+        self.redraw_overlay(fit=True)
+        self.selection_changed.emit()
+
+    def redraw_overlay(self, fit: bool = False) -> None:
+        ids = self.selected_run_ids()
+        shown = ids[:MAX_OVERLAID]
+        colours = {run_id: PALETTE[i] for i, run_id in enumerate(shown)}
+        if colours != self.model.colours:
+            self.model.colours = colours
+            self.model.dataChanged.emit(self.model.index(0, 1), self.model.index(self.model.rowCount() - 1, 1))
+        self.legend.clear()
+        weight = self.smoothing.weight
+        for i, curve in enumerate(self.curves):
+            history = self.model.histories.get(shown[i]) if i < len(shown) else None
+            if history is None or history.smooth.n == 0:
+                curve.setData([], [])
+                continue
+            curve.setData(*history.smooth.xy(weight))
+            self.legend.addItem(curve, history.record.name)
+        self.overlaid = [i for i in shown if i in self.model.histories]
+        more = len(ids) - len(shown)
+        self.note.setText(f"{more} more selected runs are not drawn (at most {MAX_OVERLAID})" if more > 0 else
+                          "" if ids else "Select runs in the table to compare their loss curves.")
+        if fit:
+            self.fit()
+
+    def fit(self) -> None:
+        self.plot_item.autoRange(padding=0.02)
+
+    def plot_items(self) -> dict[str, pg.PlotItem]:
+        return {"Runs: overlaid loss curves": self.plot_item}
+
+
+def visible_curves(tab: RunsTab) -> list[pg.PlotCurveItem]:
+    """The overlay's curves that have data (what a reader sees)."""
+    return [c for c in tab.curves if c.getData()[0] is not None and len(c.getData()[0])]
+

@@ -1,0 +1,95 @@
+"""The smoothing slider (TensorBoard's), and the smoothed curve it draws on the loss plot."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+
+from core.smoothing import SmoothedCurve
+
+from ..plots.lean import LeanPlotWidget, pen, polyline
+
+SMOOTHED_COLOUR = (16, 64, 128)
+TICKS = 100            # slider positions; the weight is 1 - 10^(-4 t / TICKS): 0 … 0.9999
+
+
+def weight_at(t: int) -> float:
+    return 0.0 if t <= 0 else round(1.0 - 10.0 ** (-4.0 * t / TICKS), 6)
+
+
+def position_of(weight: float) -> int:
+    return min(range(TICKS + 1), key=lambda t: abs(weight_at(t) - weight))
+
+
+class SmoothingSlider(QWidget):
+    weight_changed = Signal(float)
+
+    def __init__(self, label: str = "smoothing", tip: str = "", parent=None):
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, TICKS)
+        self.slider.setPageStep(TICKS // 8)
+        self.slider.setMinimumWidth(120)
+        self.slider.setMaximumWidth(220)
+        self.value = QLabel()
+        self.value.setMinimumWidth(44)
+        caption = QLabel(label)
+        tip = tip or ("Smooths the curve with TensorBoard's debiased exponential moving average.\n"
+                      "The weight is how much each point keeps of the average before it: 0 draws no smoothed "
+                      "line,\n0.9 averages over about 10 steps, 0.99 about 100, 0.999 about 1,000.")
+        for w in (caption, self.slider, self.value, self):
+            w.setToolTip(tip)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(caption)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.value)
+        self.slider.valueChanged.connect(self._changed)
+        self._changed(0)
+
+    @property
+    def weight(self) -> float:
+        return weight_at(self.slider.value())
+
+    def set_weight(self, weight: float) -> None:
+        self.slider.setValue(position_of(weight))
+
+    def _changed(self, t: int) -> None:
+        self.value.setText(f"{weight_at(t):g}" if t else "off")
+        self.weight_changed.emit(weight_at(t))
+
+
+class SmoothingBar(QWidget):
+    """A row above the loss plot: the slider, and a smoothed line drawn on that plot."""
+
+    def __init__(self, plot: LeanPlotWidget, parent=None):
+        super().__init__(parent)
+        self.curve = plot.add_path_item(pen(SMOOTHED_COLOUR), z=2)
+        self.drawn: tuple | None = None
+        self.slider = SmoothingSlider(
+            "loss smoothing",
+            "Draws the loss smoothed with TensorBoard's debiased exponential moving average (dark line),\n"
+            "beside the mean of each 1,000 steps (red). 0: off; 0.9 averages over about 10 steps,\n"
+            "0.99 about 100, 0.999 about 1,000. Unlike the 1,000-step mean it follows every step.")
+        self.legend = QLabel(f"<span style='color: rgb{SMOOTHED_COLOUR}'>━ smoothed</span>")
+        self.legend.setToolTip(self.slider.toolTip())
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.legend)
+        layout.addStretch(1)
+        self.slider.weight_changed.connect(lambda _: self.redraw())
+        self.source: SmoothedCurve | None = None
+
+    def show_curve(self, source: SmoothedCurve | None) -> None:
+        self.source = source
+        self.redraw()
+
+    def redraw(self) -> None:
+        w = self.slider.weight
+        self.legend.setVisible(w > 0)
+        if w <= 0 or self.source is None or self.source.n == 0:
+            self.drawn = None
+            self.curve.setPath(polyline([], []))
+            return
+        self.drawn = self.source.xy(w)
+        self.curve.setPath(polyline(*self.drawn))

@@ -1,0 +1,100 @@
+"""Diagnostics tabs (lecture part 3), live: gradient histograms with grad:data ratios, the
+update:data ratio over time with one line per parameter, hpreact's percentile bands."""
+import numpy as np
+from window_helpers import wait_status
+
+from core.stats import PERCENTILES
+
+
+def train_with_tab(qtbot, window, tab, steps=300):
+    window.tabs.setCurrentWidget(tab)
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.done or s.step >= steps)
+    window.start_action.trigger() if window.status.running else None
+
+
+def test_gradient_histograms_receive_every_parameter(qtbot, make_window):
+    window = make_window(max_steps=300)
+    wb = window.workbench
+    train_with_tab(qtbot, window, wb.gradients)
+    qtbot.waitUntil(lambda: wb.gradients.step is not None and wb.current.latest_detail is not None
+                    and wb.gradients.step == wb.current.latest_detail.step)
+    s = wb.current.latest_detail
+    cfg = window.run_info.cfg
+    edges, counts = wb.gradients.hgrad.edges, wb.gradients.hgrad.counts
+    assert len(edges) == len(counts) + 1 and counts.sum() == cfg.batch_size * cfg.n_hidden
+    assert s.param_names == ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
+    for i, name in enumerate(s.param_names):
+        plot = wb.gradients.params[name]
+        assert plot.isVisibleTo(window)
+        assert len(plot.edges) == 41 and len(plot.counts) == 40
+        np.testing.assert_array_equal(plot.counts, s.detail.grad_hists[i])
+        assert f"grad:data {s.grad_data_ratio[i]:.2g}" in plot.note.toPlainText()
+
+
+def test_without_batchnorm_its_gradient_plots_hide(qtbot, make_window):
+    window = make_window(batchnorm=False, max_steps=50)
+    wb = window.workbench
+    train_with_tab(qtbot, window, wb.gradients, steps=50)
+    qtbot.waitUntil(lambda: wb.gradients.step is not None)
+    assert not wb.gradients.params["bngain"].isVisibleTo(window)
+    assert wb.gradients.params["W1"].isVisibleTo(window)
+    assert wb.current.update_ratios.columns == 5
+    window.tabs.setCurrentWidget(wb.update_ratio)
+    qtbot.waitUntil(lambda: len(wb.update_ratio.drawn) == 5)
+    assert "bngain" not in wb.update_ratio.drawn and wb.update_ratio.lines["bngain"].path().isEmpty()
+
+
+def test_update_ratio_plot_has_one_line_per_parameter(qtbot, make_window):
+    window = make_window(max_steps=400)
+    wb = window.workbench
+    train_with_tab(qtbot, window, wb.update_ratio, steps=400)
+    tab = wb.update_ratio
+    qtbot.waitUntil(lambda: tab.n == wb.current.update_ratios.n and tab.n > 3)
+    steps, values = wb.current.update_ratios.data()
+    assert values.shape == (len(steps), 7)
+    assert list(tab.drawn) == list(wb.current.param_names) and len(tab.drawn) == 7
+    for j, name in enumerate(wb.current.param_names):
+        x, y = tab.drawn[name]
+        np.testing.assert_array_equal(x, steps)
+        np.testing.assert_array_equal(y, values[:, j].astype(np.float64))
+        assert not tab.lines[name].path().isEmpty()       # one line per parameter, drawn
+    assert tab.guide_y == -3.0 and not tab.guide.path().isEmpty()   # the lecture's 1e-3 guide
+    w1 = values[:, wb.current.param_names.index("W1")]
+    assert np.all(np.isfinite(w1)) and -6 < np.median(w1) < 0
+
+
+def test_distribution_bands_follow_hpreact_percentiles(qtbot, make_window):
+    window = make_window(max_steps=400)
+    wb = window.workbench
+    train_with_tab(qtbot, window, wb.distributions, steps=400)
+    tab = wb.distributions
+    qtbot.waitUntil(lambda: tab.n == wb.current.percentiles.n and tab.n >= 3)
+    steps, pct = wb.current.percentiles.data()
+    assert pct.shape == (len(steps), len(PERCENTILES))
+    assert np.all(np.diff(pct, axis=1) >= 0)
+    x, y = tab.drawn
+    np.testing.assert_array_equal(x, steps)
+    np.testing.assert_array_equal(y, pct.astype(np.float64))
+    assert all(not b.path().isEmpty() for b in tab.bands) and not tab.median.path().isEmpty()
+
+
+def test_detail_is_asked_for_only_a_few_times_a_second_while_hidden(qtbot, make_window):
+    window = make_window(max_steps=100_000)
+    wb = window.workbench
+    asked = []
+    real = window.session.command
+
+    def counting(command, *args, **kwargs):
+        if getattr(command, "__name__", "") == "_detail_snapshot":
+            asked.append(1)
+        return real(command, *args, **kwargs)
+
+    window.session.command = counting
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step > 1500, timeout=30_000)
+    window.start_action.trigger()
+    frames = window.frames_drawn
+    assert wb.current.percentiles.n >= 1            # the bands fill in even while not shown
+    assert len(asked) < max(8, frames // 4)          # never every step nor every frame
+    assert window.tabs.currentIndex() == 0

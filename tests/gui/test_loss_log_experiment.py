@@ -1,0 +1,63 @@
+"""The loss-log experiment: the notebook's four stages trained in the background, with
+progress and Cancel, filling the runs table with the headless numbers."""
+import torch
+from window_helpers import wait_status
+
+from core.data import Dataset
+from core.presets import PRESETS, preset_config
+from core.train import Trainer
+
+STEPS = 200
+
+
+def headless(base, name):
+    cfg = preset_config(name, base).replace(max_steps=STEPS, lr_decay_step=STEPS // 2)
+    t = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
+    while not t.done:
+        t.train(1000)
+    return t.split_loss("train"), t.split_loss("val")
+
+
+def test_the_four_stages_fill_the_table_with_the_headless_numbers(qtbot, window):
+    wb = window.workbench
+    assert wb.loss_log_action.shortcut().toString() == "Ctrl+Shift+L"
+    window.start_action.trigger()                        # the main run keeps training meanwhile
+    with qtbot.waitSignal(wb.loss_log_finished, timeout=60_000) as finished:
+        wb.start_loss_log(max_steps=STEPS)
+        assert wb.loss_log_running and wb.progress.isVisibleTo(window)
+        assert wb.loss_log_action.text().startswith("Cancel")
+        qtbot.waitUntil(lambda: "Loss log" in wb.progress_label.text() and "/" in wb.progress_label.text())
+    assert finished.args == [True]
+    wait_status(qtbot, window, lambda s: s.running and s.step > 0)
+    window.start_action.trigger()
+    assert not wb.progress.isVisibleTo(window) and not wb.loss_log_running
+
+    runs = [r for r in wb.run_log.runs if r.name.startswith("loss log: ")]
+    assert [r.name for r in runs] == [f"loss log: {n}" for n in PRESETS]
+    torch.set_num_threads(1)
+    base = window.run_info.cfg
+    for record, name in zip(runs, PRESETS, strict=True):
+        assert record.steps == STEPS and record.config.max_steps == STEPS
+        assert (record.train_loss, record.val_loss) == headless(base, name)
+    assert wb.runs_tab.overlaid == [r.run_id for r in runs]       # shown together when done
+    assert "Loss-log experiment done" in window.message_bar.text
+
+
+def test_cancel_stops_the_experiment_and_keeps_what_it_did(qtbot, window):
+    wb = window.workbench
+    with qtbot.waitSignal(wb.loss_log_finished, timeout=30_000) as finished:
+        wb.start_loss_log(max_steps=1_000_000)
+        qtbot.waitUntil(lambda: wb.progress_bar.value() > 0, timeout=20_000)
+        wb.cancel_loss_log()
+    assert finished.args == [False] and not wb.loss_log_running
+    runs = [r for r in wb.run_log.runs if r.name.startswith("loss log: ")]
+    assert len(runs) == 1 and 1000 <= runs[0].steps < 1_000_000 and runs[0].val_loss is None
+
+
+def test_closing_the_window_stops_the_experiment(qtbot, window):
+    wb = window.workbench
+    wb.start_loss_log(max_steps=1_000_000)
+    job = wb.job
+    qtbot.waitUntil(lambda: wb.progress_bar.value() > 0, timeout=20_000)
+    window.close()
+    assert job.isFinished() and job.cancelled
