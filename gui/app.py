@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from PySide6.QtCore import QSettings
@@ -37,4 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     settings = open_settings()
     window = MainWindow(initial_config(args, settings), settings)
     window.show()
+    # Ctrl+C in the terminal closes the window properly (the handler runs at the next frame)
+    signal.signal(signal.SIGINT, lambda *_: window.close())
     return app.exec()

@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
             plot.clear_run()
         self.evaluation.clear()
         self.setup.set_applied(info.cfg)
+        save_config(self.settings, self.setup.config())  # the dataset that worked is remembered at once
         if self._notice:
             self.message_bar.show_message(self._notice)
             self._notice = None

@@ -43,6 +43,7 @@ class TrainingWorker(QObject):
         self.mailbox = mailbox
         self.trainer: Trainer | None = None
         self.running = False
+        self.detail = False          # snapshots with the dearer part-3 diagnostics (Snapshot.detail)
         self._commands: queue.SimpleQueue[tuple[Command, int] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._run_id = 0
@@ -136,7 +137,7 @@ class TrainingWorker(QObject):
         self._events_sent = len(t.events)
         snapshot = None
         if t.last is not None and t.last.step != self._snapshot_step:
-            snapshot = t.snapshot()
+            snapshot = t.snapshot(detail=self.detail)
             self._snapshot_step = snapshot.step
         self.mailbox.publish(losses, events, snapshot, self.status(), divergence)
 

@@ -9,7 +9,7 @@ from core.config import ARCH_FIELDS, Config
 from core.presets import preset_config
 
 from .init_panel import InitPanel
-from .model_panel import ModelPanel
+from .model_panel import ModelPanel, dataset_name
 from .training_panel import TrainingPanel
 
 
@@ -75,6 +75,8 @@ class SetupPanel(QWidget):
 
 
 def _show(value) -> str:
+    if isinstance(value, str):
+        return dataset_name(value)
     if isinstance(value, bool):
         return "on" if value else "off"
     return str(value)
