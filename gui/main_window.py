@@ -182,7 +182,10 @@ class MainWindow(QMainWindow):
 
     # -- commands --------------------------------------------------------------------------
     def toggle_training(self) -> None:
-        self.pause() if self.running else self.start()
+        if self.running:
+            self.pause()
+        else:
+            self.start()
 
     def start(self) -> None:
         self.setup.training.flush()  # an edit still settling applies before the first step
@@ -215,13 +218,16 @@ class MainWindow(QMainWindow):
     def reset(self, cfg: Config | None = None, first: bool = False) -> None:
         """Build a new model from the panels (or cfg); on failure the current one stays."""
         cfg = cfg or self.setup.config()
-        self.running = False
-        self._show_running()
+        self._expect_running(False)   # a new model starts paused
         self.status_bar.showMessage(f"Loading {dataset_name(cfg.data)} and building the model…")
-        self.session.reset(cfg, on_result=lambda info: self.status_bar.clearMessage(),
-                           on_error=lambda e: self._reset_failed(e, cfg, first))
+        self.session.reset(cfg, on_result=self._reset_done, on_error=lambda e: self._reset_failed(e, cfg, first))
+
+    def _reset_done(self, _info: RunInfo) -> None:
+        self._toggle_done()
+        self.status_bar.clearMessage()
 
     def _reset_failed(self, message: str, cfg: Config, first: bool) -> None:
+        self._toggle_done()
         self.status_bar.clearMessage()
         self.show_error(message)
         if self.run_info is not None:
