@@ -36,6 +36,7 @@ from .smoothing import SmoothingBar
 
 HIDDEN_DETAIL_INTERVAL_S = 0.25   # part-3 detail (~0.4 ms) while no diagnostics tab shows: for the bands
 REDRAW_INTERVAL_S = 1 / 12        # these tabs redraw at most this often while training runs
+NOTE_INTERVAL_S = 0.5             # ... and their numbers in words (text layout is dear)
 ROW_INTERVAL_S = 0.5              # the training run's row in the runs table
 OVERLAY_INTERVAL_S = 1.0          # the overlay, while a selected run is still training
 JOB_POLL_MS = 100
@@ -81,7 +82,7 @@ class Workbench(QObject):
         self._eval_step: int | None = None
         self._detail_pending = False
         self._detail_at = 0.0
-        self._drawn_at = self._row_at = self._overlay_at = 0.0
+        self._drawn_at = self._row_at = self._overlay_at = self._noted_at = 0.0
         self.job: LossLogJob | None = None
         self._job_runs: dict[int, int] = {}     # the job's record keys -> run ids
         self._job_error: str | None = None
@@ -318,7 +319,8 @@ class Workbench(QObject):
         if h.latest_detail is not None and h.latest_detail.step >= st.step - 1:
             return
         now = time.perf_counter()
-        if not self.diagnostics_visible() and now - self._detail_at < HIDDEN_DETAIL_INTERVAL_S:
+        wait = REDRAW_INTERVAL_S if self.diagnostics_visible() else HIDDEN_DETAIL_INTERVAL_S
+        if now - self._detail_at < wait:
             return
         self._detail_pending, self._detail_at = True, now
         self.session.command(_detail_snapshot, on_result=self._detail_arrived, on_error=self._detail_failed)
@@ -347,11 +349,15 @@ class Workbench(QObject):
         if h is None:
             return
         if tab is self.gradients:
-            self.gradients.show_snapshot(h.latest_detail)
-        elif tab is self.update_ratio:
-            self.update_ratio.show_history(h)
+            notes = force or now - self._noted_at >= NOTE_INTERVAL_S
+            if notes:
+                self._noted_at = now
+            self.gradients.show_snapshot(h.latest_detail, notes=notes)
+        max_steps = self.window.status.cfg.max_steps if self.window.status is not None else None
+        if tab is self.update_ratio:
+            self.update_ratio.show_history(h, max_steps)
         elif tab is self.distributions:
-            self.distributions.show_history(h)
+            self.distributions.show_history(h, max_steps)
         elif tab is self.lookback:
             self.lookback.refresh()
 

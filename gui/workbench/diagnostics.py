@@ -15,7 +15,7 @@ from core.stats import PERCENTILES, SATURATION_MASK_THRESHOLD, Snapshot
 
 from ..plots import HistogramPlot
 from ..plots.lean import LeanPlotWidget, pen
-from ..plots.style import BLUE, ORANGE, html_title
+from ..plots.style import BLUE, GREY, html_title
 from .plots import PARAM_COLOURS, FollowX, FollowY, band, gappy_polyline, hline
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: updates about 1/1000 of the data
@@ -34,7 +34,7 @@ class GradientsTab(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.hgrad = HistogramPlot("gradient into h", "dloss/dh × batch size", color=ORANGE)
+        self.hgrad = HistogramPlot("gradient into h", "dloss/dh × batch size", color=GREY)
         self.hgrad.setToolTip("Histogram of the gradient flowing back into the tanh outputs h over the last "
                               "batch (per example: scaled by the batch size).\nA healthy layer passes back "
                               "gradients of similar size everywhere; saturated tanh units pass back ~0.")
@@ -66,13 +66,16 @@ class GradientsTab(QWidget):
         for plot in (self.hgrad, *self.params.values()):
             plot.clear_run()
 
-    def show_snapshot(self, s: Snapshot | None) -> None:
+    def show_snapshot(self, s: Snapshot | None, notes: bool = True) -> None:
+        """Draw s's histograms; its numbers too when `notes` (text is dear to lay out:
+        while training runs the caller asks for them a few times a second only)."""
         if s is None or s.detail is None or s.step == self.step:
             return
         self.step = s.step
         d = s.detail
         self.hgrad.set_histogram(d.hgrad_hist, d.hgrad_edges)
-        self.hgrad.set_note(f"step {s.step:,}")
+        if notes:
+            self.hgrad.set_note(f"step {s.step:,}")
         for name, plot in self.params.items():
             if name not in s.param_names:
                 plot.setVisible(False)
@@ -80,7 +83,8 @@ class GradientsTab(QWidget):
             plot.setVisible(True)
             i = s.param_names.index(name)
             plot.set_histogram(d.grad_hists[i], d.grad_edges[i])
-            plot.set_note(f"grad:data {s.grad_data_ratio[i]:.2g}")
+            if notes:
+                plot.set_note(f"grad:data {s.grad_data_ratio[i]:.2g}")
 
     def plot_items(self) -> dict[str, pg.PlotItem]:
         out = {"Gradient into h": self.hgrad.plot_item}
@@ -95,7 +99,8 @@ class UpdateRatioTab(QWidget):
         super().__init__(parent)
         title = html_title(("update:data,", None), *((n, PARAM_COLOURS[n]) for n in PARAM_NAMES),
                            ("; dashed: 1e-3", None))
-        self.plot = LeanPlotWidget(title, "step", "log10(update std / data std)")
+        self.plot = LeanPlotWidget("", "step", "log10(update std / data std)")
+        self.plot.plot_item.setTitle(title, size="10pt")
         self.plot.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item = self.plot.plot_item
         self.lines = {n: self.plot.add_path_item(pen(PARAM_COLOURS[n]), z=1) for n in PARAM_NAMES}
@@ -129,7 +134,7 @@ class UpdateRatioTab(QWidget):
         self.plot_item.setXRange(0, top, padding=0)
         self.guide.setPath(hline(self.guide_y, 0, top))
 
-    def show_history(self, history: RunHistory | None) -> None:
+    def show_history(self, history: RunHistory | None, max_steps: int | None = None) -> None:
         series = history.update_ratios if history is not None else None
         if series is None or series.n == self.n:
             return
@@ -144,7 +149,7 @@ class UpdateRatioTab(QWidget):
                 self.drawn[name] = (steps, y)
             else:
                 line.setPath(gappy_polyline([], []))
-        if len(steps) and self._x.update(float(steps[-1])):
+        if len(steps) and self._x.update(float(steps[-1]), max_steps):
             self._set_x(self._x.top)
         finite = values[np.isfinite(values)]
         if finite.size and self._y.update(min(float(finite.min()), GUIDE_LOG10),
@@ -162,8 +167,9 @@ class DistributionsTab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         assert len(PERCENTILES) == 9
-        self.plot = LeanPlotWidget("Distribution of hpreact over time: the median, and the middle 38 %, 68 %, "
-                                   "86 % and 100 %; dashed: |tanh| = 0.99", "step", "hpreact (tanh input)")
+        self.plot = LeanPlotWidget("", "step", "hpreact (tanh input)")
+        self.plot.plot_item.setTitle("hpreact over time: the median and the middle 38, 68, 86 and 100 %; "
+                                     "dashed: |tanh| = 0.99", size="10pt")
         self.plot.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item = self.plot.plot_item
         self.bands = [self.plot.add_path_item(pg.mkPen(None), pg.mkBrush(*BLUE, alpha), z=i)
@@ -200,7 +206,7 @@ class DistributionsTab(QWidget):
         for guide, y in zip(self.guides, (-TANH_SATURATES_AT, TANH_SATURATES_AT), strict=True):
             guide.setPath(hline(y, 0, top))
 
-    def show_history(self, history: RunHistory | None) -> None:
+    def show_history(self, history: RunHistory | None, max_steps: int | None = None) -> None:
         series = history.percentiles if history is not None else None
         if series is None or series.n == self.n:
             return
@@ -212,7 +218,7 @@ class DistributionsTab(QWidget):
             item.setPath(band(steps, values[:, lo], values[:, hi]))
         self.median.setPath(gappy_polyline(steps, values[:, 4]))
         if len(steps):
-            if self._x.update(float(steps[-1])):
+            if self._x.update(float(steps[-1]), max_steps):
                 self._set_x(self._x.top)
             top = max(float(np.nanmax(np.abs(values[:, [0, -1]]))), TANH_SATURATES_AT)
             if self._y.update(-top, top):

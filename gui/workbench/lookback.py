@@ -152,7 +152,7 @@ class LookBackTab(QWidget):
         if s is None:
             self.step_label.setText("no snapshots yet")
             return
-        where = "live" if self.live else f"every {tl.grid.every:,} steps kept"
+        where = "live" if self.live else f"snapshot {tl.index_at(self.pinned_step) + 1} of {n}"
         self.step_label.setText(f"step {s.step:,} ({where})")
         other = self.others.get(other_id)
         o = snapshot_near(other, s.step) if other is not None else None

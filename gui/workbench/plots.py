@@ -72,8 +72,11 @@ class FollowX:
     def __init__(self):
         self.top = 0
 
-    def update(self, last_x: float) -> bool:
+    def update(self, last_x: float, cap: float | None = None) -> bool:
+        """`cap`: the run's max steps; the range stops there when the data do."""
         top = next((x for x in X_STOPS if x >= last_x * 1.05 + 1), last_x * 1.05 + 1)
+        if cap is not None and last_x <= cap < top:
+            top = cap
         if top != self.top:
             self.top = top
             return True
