@@ -247,6 +247,8 @@ class Workbench(QObject):
 
     # -- following the run -------------------------------------------------------------------
     def _run_started(self, info: RunInfo) -> None:
+        if self.current is not None and self.current.record.steps == 0:
+            self.model.delete([self.current.run_id])   # a Reset that never trained is no run
         history = self.model.add(info.cfg)
         stage = stage_of(info.cfg)
         origin = self._names.pop(info.run_id, "")

@@ -1,8 +1,11 @@
 """The loss-log experiment: the notebook's four stages trained in the background, with
 progress and Cancel, filling the runs table with the headless numbers."""
+import io
+
 import torch
 from window_helpers import wait_status
 
+from core.cli import build_parser, run
 from core.data import Dataset
 from core.presets import PRESETS, preset_config
 from core.train import Trainer
@@ -39,6 +42,11 @@ def test_the_four_stages_fill_the_table_with_the_headless_numbers(qtbot, window)
     for record, name in zip(runs, PRESETS, strict=True):
         assert record.steps == STEPS and record.config.max_steps == STEPS
         assert (record.train_loss, record.val_loss) == headless(base, name)
+    out = io.StringIO()                                  # and the CLI, given the same stage as flags
+    run(build_parser().parse_args(["--headless", "--samples", "0", "--data", base.data, "--steps", str(STEPS),
+                                   "--lr-decay-step", str(STEPS // 2), "--no-fix-w2", "--no-fix-b2",
+                                   "--no-fix-w1", "--no-fix-b1", "--no-batchnorm"]), out=out)
+    assert out.getvalue().splitlines()[-2:] == [f"train {runs[0].train_loss}", f"val {runs[0].val_loss}"]
     assert wb.runs_tab.overlaid == [r.run_id for r in runs]       # shown together when done
     assert "Loss-log experiment done" in window.message_bar.text
 

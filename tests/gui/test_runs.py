@@ -83,3 +83,17 @@ def test_a_run_can_be_renamed_in_the_table(qtbot, window):
     assert model.flags(index) & model.flags(index).ItemIsEditable
     assert model.setData(index, "my baseline")
     assert window.workbench.run_log.runs[0].name == "my baseline"
+
+
+def test_a_model_that_never_trained_leaves_no_row(qtbot, window):
+    wb = window.workbench
+    for preset in ("original", "fix softmax"):
+        with qtbot.waitSignal(window.run_started, timeout=10_000):
+            window.apply_preset(preset)
+    assert [r.name for r in wb.run_log.runs] == ["run 3 · fix softmax"]
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 1)
+    qtbot.waitUntil(lambda: wb.current.record.steps == 1)
+    with qtbot.waitSignal(window.run_started, timeout=10_000):
+        window.reset_action.trigger()
+    assert [r.steps for r in wb.run_log.runs] == [1, 0]
