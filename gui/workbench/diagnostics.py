@@ -59,32 +59,33 @@ class GradientsTab(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(grid, 1)
         layout.addWidget(self.caption)
-        self.step: int | None = None
+        self.step: int | None = None          # the step drawn, and the one whose numbers are written
+        self.noted_step: int | None = None
 
     def clear_run(self) -> None:
-        self.step = None
+        self.step = self.noted_step = None
         for plot in (self.hgrad, *self.params.values()):
             plot.clear_run()
 
     def show_snapshot(self, s: Snapshot | None, notes: bool = True) -> None:
         """Draw s's histograms; its numbers too when `notes` (text is dear to lay out:
         while training runs the caller asks for them a few times a second only)."""
-        if s is None or s.detail is None or s.step == self.step:
+        if s is None or s.detail is None:
             return
-        self.step = s.step
         d = s.detail
-        self.hgrad.set_histogram(d.hgrad_hist, d.hgrad_edges)
-        if notes:
+        if s.step != self.step:
+            self.step = s.step
+            self.hgrad.set_histogram(d.hgrad_hist, d.hgrad_edges)
+            for name, plot in self.params.items():
+                plot.setVisible(name in s.param_names)
+                if name in s.param_names:
+                    i = s.param_names.index(name)
+                    plot.set_histogram(d.grad_hists[i], d.grad_edges[i])
+        if notes and s.step != self.noted_step:
+            self.noted_step = s.step
             self.hgrad.set_note(f"step {s.step:,}")
-        for name, plot in self.params.items():
-            if name not in s.param_names:
-                plot.setVisible(False)
-                continue
-            plot.setVisible(True)
-            i = s.param_names.index(name)
-            plot.set_histogram(d.grad_hists[i], d.grad_edges[i])
-            if notes:
-                plot.set_note(f"grad:data {s.grad_data_ratio[i]:.2g}")
+            for i, name in enumerate(s.param_names):
+                self.params[name].set_note(f"grad:data {s.grad_data_ratio[i]:.2g}")
 
     def plot_items(self) -> dict[str, pg.PlotItem]:
         out = {"Gradient into h": self.hgrad.plot_item}

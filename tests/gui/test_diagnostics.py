@@ -18,7 +18,7 @@ def test_gradient_histograms_receive_every_parameter(qtbot, make_window):
     wb = window.workbench
     train_with_tab(qtbot, window, wb.gradients)
     qtbot.waitUntil(lambda: wb.gradients.step is not None and wb.current.latest_detail is not None
-                    and wb.gradients.step == wb.current.latest_detail.step)
+                    and wb.gradients.step == wb.gradients.noted_step == wb.current.latest_detail.step)
     s = wb.current.latest_detail
     cfg = window.run_info.cfg
     edges, counts = wb.gradients.hgrad.edges, wb.gradients.hgrad.counts
