@@ -78,6 +78,7 @@ class Workbench(QObject):
         self.current: RunHistory | None = None
         self.current_worker_run: int | None = None
         self._names: dict[int, str] = {}        # worker run id -> where a run about to start came from
+        self._notice: str | None = None          # shown once the next run has started
         self._last_status: Status | None = None
         self._eval_step: int | None = None
         self._detail_pending = False
@@ -262,6 +263,9 @@ class Workbench(QObject):
         self.smoothing.show_curve(history.smooth)
         self._refresh_comparisons()
         self.calibrate_action.setEnabled(info.cfg.batchnorm)
+        if self._notice:
+            self.window.message_bar.show_message(self._notice, "info")
+            self._notice = None
 
     def _frame(self, frame: Frame) -> None:
         h = self.current
@@ -511,10 +515,10 @@ class Workbench(QObject):
     def load_setup(self, path) -> None:
         """Put a setup file's values in the panels and reset to them (the current run stays in the table)."""
         cfg = load_config_file(path, base=self.window.setup.config())
+        self._notice = None
         if cfg.device not in available_devices():
+            self._notice = f"{Path(path).name} asks for {cfg.device!r}, which torch does not see here: using the CPU."
             cfg = cfg.replace(device="cpu")
-            self.window.message_bar.show_message(f"{Path(path).name} asks for {cfg.device!r}, which torch does "
-                                                 "not see here: using the CPU.", "info")
         self.window.setup.set_config(cfg)
         self.window.reset(cfg)
 
