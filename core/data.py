@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,20 @@ BOUNDARY = "."
 BUILTIN_DEFAULT_YEAR = 2017
 NAMES_ENV = "MAKEMORE_NAMES"
 MAX_WINDOW_BYTES = 4 << 30
+WORDS_PER_CHUNK = 20_000   # a big list is handled in pieces: progress, and no long hold on the GIL
+
+# progress(fraction done in [0, 1], what is being done): called now and then while a word
+# list loads, from the thread that loads it. It may raise to abandon the load.
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, what: str) -> None:
+    pass
+
+
+def _scaled(progress: Progress, start: float, end: float) -> Progress:
+    """progress for a part of the work that spans [start, end] of the whole."""
+    return lambda f, what: progress(start + (end - start) * f, what)
 
 
 class DataError(ValueError):
@@ -25,8 +40,9 @@ def parse_words(text: str) -> list[str]:
     return [w for w in (line.strip() for line in text.splitlines()) if w]
 
 
-def load_words(path: str | os.PathLike) -> list[str]:
+def load_words(path: str | os.PathLike, progress: Progress = _no_progress) -> list[str]:
     path = Path(path)
+    progress(0.0, f"reading {path.name}")
     if not path.exists():
         raise DataError(f"No such file: {path}")
     if path.is_dir():
@@ -44,6 +60,7 @@ def load_words(path: str | os.PathLike) -> list[str]:
             raise DataError(f"{path.name} starts like UTF-16 text but cannot be decoded as it.") from None
         check_words(words, path.name)
         return words
+    progress(0.3, f"reading {path.name}")
     if b"\x00" in raw[:1 << 20]:
         raise DataError(f"{path.name} looks like a binary file (it contains NUL bytes), "
                         "not a word list with one name per line.")
@@ -52,16 +69,22 @@ def load_words(path: str | os.PathLike) -> list[str]:
     except UnicodeDecodeError as e:
         raise DataError(f"{path.name} is not UTF-8 text (byte 0x{raw[e.start]:02x} at "
                         f"position {e.start}); save it as UTF-8 and try again.") from None
+    del raw
+    progress(0.5, f"reading {path.name}")
     words = parse_words(text)
+    progress(0.9, f"checking {path.name}")
     check_words(words, path.name)
+    progress(1.0, f"read {len(words):,} words")
     return words
 
 
 def check_words(words: list[str], source: str = "the word list") -> None:
     if not words:
         raise DataError(f"{source} has no words: it is empty or holds only blank lines.")
-    for i, w in enumerate(words):
-        if BOUNDARY in w:
+    for start in range(0, len(words), WORDS_PER_CHUNK):
+        chunk = words[start:start + WORDS_PER_CHUNK]
+        if BOUNDARY in "\n".join(chunk):
+            i, w = next((i, w) for i, w in enumerate(chunk, start) if BOUNDARY in w)
             raise DataError(f"{source}, word {i + 1} ({w[:40]!r}) contains '{BOUNDARY}', "
                             "which the model reserves to mark where a name starts and ends.")
     if len(words) < 10:
@@ -99,14 +122,17 @@ def default_names_path() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "names.txt"
 
 
-def words_from_source(source: str) -> list[str]:
+def words_from_source(source: str, progress: Progress = _no_progress) -> list[str]:
     """'builtin', 'builtin:YEAR' or a path."""
     if source == "builtin" or source.startswith("builtin:"):
         year = source.partition(":")[2]
         if year and not year.isdigit():
             raise DataError(f"Built-in dataset year must be a number, not {year!r}.")
-        return builtin_words(int(year) if year else BUILTIN_DEFAULT_YEAR)
-    return load_words(source)
+        progress(0.0, "reading the built-in names")
+        words = builtin_words(int(year) if year else BUILTIN_DEFAULT_YEAR)
+        progress(1.0, f"read {len(words):,} words")
+        return words
+    return load_words(source, progress)
 
 
 @dataclass(frozen=True)
@@ -115,7 +141,10 @@ class Vocab:
 
     @classmethod
     def from_words(cls, words: list[str]) -> Vocab:
-        return cls((BOUNDARY, *sorted(set("".join(words)))))
+        chars: set[str] = set()
+        for start in range(0, len(words), WORDS_PER_CHUNK):
+            chars.update("".join(words[start:start + WORDS_PER_CHUNK]))
+        return cls((BOUNDARY, *sorted(chars)))
 
     @property
     def stoi(self) -> dict[str, int]:
@@ -135,18 +164,36 @@ class Vocab:
         return [stoi[ch] for ch in text]
 
 
-def build_windows(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+def build_windows(words: list[str], vocab: Vocab, block_size: int,
+                  progress: Progress = _no_progress) -> tuple[torch.Tensor, torch.Tensor]:
     """X[i] = the block_size characters before Y[i] (0-padded), for every character of every
-    word plus its closing '.': the notebook's build_dataset, vectorised with numpy."""
+    word plus its closing '.': the notebook's build_dataset, vectorised with numpy, a few
+    thousand words at a time, straight into the result."""
     if block_size < 1:
         raise DataError("The context length (block size) must be at least 1.")
-    rows = sum(len(w) + 1 for w in words)
+    lengths = np.concatenate([np.zeros(0, dtype=np.int64)] + [
+        np.fromiter(map(len, words[i:i + WORDS_PER_CHUNK]), dtype=np.int64, count=len(words[i:i + WORDS_PER_CHUNK]))
+        for i in range(0, len(words), WORDS_PER_CHUNK)])
+    rows = int(lengths.sum()) + len(words)
     if rows * (block_size + 1) * 8 > MAX_WINDOW_BYTES:
         raise DataError(f"A context of {block_size:,} characters over {rows:,} examples would take "
                         f"{rows * (block_size + 1) * 8 / 2**30:.1f} GiB; choose a smaller block size.")
-    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
     table = np.array([ord(c) for c in vocab.itos[1:]], dtype=np.uint32)
+    X = np.empty((rows, block_size), dtype=np.int64)
+    Y = np.empty(rows, dtype=np.int64)
+    row = 0
+    for start in range(0, len(words), WORDS_PER_CHUNK):
+        end = min(start + WORDS_PER_CHUNK, len(words))
+        n = _windows_into(words[start:end], lengths[start:end], table, block_size, X[row:], Y[row:])
+        row += n
+        progress(end / len(words), "building examples")
+    return torch.from_numpy(X), torch.from_numpy(Y)
+
+
+def _windows_into(words: list[str], lengths: np.ndarray, table: np.ndarray, block_size: int,
+                  X: np.ndarray, Y: np.ndarray) -> int:
+    """Write the windows of `words` at the start of X and Y; the number of rows written."""
+    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
     ids = (np.searchsorted(table, codes) + 1).astype(np.int64)
     # Per word: block_size zeros, its ids, one closing zero. Row k of a word reads the
     # window starting at k; its target is the element just after that window.
@@ -157,8 +204,10 @@ def build_windows(words: list[str], vocab: Vocab, block_size: int) -> tuple[torc
     stream[char_pos] = ids
     rows = lengths + 1
     row_start = np.repeat(starts, rows) + _ranks(rows)
-    windows = np.lib.stride_tricks.sliding_window_view(stream, block_size + 1)[row_start]
-    return torch.from_numpy(windows[:, :block_size].copy()), torch.from_numpy(windows[:, block_size].copy())
+    n = len(row_start)
+    X[:n] = np.lib.stride_tricks.sliding_window_view(stream, block_size)[row_start]
+    Y[:n] = stream[row_start + block_size]
+    return n
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:
@@ -176,19 +225,30 @@ class Dataset:
     source: str = ""
 
     @classmethod
-    def from_words(cls, words: list[str], block_size: int, seed: int = 42, source: str = "") -> Dataset:
+    def from_words(cls, words: list[str], block_size: int, seed: int = 42, source: str = "",
+                   progress: Progress = _no_progress) -> Dataset:
+        progress(0.0, "checking the words")
         check_words(words, source or "the word list")
         vocab = Vocab.from_words(words)
+        progress(0.05, "shuffling")
         shuffled = list(words)
         random.Random(seed).shuffle(shuffled)  # == random.seed(42); random.shuffle(words)
         n1, n2 = int(0.8 * len(shuffled)), int(0.9 * len(shuffled))
         parts = {"train": shuffled[:n1], "val": shuffled[n1:n2], "test": shuffled[n2:]}
-        splits = {k: build_windows(v, vocab, block_size) for k, v in parts.items()}
+        splits, done = {}, 0.2
+        for k, v in parts.items():    # each split's share of the rest, by its words
+            share = 0.8 * len(v) / len(words)
+            splits[k] = build_windows(v, vocab, block_size, _scaled(progress, done, done + share))
+            done += share
+        progress(1.0, f"{len(words):,} words ready")
         return cls(words=words, vocab=vocab, block_size=block_size, splits=splits, source=source)
 
     @classmethod
-    def load(cls, source: str, block_size: int) -> Dataset:
-        return cls.from_words(words_from_source(source), block_size, source=source)
+    def load(cls, source: str, block_size: int, progress: Progress = _no_progress) -> Dataset:
+        """The word list at `source` (see words_from_source), split and cut into examples.
+        progress, if given, hears how far it has got (reading is the first 30 %)."""
+        words = words_from_source(source, _scaled(progress, 0.0, 0.3))
+        return cls.from_words(words, block_size, source=source, progress=_scaled(progress, 0.3, 1.0))
 
     @property
     def n_train(self) -> int:
