@@ -85,16 +85,38 @@ def load_checkpoint(path: str | os.PathLike, device: str | None = None) -> Train
     """A Trainer that continues exactly where the saved one stopped."""
     payload = read_checkpoint(path)
     state = payload["trainer"]
+    name = Path(path).name
     try:
         cfg = Config.from_dict(state["config"])
         if device is not None:
             cfg = cfg.replace(device=device)
         dataset = Dataset.from_words(payload["words"], cfg.block_size, source=payload["source"])
         trainer = Trainer(cfg, dataset)
+        _check_shapes(name, state["model"], trainer)
         trainer.load_state(state)
+    except CheckpointError:
+        raise
     except (KeyError, TypeError, ConfigError, ValueError) as e:
-        raise CheckpointError(f"{Path(path).name} is damaged or incompatible: {e}") from None
+        raise CheckpointError(f"{name} is damaged or incompatible: {e}") from None
     return trainer
+
+
+def _check_shapes(name: str, weights: dict, trainer: Trainer) -> None:
+    """Say whether saved weights that do not fit are off in their vocabulary or their architecture."""
+    C = weights.get("C")
+    n_vocab = len(trainer.dataset.vocab)
+    if isinstance(C, torch.Tensor) and C.ndim == 2 and C.shape[0] != n_vocab:
+        raise CheckpointError(f"{name} is damaged or incompatible: its weights are for a vocabulary of "
+                              f"{C.shape[0]} characters, but its word list has {n_vocab}.")
+    model = trainer.model
+    wrong = [f"{k} has shape {tuple(t.shape)}, the model needs {tuple(getattr(model, k).shape)}"
+             for k, t in weights.items()
+             if isinstance(t, torch.Tensor) and hasattr(model, k) and tuple(t.shape) != tuple(getattr(model, k).shape)]
+    if wrong:
+        c = trainer.cfg
+        raise CheckpointError(f"{name} is damaged or incompatible: its weights do not fit its architecture "
+                              f"(n_embed {c.n_embed}, n_hidden {c.n_hidden}, block_size {c.block_size}): "
+                              + "; ".join(wrong[:2]) + (f" (and {len(wrong) - 2} more)." if len(wrong) > 2 else "."))
 
 
 def check_compatible(trainer: Trainer, payload: dict) -> None:
