@@ -80,12 +80,25 @@ class ChunkMeans:
         self._k = 0
 
     def extend(self, values) -> None:
-        for v in np.asarray(values, dtype=np.float64).tolist():
-            self._sum += v
-            self._k += 1
-            if self._k == self.chunk:
-                self.means.append(self._sum / self.chunk)
-                self._sum, self._k = 0.0, 0
+        values = np.asarray(values, dtype=np.float64)
+        i = 0
+        if self._k:                                   # finish the chunk already begun
+            i = min(self.chunk - self._k, len(values))
+            self._add(values[:i])
+        whole = (len(values) - i) // self.chunk * self.chunk   # then whole chunks at once
+        if whole:
+            self.means.extend((values[i:i + whole].reshape(-1, self.chunk).sum(1) / self.chunk).tolist())
+            i += whole
+        if i < len(values):
+            self._add(values[i:])
+
+    def _add(self, values: np.ndarray) -> None:
+        """Values that fit in the open chunk."""
+        self._sum += float(values.sum())
+        self._k += len(values)
+        if self._k == self.chunk:
+            self.means.append(self._sum / self.chunk)
+            self._sum, self._k = 0.0, 0
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         m = np.asarray(self.means)

@@ -65,7 +65,8 @@ class Trainer:
         self.step = 0                      # steps taken so far = index of the next step
         self._losses = np.empty(1024, dtype=np.float32)
         self.events: list[tuple[int, str]] = []   # (step, what changed) for plot markers
-        self.divergence: str | None = None
+        self.divergence: str | None = None   # why the last step was refused, for a person
+        self.diverged_at: int | None = None  # the step whose loss was not finite
         self.last: StepRecord | None = None
         self._on_gpu = self.device.type != "cpu"
         self._previous: tuple[list, list] | None = None
@@ -139,7 +140,7 @@ class Trainer:
             self._losses = np.resize(self._losses, 2 * len(self._losses))
         self._losses[i] = value
         self.step = i + 1
-        self.divergence = None
+        self.divergence = self.diverged_at = None
         return value
 
     def train(self, n: int) -> list[float]:
@@ -168,6 +169,7 @@ class Trainer:
         if self.cfg.batchnorm and self.cfg.batch_size < 8:
             advice = (f"With BatchNorm and a batch this small ({self.cfg.batch_size}) a neuron's batch std "
                       "can be 0; use a larger batch or lower the learning rate, then continue.")
+        self.diverged_at = i
         self.divergence = (f"The loss became {what} at step {i:,} (learning rate {self.cfg.lr_at(i):g}). "
                            f"{back} {advice}")
         self.events.append((self.step, f"diverged at step {i}"))

@@ -38,6 +38,7 @@ class Status:
     steps_per_s: float
     running: bool
     done: bool                  # reached max_steps
+    diverged_at: int | None = None   # the step whose loss was not finite, while paused by it
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Frame:
     status: Status | None = None
     divergence: str | None = None
     replies: list[Reply] = field(default_factory=list)
+    # The run's whole loss history when the worker went back on steps it had published (a
+    # divergence rolls back a step): redraw from it, then add `losses` as usual.
+    rewind: np.ndarray | None = None
 
 
 class Mailbox:
@@ -69,17 +73,20 @@ class Mailbox:
         self._status: Status | None = None
         self._divergence: str | None = None
         self._replies: list[Reply] = []
+        self._rewind: np.ndarray | None = None
 
     def new_run(self, info: RunInfo) -> None:
         """Drop whatever the previous run left unread: it must not be drawn on the new one."""
         with self._lock:
             self._run = info
             self._losses, self._events = [], []
-            self._snapshot = self._status = self._divergence = None
+            self._snapshot = self._status = self._divergence = self._rewind = None
 
     def publish(self, losses: np.ndarray, events: list, snapshot: Snapshot | None, status: Status,
-                divergence: str | None = None) -> None:
+                divergence: str | None = None, rewind: np.ndarray | None = None) -> None:
         with self._lock:
+            if rewind is not None:
+                self._rewind, self._losses = rewind, []   # the history holds whatever was unread
             if len(losses):
                 self._losses.append(losses)
             self._events.extend(events)
@@ -96,12 +103,12 @@ class Mailbox:
     def take(self) -> Frame | None:
         with self._lock:
             if not (self._run or self._losses or self._events or self._snapshot or self._status
-                    or self._divergence or self._replies):
+                    or self._divergence or self._replies or self._rewind is not None):
                 return None
             frame = Frame(self._run, _concat(self._losses), self._events, self._snapshot, self._status,
-                          self._divergence, self._replies)
+                          self._divergence, self._replies, self._rewind)
             self._run, self._losses, self._events = None, [], []
-            self._snapshot = self._status = self._divergence = None
+            self._snapshot = self._status = self._divergence = self._rewind = None
             self._replies = []
         return frame
 

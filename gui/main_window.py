@@ -281,6 +281,8 @@ class MainWindow(QMainWindow):
             return
         if frame.run is not None:
             self._start_run(frame.run)
+        if frame.rewind is not None:
+            self.loss_plot.rewind(frame.rewind)
         self.loss_plot.append(frame.losses)
         for step, text in frame.events:
             self.loss_plot.add_event(step, text)
@@ -350,7 +352,14 @@ class MainWindow(QMainWindow):
         self.running = False
         self._show_running()
         self.message_bar.show_message(message, "error")
-        self.status_bar.showMessage("Training diverged and was paused: lower the learning rate.")
+        s = self.status
+        if s is not None and s.diverged_at is not None:
+            back = (f"the weights are back at step {s.step:,}" if s.step < s.diverged_at
+                    else "the weights are unchanged")
+            self.status_bar.showMessage(f"Training diverged at step {s.diverged_at:,} and was paused; {back}. "
+                                        "Lower the learning rate.")
+        else:
+            self.status_bar.showMessage("Training diverged and was paused: lower the learning rate.")
 
     # -- settings and closing --------------------------------------------------------------
     def _restore(self, config: Config | None) -> None:

@@ -131,15 +131,18 @@ class TrainingWorker(QObject):
         self._count_rate(now)
         if t is None:
             return
+        rewind = None
+        if t.step < self._published:  # a divergence took back steps already published
+            rewind, self._published = t.losses.copy(), t.step
         losses = t.losses[self._published:].copy()
-        self._published = max(self._published, t.step)
+        self._published = t.step
         events = t.events[self._events_sent:]
         self._events_sent = len(t.events)
         snapshot = None
         if t.last is not None and t.last.step != self._snapshot_step:
             snapshot = t.snapshot(detail=self.detail)
             self._snapshot_step = snapshot.step
-        self.mailbox.publish(losses, events, snapshot, self.status(), divergence)
+        self.mailbox.publish(losses, events, snapshot, self.status(), divergence, rewind)
 
     def _count_rate(self, now: float) -> None:
         step = self.trainer.step if self.trainer is not None else 0
@@ -153,7 +156,7 @@ class TrainingWorker(QObject):
     def status(self) -> Status:
         t = self.trainer
         return Status(self._run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None,
-                      self._rate, self.running, t.done)
+                      self._rate, self.running, t.done, t.diverged_at)
 
     # -- commands (run on the worker thread, between steps) --------------------------------
     def require_trainer(self) -> Trainer:

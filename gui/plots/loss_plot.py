@@ -54,6 +54,15 @@ class LossPlot(LeanPlotWidget):
             self._y_lo, self._y_hi = min(self._y_lo, span[0]), max(self._y_hi, span[1])
             self._dirty = True
 
+    def rewind(self, losses) -> None:
+        """Draw the curve again from the run's whole loss history: the trainer went back on
+        steps this plot has shown (a divergence rolls the last one back). Markers stay."""
+        self.curve = LossCurve()
+        self._y_lo, self._y_hi = math.inf, -math.inf
+        self._means_drawn = -1
+        self.append(losses)
+        self._dirty = True
+
     def add_event(self, step: int, text: str) -> None:
         line = pg.InfiniteLine(pos=step, angle=90, movable=False,
                                pen=pg.mkPen(GREY, width=1, style=Qt.PenStyle.DashLine),

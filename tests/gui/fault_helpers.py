@@ -1,0 +1,81 @@
+"""Helpers for the fault tests: what the run looks like now, to compare after a refused input,
+and waiting until the worker has answered everything the window asked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from window_helpers import WAIT_MS, wait_status
+
+BAD_WORD_LISTS = {
+    # id: (file contents, or a callable making the path; words the message must contain)
+    "empty": (b"", ["empty"]),
+    "blank-lines": (b"\n\n   \n\t\n\r\n", ["blank lines"]),
+    "binary": (b"emma\x00\x00\x01\x02olivia\n" * 20, ["binary", "NUL"]),
+    "latin-1": ("ren\u00e9e\nzo\u00eb\n".encode("latin-1") * 10, ["not UTF-8", "0xe9"]),
+    "single-word": (b"emma\n", ["only 1 word"]),
+}
+
+
+def write_word_list(folder, name: str, words: list[str], newline: str = "\n", bom: bool = False):
+    path = folder / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + (newline.join(words) + newline).encode("utf-8"))
+    return path
+
+
+def big_word_list(path, lines: int = 500_000):
+    """`lines` random 9-letter words: 5 MB for 500,000."""
+    rng = np.random.default_rng(0)
+    letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+    body = letters[rng.integers(0, 26, size=(lines, 9))]
+    rows = np.concatenate([body, np.full((lines, 1), ord("\n"), dtype=np.uint8)], axis=1)
+    path.write_bytes(rows.tobytes())
+    return path
+
+
+@dataclass
+class RunState:
+    """Everything a refused input must leave as it was."""
+    trainer: object
+    run_id: int
+    step: int
+    cfg: object
+    weights: list[torch.Tensor]
+    plotted: int
+    title: str
+
+
+def run_state(window) -> RunState:
+    t = window.session.worker.trainer
+    return RunState(t, window.run_info.run_id, t.step, t.cfg,
+                    [p.detach().clone() for p in t.model.all_parameters()],
+                    window.loss_plot.curve.n, window.windowTitle())
+
+
+def wait_answered(qtbot, window, timeout=WAIT_MS) -> None:
+    """Until every command sent has been answered. The worker publishes before it replies, so
+    by then the window has drawn everything the commands did."""
+    qtbot.waitUntil(lambda: not window.session._waiting and window._toggles_in_flight == 0, timeout=timeout)
+
+
+def assert_intact(qtbot, window, before: RunState) -> None:
+    """The run that was there before goes on: same trainer, step, settings, weights and plot,
+    the panels show it, and it still takes a step."""
+    t = window.session.worker.trainer
+    assert t is before.trainer and window.run_info.run_id == before.run_id
+    assert t.step == before.step and t.cfg == before.cfg
+    for now, then in zip(t.model.all_parameters(), before.weights, strict=True):
+        assert torch.equal(now.detach(), then)
+    assert window.loss_plot.curve.n == before.plotted and window.windowTitle() == before.title
+    assert window.setup.model.data == t.cfg.data
+    assert window.setup.training.values() == {k: getattr(t.cfg, k) for k in window.setup.training.values()}
+    assert window.session.thread.isRunning()
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == before.step + 1)
+    qtbot.waitUntil(lambda: window.loss_plot.curve.n == before.plotted + 1, timeout=WAIT_MS)
+
+
+def shown_error(window) -> str:
+    """The message bar's text (empty if hidden); the status bar must say it too."""
+    return window.message_bar.text

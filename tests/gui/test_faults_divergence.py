@@ -1,0 +1,88 @@
+"""A loss that turns NaN: training pauses at that step, the status says why and which step,
+the weights (and the loss plot) go back to the last finite step, and the user can go on."""
+import numpy as np
+import torch
+from fault_helpers import wait_answered
+from window_helpers import WAIT_MS, wait_paused, wait_status
+
+from core.data import Dataset
+from core.loss_curve import LossCurve
+from core.train import Trainer
+
+# With BatchNorm, a batch of 2 whose examples share a context has a std of 0 and a NaN loss:
+# with this seed and the small word list that happens at step 68, whatever the learning rate.
+DIVERGES = {"lr": 100.0, "batch_size": 2}
+NAN_STEP = 68
+
+
+def diverge(qtbot, window):
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: "became NaN" in window.message_bar.text, timeout=WAIT_MS)
+    wait_paused(qtbot, window)
+    wait_answered(qtbot, window)
+
+
+def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, words_path):
+    window = make_window(**DIVERGES)
+    window.step(NAN_STEP)      # every finite step taken and drawn, the last one included
+    wait_status(qtbot, window, lambda s: s.step == NAN_STEP)
+    qtbot.waitUntil(lambda: window.loss_plot.curve.n == NAN_STEP, timeout=WAIT_MS)
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: "became NaN" in window.message_bar.text, timeout=WAIT_MS)
+    wait_paused(qtbot, window)
+    wait_answered(qtbot, window)
+    trainer = window.session.worker.trainer
+    assert trainer.diverged_at == NAN_STEP and trainer.step == NAN_STEP - 1
+    assert f"at step {NAN_STEP}" in window.message_bar.text
+    assert f"back as they were at step {NAN_STEP - 1}" in window.message_bar.text
+    assert "larger batch" in window.message_bar.text      # the likely cause, for this setting
+    status = window.statusBar().currentMessage()
+    assert f"diverged at step {NAN_STEP}" in status and f"back at step {NAN_STEP - 1}" in status
+    assert window.start_action.text() == "Start" and not window.status.running
+    assert window.status.step == NAN_STEP - 1 and window.status.diverged_at == NAN_STEP
+
+    # the weights are exactly those of a run stopped after the last finite step
+    fresh = Trainer(trainer.cfg, Dataset.load(str(words_path), trainer.cfg.block_size))
+    fresh.train(NAN_STEP - 1)
+    for now, then in zip(trainer.model.all_parameters(), fresh.model.all_parameters(), strict=True):
+        assert torch.equal(now, then)
+    assert torch.equal(trainer.model.bnmean_running, fresh.model.bnmean_running)
+    assert np.array_equal(trainer.losses, fresh.losses)
+
+    # and the loss plot shows those steps, not the one taken back
+    assert window.loss_plot.curve.n == NAN_STEP - 1
+    expected = LossCurve()
+    expected.extend(fresh.losses)
+    for got, want in zip(window.loss_plot.curve.step_xy(), expected.step_xy(), strict=True):
+        assert np.array_equal(got, want)
+    assert window.loss_plot.per_step.path().elementCount() == NAN_STEP - 1
+    assert [m.value() for m in window.loss_plot.markers] == [NAN_STEP - 1]
+
+
+def test_lowering_the_rate_lets_the_user_go_on(qtbot, make_window):
+    window = make_window(**DIVERGES)
+    diverge(qtbot, window)
+    training = window.setup.training
+    training.lr.setValue(0.1)
+    training.batch_size.setValue(32)       # the advice: a larger batch, a lower rate
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.running and s.step > 500)
+    window.start_action.trigger()
+    wait_paused(qtbot, window)
+    wait_answered(qtbot, window)
+    trainer = window.session.worker.trainer
+    assert trainer.divergence is None and window.status.diverged_at is None
+    assert np.isfinite(trainer.losses).all()
+    assert window.loss_plot.curve.n == trainer.step            # the plot is the trainer's history ...
+    assert window.loss_plot.curve.step_xy()[1][NAN_STEP - 1] == np.float32(np.log10(trainer.losses[NAN_STEP - 1]))
+    step, change = trainer.events[-1]
+    assert step == NAN_STEP - 1 and "lr 100→0.1" in change and "batch_size 2→32" in change
+
+
+def test_a_step_that_diverges_says_so_too(qtbot, make_window):
+    window = make_window(**DIVERGES)
+    window.step100_action.trigger()       # Step ×100 stops at the NaN as Start does
+    qtbot.waitUntil(lambda: f"at step {NAN_STEP}" in window.message_bar.text, timeout=WAIT_MS)
+    wait_answered(qtbot, window)
+    assert window.status.step == NAN_STEP - 1 and window.loss_plot.curve.n == NAN_STEP - 1
+    assert not window.status.running and window.start_action.text() == "Start"
