@@ -23,20 +23,25 @@ class ModelPanel(QGroupBox):
     changed = Signal()
     open_requested = Signal()
     builtin_requested = Signal()
+    refused = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__("Model", parent)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.n_embed = int_spin(1, 1024, "Size of each character's embedding vector (C is vocab × n_embed).")
-        self.n_hidden = int_spin(1, 100_000, "Neurons in the hidden tanh layer.", step=10)
-        self.block_size = int_spin(1, 64, "Context length: how many previous characters predict the next one.")
+        self.n_embed = int_spin(1, 1024, "Size of each character's embedding vector (C is vocab × n_embed).",
+                                what="embedding size (n_embed)")
+        self.n_hidden = int_spin(1, 100_000, "Neurons in the hidden tanh layer.", step=10,
+                                 what="hidden layer size (n_hidden)")
+        self.block_size = int_spin(1, 64, "Context length: how many previous characters predict the next one.",
+                                   what="context length (block_size)")
         self.seed = BigIntSpinBox(0, 2**63 - 1, "Seed of the generator that draws the initial weights and "
                                   "every minibatch.\nThe notebook's is 2147483647; the same seed gives the same run.")
         for label, box in (("n_embed", self.n_embed), ("n_hidden", self.n_hidden),
                            ("block_size", self.block_size), ("seed", self.seed)):
             box.setToolTip(box.toolTip() + "\nApplied on Reset.")
             box.valueChanged.connect(self.changed)
+            box.refused.connect(self.refused)
             form.addRow(label, box)
         # CPU by default; the choice appears only where torch sees a CUDA GPU
         self.device = QComboBox()

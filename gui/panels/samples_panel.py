@@ -24,19 +24,22 @@ from .widgets import BigIntSpinBox, NumberSpinBox, int_spin
 
 class SamplesPanel(QGroupBox):
     sample_requested = Signal(int, float, object)   # count, temperature, seed or None for random
+    refused = Signal(str)                           # a typed value a field threw away, and why
 
     def __init__(self, parent=None):
         super().__init__("Samples", parent)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.count = int_spin(1, 1000, "How many names to draw.")
+        self.count = int_spin(1, 1000, "How many names to draw.", what="number of names")
         self.count.setValue(20)
         self.temperature = NumberSpinBox(0.01, 100, "Divides the logits before softmax: below 1 the model plays "
-                                         "safe (common names), above 1 it takes risks.")
+                                         "safe (common names), above 1 it takes risks.", what="temperature")
         self.temperature.setValue(1.0)
         self.seed = BigIntSpinBox(0, 2**63 - 1, "Seed of the sampling generator; the same seed and weights give "
                                   f"the same names.\nThe notebook's is {NOTEBOOK_SAMPLE_SEED}.")
         self.seed.setValue(NOTEBOOK_SAMPLE_SEED)
+        for box in (self.count, self.temperature, self.seed):
+            box.refused.connect(self.refused)
         self.random = QCheckBox("random seed")
         self.random.setToolTip("A fresh random seed every time, instead of the one above.")
         self.random.toggled.connect(lambda on: self.seed.setEnabled(not on))

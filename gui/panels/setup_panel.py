@@ -16,6 +16,7 @@ from .training_panel import TrainingPanel
 class SetupPanel(QWidget):
     live_changed = Signal(dict)
     preset_chosen = Signal(str)
+    refused = Signal(str)       # a typed value a field threw away, and why
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -39,6 +40,8 @@ class SetupPanel(QWidget):
         self.model.changed.connect(self._show_pending)
         self.init.preset_chosen.connect(self.preset_chosen)
         self.training.live_changed.connect(self.live_changed)
+        self.training.refused.connect(self.refused)
+        self.model.refused.connect(self.refused)
 
     def config(self) -> Config:
         """Everything the panels say now, whether applied or not."""
