@@ -61,6 +61,7 @@ class Frame:
     # The run's whole loss history when the worker went back on steps it had published (a
     # divergence rolls back a step): redraw from it, then add `losses` as usual.
     rewind: np.ndarray | None = None
+    progress: tuple[float, str] | None = None   # how far a dataset load has got, and what it does
 
 
 class Mailbox:
@@ -74,13 +75,14 @@ class Mailbox:
         self._divergence: str | None = None
         self._replies: list[Reply] = []
         self._rewind: np.ndarray | None = None
+        self._progress: tuple[float, str] | None = None
 
     def new_run(self, info: RunInfo) -> None:
         """Drop whatever the previous run left unread: it must not be drawn on the new one."""
         with self._lock:
             self._run = info
             self._losses, self._events = [], []
-            self._snapshot = self._status = self._divergence = self._rewind = None
+            self._snapshot = self._status = self._divergence = self._rewind = self._progress = None
 
     def publish(self, losses: np.ndarray, events: list, snapshot: Snapshot | None, status: Status,
                 divergence: str | None = None, rewind: np.ndarray | None = None) -> None:
@@ -96,6 +98,10 @@ class Mailbox:
             if divergence is not None:
                 self._divergence = divergence
 
+    def progress(self, fraction: float, what: str) -> None:
+        with self._lock:
+            self._progress = (fraction, what)
+
     def reply(self, reply: Reply) -> None:
         with self._lock:
             self._replies.append(reply)
@@ -103,12 +109,12 @@ class Mailbox:
     def take(self) -> Frame | None:
         with self._lock:
             if not (self._run or self._losses or self._events or self._snapshot or self._status
-                    or self._divergence or self._replies or self._rewind is not None):
+                    or self._divergence or self._replies or self._rewind is not None or self._progress):
                 return None
             frame = Frame(self._run, _concat(self._losses), self._events, self._snapshot, self._status,
-                          self._divergence, self._replies, self._rewind)
+                          self._divergence, self._replies, self._rewind, self._progress)
             self._run, self._losses, self._events = None, [], []
-            self._snapshot = self._status = self._divergence = self._rewind = None
+            self._snapshot = self._status = self._divergence = self._rewind = self._progress = None
             self._replies = []
         return frame
 

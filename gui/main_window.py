@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self._text_shown_at: dict[str, float] = {}
         self._closing = False
         self._notice: str | None = None   # shown once the next run has started
+        self._loading: list[str] = []     # datasets of the Resets the worker has not answered yet
 
         configure_pyqtgraph()
         self._build_centre()
@@ -221,15 +222,18 @@ class MainWindow(QMainWindow):
         """Build a new model from the panels (or cfg); on failure the current one stays."""
         cfg = cfg or self.setup.config()
         self._expect_running(False)   # a new model starts paused
+        self._loading.append(dataset_name(cfg.data))
         self.status_bar.showMessage(f"Loading {dataset_name(cfg.data)} and building the model…")
         self.session.reset(cfg, on_result=self._reset_done, on_error=lambda e: self._reset_failed(e, cfg, first))
 
     def _reset_done(self, _info: RunInfo) -> None:
+        # the new run's summary (shown by _start_run) replaces the loading message
         self._toggle_done()
-        self.status_bar.clearMessage()
+        self._loading.pop(0)
 
     def _reset_failed(self, message: str, cfg: Config, first: bool) -> None:
         self._toggle_done()
+        self._loading.pop(0)
         self.status_bar.clearMessage()
         self.show_error(message)
         if self.run_info is not None:
@@ -283,6 +287,9 @@ class MainWindow(QMainWindow):
             return
         if frame.run is not None:
             self._start_run(frame.run)
+        if frame.progress is not None and self._loading:
+            fraction, what = frame.progress
+            self.status_bar.showMessage(f"Loading {self._loading[-1]}: {what}… {100 * fraction:.0f} %")
         if frame.rewind is not None:
             self.loss_plot.rewind(frame.rewind)
         self.loss_plot.append(frame.losses)

@@ -28,11 +28,16 @@ from .mailbox import Mailbox, Reply, RunInfo, Status
 PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a second, so no frame goes empty
 RATE_INTERVAL_S = 1.0         # steps/s is counted over this long
 IDLE_WAIT_S = 0.1             # how long an idle worker sleeps on the queue before checking stop
+PROGRESS_INTERVAL_S = 0.05    # a dataset load tells the window how far it has got this often
 
 # Errors that are the user's to fix: shown as their message, never as a traceback.
 USER_ERRORS = (DataError, ConfigError, CheckpointError, ValueError)
 
 Command = Callable[["TrainingWorker"], Any]
+
+
+class Stopped(Exception):
+    """Raised inside a long command (a dataset load) when the window is closing."""
 
 
 class TrainingWorker(QObject):
@@ -54,6 +59,7 @@ class TrainingWorker(QObject):
         self._last_publish = 0.0
         self._rate = 0.0
         self._rate_mark = (0.0, 0)   # (time, step) where the current steps/s count began
+        self._progress_at = 0.0
 
     # -- called from the GUI thread -------------------------------------------------------
     def submit(self, command: Command, token: int) -> None:
@@ -93,9 +99,16 @@ class TrainingWorker(QObject):
             except queue.Empty:
                 return
 
+    @property
+    def run_id(self) -> int:
+        """Which run the trainer is on: bumped by every Reset or loaded checkpoint."""
+        return self._run_id
+
     def _execute(self, command: Command, token: int) -> None:
         try:
             value = command(self)
+        except Stopped:
+            self.mailbox.reply(Reply(token, error="Stopped: the window is closing."))
         except USER_ERRORS as e:
             self.mailbox.reply(Reply(token, error=str(e)))
         except Exception as e:  # a bug: keep the worker alive and say what happened
@@ -217,8 +230,18 @@ class TrainingWorker(QObject):
 
     def _load_dataset(self, cfg: Config) -> Dataset:
         d = self._dataset
+        self._progress_at = 0.0
         if d is not None and d.source == cfg.data:
             if d.block_size == cfg.block_size:
                 return d
-            return Dataset.from_words(d.words, cfg.block_size, source=d.source)
-        return Dataset.load(cfg.data, cfg.block_size)
+            return Dataset.from_words(d.words, cfg.block_size, source=d.source, progress=self._load_progress)
+        return Dataset.load(cfg.data, cfg.block_size, progress=self._load_progress)
+
+    def _load_progress(self, fraction: float, what: str) -> None:
+        """Tell the window how a load goes, now and then; abandon it if the window is closing."""
+        if self._stop.is_set():
+            raise Stopped
+        now = time.perf_counter()
+        if now - self._progress_at >= PROGRESS_INTERVAL_S:
+            self._progress_at = now
+            self.mailbox.progress(fraction, what)
