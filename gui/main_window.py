@@ -273,7 +273,14 @@ class MainWindow(QMainWindow):
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()
-        self.session.evaluate(on_result=lambda r: self.evaluation.show_losses(*r), on_error=self.show_error)
+        # the run it measured comes back too: a result that arrives just after a Reset was
+        # for the new model (Reset, then Evaluate), and clearing the panel must not hide it
+        self.session.evaluate(on_result=lambda r: self.evaluation.show_losses(*r),
+                              on_error=self._evaluate_failed)
+
+    def _evaluate_failed(self, message: str) -> None:
+        self.evaluation.show_failed()
+        self.show_error(message)
 
     def show_error(self, message: str) -> None:
         self.message_bar.show_message(message, "error")
@@ -313,7 +320,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.clear_run()
         for plot in (self.hpreact_plot, self.h_plot, self.saturation_plot):
             plot.clear_run()
-        self.evaluation.clear()
+        self.evaluation.clear(keep_run=info.run_id)
         self.setup.set_applied(info.cfg)
         save_config(self.settings, self.setup.config())  # the dataset that worked is remembered at once
         if self._notice:

@@ -75,7 +75,11 @@ class TrainingSession(QObject):
                   on_result, on_error)
 
     def evaluate(self, on_result: OnResult, on_error: OnError | None = None) -> None:
-        self.call(lambda t: (t.step, {s: t.split_loss(s) for s in SPLITS}), on_result, on_error)
+        """on_result((step, {split: loss}, run_id))"""
+        def evaluate(w):
+            t = w.require_trainer()
+            return t.step, {s: t.split_loss(s) for s in SPLITS}, w.run_id
+        self.command(evaluate, on_result, on_error)
 
     # -- receiving -------------------------------------------------------------------------
     def poll(self) -> Frame | None:

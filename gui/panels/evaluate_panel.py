@@ -27,15 +27,25 @@ class EvaluatePanel(QGroupBox):
         self.when = QLabel("")
         layout.addWidget(self.when)
 
+        self.run_id: int | None = None   # the run whose losses are shown
+
     def show_busy(self) -> None:
         self.when.setText("evaluating…")
 
-    def show_losses(self, step: int, losses: dict[str, float]) -> None:
+    def show_failed(self) -> None:
+        self.when.setText("")
+
+    def show_losses(self, step: int, losses: dict[str, float], run_id: int | None = None) -> None:
         for split, label in self.labels.items():
             label.setText(f"{losses[split]:.4f}")
         self.when.setText(f"after {step:,} steps")
+        self.run_id = run_id
 
-    def clear(self) -> None:
+    def clear(self, keep_run: int | None = None) -> None:
+        """Forget the losses shown, unless they are already keep_run's."""
+        if keep_run is not None and self.run_id == keep_run:
+            return
         for label in self.labels.values():
             label.setText("–")
         self.when.setText("")
+        self.run_id = None

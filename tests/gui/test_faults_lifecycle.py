@@ -1,0 +1,93 @@
+"""Lifecycle: closing mid-run or mid-load, Reset/Start/Sample/Evaluate hammered in quick
+succession. No crash, no thread left running, nothing of an old run drawn on a new one."""
+import random
+import time
+
+import numpy as np
+from fault_helpers import big_word_list, wait_answered
+from window_helpers import WAIT_MS, wait_status
+
+
+def assert_consistent(window) -> None:
+    """What the window shows is what the worker has (call once everything is answered)."""
+    worker = window.session.worker
+    t = worker.trainer
+    assert window.session.thread.isRunning()
+    assert window.run_info.run_id == worker.run_id == window.status.run_id
+    assert window.status.step == t.step and window.status.cfg == t.cfg
+    assert window.running == worker.running == window.status.running
+    assert window.start_action.text() == ("Pause" if worker.running else "Start")
+    if not worker.running:
+        assert window.loss_plot.curve.n == t.step
+        assert window.snapshot is None or window.snapshot.step == t.step - 1
+    assert window.setup.applied == window.run_info.cfg
+
+
+def test_closing_mid_run_stops_the_thread_at_once(qtbot, window):
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.running and s.step > 100)
+    t0 = time.perf_counter()
+    window.close()
+    assert window.session.is_stopped and not window.isVisible()
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_closing_mid_load_abandons_the_load(qtbot, window, tmp_path):
+    path = big_word_list(tmp_path / "big.txt")
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    run = window.run_info
+    window.use_dataset(str(path))
+    qtbot.waitUntil(lambda: any(m.startswith("Loading big.txt:") for m in messages), timeout=WAIT_MS)
+    t0 = time.perf_counter()
+    window.close()          # the worker is inside the load: it stops at the next piece
+    assert window.session.is_stopped and not window.isVisible()
+    assert time.perf_counter() - t0 < 0.3   # not the rest of the load (~0.6 s here)
+    assert window.run_info is run
+
+
+def test_reset_start_and_sample_hammered(qtbot, window):
+    rng = random.Random(5)
+    actions = [window.reset_action, window.start_action, window.sample_action, window.evaluate_action,
+               window.step_action]
+    for _ in range(60):                  # no waiting in between: they queue up
+        rng.choice(actions).trigger()
+    wait_answered(qtbot, window, timeout=30_000)
+    if window.running:
+        window.start_action.trigger()    # pause, to compare the plot with the trainer
+        wait_answered(qtbot, window)
+    window.timer.timeout.emit()
+    assert_consistent(window)
+    assert window.message_bar.text == ""
+    assert window.samples.names.count() == window.samples.count.value()
+
+
+def test_close_with_commands_still_queued(qtbot, window):
+    for _ in range(20):
+        window.reset_action.trigger()
+        window.start_action.trigger()
+        window.sample_action.trigger()
+    window.close()
+    assert window.session.is_stopped
+
+
+def test_evaluate_right_after_reset_shows_the_new_runs_losses(qtbot, window):
+    window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 100)
+    window.evaluate_action.trigger()
+    qtbot.waitUntil(lambda: window.evaluation.when.text() == "after 100 steps", timeout=WAIT_MS)
+    window.reset_action.trigger()
+    window.evaluate_action.trigger()      # before the new run has even been drawn
+    wait_answered(qtbot, window)
+    assert window.status.step == 0 and window.evaluation.when.text() == "after 0 steps"
+    assert window.evaluation.run_id == window.run_info.run_id
+    assert all(np.isfinite(float(label.text())) for label in window.evaluation.labels.values())
+
+
+def test_evaluate_then_reset_clears_the_old_runs_losses(qtbot, window):
+    window.step100_action.trigger()
+    window.evaluate_action.trigger()
+    window.reset_action.trigger()
+    wait_answered(qtbot, window)
+    assert window.status.step == 0 and window.evaluation.when.text() == ""
+    assert {label.text() for label in window.evaluation.labels.values()} == {"–"}
