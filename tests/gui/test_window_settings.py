@@ -46,3 +46,23 @@ def test_a_missing_data_file_falls_back_to_the_builtin_names(qtbot, make_window,
 def test_default_config_when_settings_are_empty():
     from gui.settings import load_config
     assert load_config(open_settings()) == Config()
+
+
+def test_config_argument_opens_a_saved_setup(tmp_path, words_path):
+    from core.config import save_config_file
+    setup = tmp_path / "setup.toml"
+    save_config_file(Config(data=str(words_path), n_hidden=48, batchnorm=False, lr=0.05), setup)
+    args, _ = parse_args(["--config", str(setup)])
+    cfg = initial_config(args, open_settings())
+    assert (cfg.n_hidden, cfg.batchnorm, cfg.lr, cfg.data) == (48, False, 0.05, str(words_path))
+
+
+def test_a_bad_setup_file_is_one_line_and_exit_2(tmp_path):
+    import subprocess
+    import sys
+    bad = tmp_path / "bad.toml"
+    bad.write_text("lr = -1\n")
+    out = subprocess.run([sys.executable, "main.py", "--config", str(bad)], capture_output=True, text=True,
+                         timeout=120)  # conftest set QT_QPA_PLATFORM=offscreen
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "greater than 0" in out.stderr
