@@ -70,6 +70,7 @@ class Trainer:
         self.last: StepRecord | None = None
         self._on_gpu = self.device.type != "cpu"
         self._previous: tuple[list, list] | None = None
+        self._previous_last: StepRecord | None = None   # the record of the step before `last`
 
     # -- settings -----------------------------------------------------------------------
     def _check_batch_size(self, batch_size: int) -> None:
@@ -134,6 +135,7 @@ class Trainer:
         with torch.no_grad():
             # p.data += -lr * p.grad, for all parameters in two calls
             model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
+        self._previous_last = self.last
         self.last = StepRecord(i, value, lr, fw.hpreact_raw, fw.hpreact, fw.h, h_grad,
                                model.param_names, params, grads)
         if i >= len(self._losses):
@@ -161,10 +163,12 @@ class Trainer:
             self.model.set_parameters(*self._previous)
             self._previous = None
             self.step = i - 1
+            # statistics of the step before, as in a run that had stopped there
+            self.last, self._previous_last = self._previous_last, None
             back = f"The weights were put back as they were at step {i - 1:,}, the last step with a finite loss."
         else:
+            self.last = None
             back = "The weights are unchanged."
-        self.last = None
         advice = "Lower the learning rate and continue."
         if self.cfg.batchnorm and self.cfg.batch_size < 8:
             advice = (f"With BatchNorm and a batch this small ({self.cfg.batch_size}) a neuron's batch std "
@@ -222,5 +226,5 @@ class Trainer:
         self._losses = np.empty(max(1024, 2 * len(losses)), dtype=np.float32)
         self._losses[: len(losses)] = losses
         self.events = [(int(s), str(t)) for s, t in state.get("events", [])]
-        self.last = None
+        self.last = self._previous_last = None
         self._previous = None

@@ -299,6 +299,8 @@ class MainWindow(QMainWindow):
             self.status_bar.showMessage(f"Loading {self._loading[-1]}: {what}… {100 * fraction:.0f} %")
         if frame.rewind is not None:
             self.loss_plot.rewind(frame.rewind)
+            if self.snapshot is not None and self.snapshot.step >= len(frame.rewind):
+                self._clear_snapshot()   # it showed a step taken back, and none is left before it
         self.loss_plot.append(frame.losses)
         for step, text in frame.events:
             self.loss_plot.add_event(step, text)
@@ -316,10 +318,9 @@ class MainWindow(QMainWindow):
         self.frame_taken.emit(frame)
 
     def _start_run(self, info: RunInfo) -> None:
-        self.run_info, self.snapshot = info, None
+        self.run_info = info
         self.loss_plot.clear_run()
-        for plot in (self.hpreact_plot, self.h_plot, self.saturation_plot):
-            plot.clear_run()
+        self._clear_snapshot()
         self.evaluation.clear(keep_run=info.run_id)
         self.setup.set_applied(info.cfg)
         save_config(self.settings, self.setup.config())  # the dataset that worked is remembered at once
@@ -333,6 +334,11 @@ class MainWindow(QMainWindow):
                                     f"{info.n_train:,} training examples, {info.n_parameters:,} parameters",
                                     8000)
         self.run_started.emit(info)
+
+    def _clear_snapshot(self) -> None:
+        self.snapshot = None
+        for plot in (self.hpreact_plot, self.h_plot, self.saturation_plot):
+            plot.clear_run()
 
     def _draw_snapshot(self, s: Snapshot) -> None:
         self.snapshot = s

@@ -147,6 +147,7 @@ class TrainingWorker(QObject):
         rewind = None
         if t.step < self._published:  # a divergence took back steps already published
             rewind, self._published = t.losses.copy(), t.step
+            self._snapshot_step = -1     # the steps taken again must be drawn, even at the same numbers
         losses = t.losses[self._published:].copy()
         self._published = t.step
         events = t.events[self._events_sent:]

@@ -187,7 +187,9 @@ def test_nan_loss_stops_and_restores_the_last_finite_weights(names_dataset):
     assert_same_tensors(params_copy(trainer), params)
     assert_same_tensors(buffers_copy(trainer), buffers)
     assert len(trainer.losses) == i - 1 and np.isfinite(trainer.losses).all()
-    assert trainer.snapshot() is None
+    # the statistics shown are those of the last step kept, as in a run that stopped there
+    assert trainer.snapshot().step == trainer.step - 1 == i - 2
+    assert trainer.snapshot().loss == trainer.losses[-1]
 
     # lower the learning rate (and take a batch big enough for BatchNorm) and continue
     trainer.set_live(lr=0.1, batch_size=32)

@@ -56,6 +56,8 @@ def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, wo
     for got, want in zip(window.loss_plot.curve.step_xy(), expected.step_xy(), strict=True):
         assert np.array_equal(got, want)
     assert window.loss_plot.per_step.path().elementCount() == NAN_STEP - 1
+    # the histograms too: the last step kept, not the one taken back nor an older one
+    assert window.snapshot.step == NAN_STEP - 2 and window.status.loss == trainer.losses[-1]
     assert [m.value() for m in window.loss_plot.markers] == [NAN_STEP - 1]
 
 
@@ -86,3 +88,21 @@ def test_a_step_that_diverges_says_so_too(qtbot, make_window):
     wait_answered(qtbot, window)
     assert window.status.step == NAN_STEP - 1 and window.loss_plot.curve.n == NAN_STEP - 1
     assert not window.status.running and window.start_action.text() == "Start"
+
+
+def test_diverging_at_the_second_step_leaves_empty_plots(qtbot, make_window):
+    window = make_window(batch_size=2, seed=130)      # with this seed, step 1's batch has std 0
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.loss_plot.curve.n == 1, timeout=WAIT_MS)
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: "at step 1 " in window.message_bar.text, timeout=WAIT_MS)
+    wait_answered(qtbot, window)
+    assert window.status.step == 0 and window.session.worker.trainer.step == 0
+    assert "back as they were at step 0" in window.message_bar.text
+    # the one step drawn was taken back: nothing of it is left on the plots
+    assert window.loss_plot.curve.n == 0 and window.snapshot is None
+    assert window.hpreact_plot.counts is None and window.saturation_plot.shape is None
+    window.setup.training.batch_size.setValue(32)
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 0
+                    and window.loss_plot.curve.n == 1, timeout=WAIT_MS)
