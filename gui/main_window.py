@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._notice: str | None = None   # shown once the next run has started
         self._loading: list[str] = []     # datasets of the Resets the worker has not answered yet
+        self._live_in_flight = 0          # Resets and live changes sent and not yet answered
 
         configure_pyqtgraph()
         self._build_centre()
@@ -223,6 +224,7 @@ class MainWindow(QMainWindow):
         cfg = cfg or self.setup.config()
         self._expect_running(False)   # a new model starts paused
         self._loading.append(dataset_name(cfg.data))
+        self._live_in_flight += 1
         self.status_bar.showMessage(f"Loading {dataset_name(cfg.data)} and building the model…")
         self.session.reset(cfg, on_result=self._reset_done, on_error=lambda e: self._reset_failed(e, cfg, first))
 
@@ -230,14 +232,17 @@ class MainWindow(QMainWindow):
         # the new run's summary (shown by _start_run) replaces the loading message
         self._toggle_done()
         self._loading.pop(0)
+        self._live_in_flight -= 1
 
     def _reset_failed(self, message: str, cfg: Config, first: bool) -> None:
         self._toggle_done()
         self._loading.pop(0)
+        self._live_in_flight -= 1
         self.status_bar.clearMessage()
         self.show_error(message)
         if self.run_info is not None:
-            self.setup.model.set_data(self.run_info.cfg.data)  # keep showing the dataset in use
+            if not self._loading:   # else a later Reset decides which dataset the panel shows
+                self.setup.model.set_data(self.run_info.cfg.data)  # keep showing the dataset in use
             self.setup.set_applied(self.run_info.cfg)
         elif first and cfg.data != "builtin":
             self._notice = f"{message} The built-in names were opened instead."
@@ -250,12 +255,26 @@ class MainWindow(QMainWindow):
     def apply_live(self, changes: dict) -> None:
         if self.run_info is None:
             return  # no model yet: the values go in with the next Reset
-        self.session.set_live(changes, on_error=self._live_failed)
+        self._live_in_flight += 1
+        self.session.set_live(changes, on_result=self._live_done, on_error=self._live_failed)
+
+    def _live_done(self, _=None) -> None:
+        self._live_in_flight -= 1
 
     def _live_failed(self, message: str) -> None:
-        self.show_error(message)
-        if self.status is not None:
-            self.setup.training.set_values(self.status.cfg)
+        self._live_in_flight -= 1
+        self.show_error(message)   # the fields go back to the run's values with the next frame
+
+    def _show_live_in_use(self) -> None:
+        """The training fields show the live settings the trainer uses, whenever no change of
+        them is on its way: after a refused change or a failed Reset (a preset sets them
+        first) they go back to the run's. Called once the frame's status is in: replies come
+        before it, and a status is published before the reply of the command that caused it."""
+        training = self.setup.training
+        if self.status is None or self._live_in_flight or training.editing():
+            return
+        if training.values() != {k: getattr(self.status.cfg, k) for k in training.fields}:
+            training.set_values(self.status.cfg)
 
     def open_word_list(self) -> None:
         start = self.settings.value("data/last_folder", str(Path.home()))
@@ -310,6 +329,7 @@ class MainWindow(QMainWindow):
             drew = True
         if frame.status is not None:
             self._show_status(frame.status)
+        self._show_live_in_use()
         if frame.divergence is not None:
             self._diverged(frame.divergence)
         if drew:
@@ -322,6 +342,8 @@ class MainWindow(QMainWindow):
         self.loss_plot.clear_run()
         self._clear_snapshot()
         self.evaluation.clear(keep_run=info.run_id)
+        if not self._loading:   # no later Reset on its way: show the dataset now in use
+            self.setup.model.set_data(info.cfg.data)
         self.setup.set_applied(info.cfg)
         save_config(self.settings, self.setup.config())  # the dataset that worked is remembered at once
         if self._notice:

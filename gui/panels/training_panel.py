@@ -53,6 +53,10 @@ class TrainingPanel(QGroupBox):
             box.setValue(getattr(cfg, name))
             box.blockSignals(False)
 
+    def editing(self) -> bool:
+        """An edit not sent yet: settling, or still being typed."""
+        return self._settle.isActive() or any(box.lineEdit().isModified() for box in self.fields.values())
+
     def flush(self) -> None:
         """Send a pending edit now rather than after it settles."""
         if self._settle.isActive():

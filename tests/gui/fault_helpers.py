@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from PySide6.QtCore import Qt
 from window_helpers import WAIT_MS, wait_status
 
 BAD_WORD_LISTS = {
@@ -51,6 +52,14 @@ def run_state(window) -> RunState:
     return RunState(t, window.run_info.run_id, t.step, t.cfg,
                     [p.detach().clone() for p in t.model.all_parameters()],
                     window.loss_plot.curve.n, window.windowTitle())
+
+
+def type_into(qtbot, box, text: str) -> None:
+    """Select a spin box's text, type over it and press Enter, as a person would."""
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), text)
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
 
 
 def wait_answered(qtbot, window, timeout=WAIT_MS) -> None:

@@ -2,20 +2,11 @@
 message; what depends on the data (or the run) is refused by the core, explained, and the
 field goes back to the value in use. Either way the current run goes on untouched."""
 import pytest
-from fault_helpers import assert_intact, run_state, wait_answered
-from PySide6.QtCore import Qt
+from fault_helpers import assert_intact, run_state, type_into, wait_answered
 from window_helpers import WAIT_MS, wait_status
 
 import core.train
 from core.config import MAX_PARAMETERS
-
-
-def type_into(qtbot, box, text: str) -> None:
-    """Select the field's text, type over it and press Enter, as a person would."""
-    box.setFocus()
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), text)
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
 
 
 @pytest.fixture
