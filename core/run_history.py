@@ -35,6 +35,14 @@ class RunHistory:
         if self.evaluated_at is not None and self.record.steps > self.evaluated_at:
             self.set_split_losses(None, None, None)   # they described weights that have moved on
 
+    def replace_losses(self, losses) -> None:
+        """The run took steps back (a divergence): its curves start again from `losses`, the
+        whole history the trainer kept, so no taken-back step stays drawn."""
+        self.record.replace_losses(losses)
+        self.smooth = SmoothedCurve(self.smooth.series.capacity)
+        self.smooth.extend(np.asarray(losses, dtype=np.float32))
+        self.set_split_losses(None, None, None)
+
     def set_split_losses(self, train, val, at_step: int | None) -> None:
         self.record.set_split_losses(train, val)
         self.evaluated_at = at_step

@@ -37,6 +37,11 @@ class RunRecord:
             self.curve.extend(np.log10(np.maximum(losses, 1e-30)))
             self.steps += len(losses)
 
+    def replace_losses(self, losses) -> None:
+        """Start the curve again from a whole loss history (after training took steps back)."""
+        self.curve, self.steps = DecimatedSeries(self.curve.capacity), 0
+        self.add_losses(losses)
+
     def set_split_losses(self, train: float | None, val: float | None, test: float | None = None) -> None:
         self.train_loss, self.val_loss, self.test_loss = train, val, test
 

@@ -271,8 +271,11 @@ class Workbench(QObject):
         h = self.current
         if h is None:
             return
+        if frame.rewind is not None:
+            h.replace_losses(frame.rewind)
         if len(frame.losses):
             h.add_losses(frame.losses)
+        if frame.rewind is not None or len(frame.losses):
             self.smoothing.redraw()
         if frame.snapshot is not None:
             h.add_snapshot(frame.snapshot)

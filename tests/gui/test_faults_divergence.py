@@ -106,3 +106,17 @@ def test_diverging_at_the_second_step_leaves_empty_plots(qtbot, make_window):
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 0
                     and window.loss_plot.curve.n == 1, timeout=WAIT_MS)
+
+
+def test_the_runs_table_forgets_the_step_taken_back(qtbot, make_window):
+    window = make_window(**DIVERGES)
+    window.step(NAN_STEP)
+    wait_status(qtbot, window, lambda s: s.step == NAN_STEP)
+    history = window.workbench.current
+    qtbot.waitUntil(lambda: history.record.steps == NAN_STEP, timeout=WAIT_MS)
+    diverge(qtbot, window)
+    qtbot.waitUntil(lambda: history.record.steps == NAN_STEP - 1, timeout=WAIT_MS)
+    trainer = window.session.worker.trainer
+    assert history.smooth.n == NAN_STEP - 1
+    x, y = history.record.curve.xy()
+    assert np.allclose(y, np.log10(trainer.losses), atol=1e-6)  # the taken-back loss is gone
