@@ -23,40 +23,20 @@ os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp(prefix="b
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from bench.window_helpers import WARMUP_STEPS, headless_rate, wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
-from core.train import Trainer  # noqa: E402
 
 TICK_MS = 5
-WARMUP_STEPS = 300
-
-
-def headless_rate(cfg: Config, dataset: Dataset, steps: int) -> float:
-    trainer = Trainer(cfg, dataset)
-    trainer.train(WARMUP_STEPS)
-    t0 = time.perf_counter()
-    trainer.train(steps)
-    return steps / (time.perf_counter() - t0)
 
 
 def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
     from gui.main_window import MainWindow
 
     window = MainWindow(cfg.replace(max_steps=WARMUP_STEPS + steps))
     window.show()
-    def wait_for(predicate, timeout_s=300.0):
-        """Run the event loop until predicate() holds. (processEvents in a Python loop would
-        spin and hold the GIL: the bench would measure itself.)"""
-        loop, check = QEventLoop(), QTimer()
-        check.timeout.connect(lambda: loop.quit() if predicate() else None)
-        check.start(20)
-        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-        loop.exec()
-        check.stop()
-        if not predicate():
-            raise TimeoutError("the window did not get there in time")
 
     wait_for(lambda: window.status is not None)
     window.step(WARMUP_STEPS)

@@ -32,6 +32,7 @@ os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp(prefix="s
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from bench.window_helpers import wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import default_names_path  # noqa: E402
 
@@ -94,19 +95,6 @@ def repaint_ms(window, times: int = 5) -> float:
         window.tabs.currentWidget().grab()
         out.append((time.perf_counter() - t0) * 1000)
     return float(np.median(out))
-
-
-def wait_for(predicate, timeout_s: float) -> None:
-    """Run the event loop until predicate() holds (no busy Python loop: it would hold the GIL)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-    loop, check = QEventLoop(), QTimer()
-    check.timeout.connect(lambda: loop.quit() if predicate() else None)
-    check.start(20)
-    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-    loop.exec()
-    check.stop()
-    if not predicate():
-        raise TimeoutError("the window did not get there in time")
 
 
 def load_check(window, folder: Path) -> None:
