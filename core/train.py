@@ -56,9 +56,7 @@ class Trainer:
         self.dataset = dataset
         self.generator = torch.Generator().manual_seed(cfg.seed)
         self.device = torch.device(cfg.device)
-        if cfg.batch_size > dataset.n_train:
-            raise ConfigError(f"The batch size ({cfg.batch_size:,}) is larger than the training split "
-                              f"of this dataset ({dataset.n_train:,} examples); use at most {dataset.n_train:,}.")
+        self._check_batch_size(cfg.batch_size)
         check_memory(cfg, dataset)
         self.model = MLP(cfg, len(dataset.vocab), self.generator)  # only once it is known to fit
         self.splits = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in dataset.splits.items()}
@@ -74,7 +72,7 @@ class Trainer:
 
     # -- settings -----------------------------------------------------------------------
     def _check_batch_size(self, batch_size: int) -> None:
-        n = self.splits["train"][0].shape[0]
+        n = self.dataset.n_train
         if batch_size > n:
             raise ConfigError(f"The batch size ({batch_size:,}) is larger than the training "
                               f"split of this dataset ({n:,} examples); use at most {n:,}.")
