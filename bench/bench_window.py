@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,7 +22,7 @@ os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp(prefix="b
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.window_helpers import WARMUP_STEPS, headless_rate, wait_for  # noqa: E402
+from bench.window_helpers import WARMUP_STEPS, headless_rate, train_flat_out, wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
 
@@ -31,8 +30,6 @@ TICK_MS = 5
 
 
 def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-
     from gui.main_window import MainWindow
 
     window = MainWindow(cfg.replace(max_steps=WARMUP_STEPS + steps))
@@ -44,30 +41,9 @@ def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
     if prefill:  # a long run's loss history, to see that it still draws cheaply
         window.loss_plot.append(np.random.default_rng(0).uniform(1.9, 2.6, prefill).astype(np.float32))
 
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    tick = QTimer()
-    tick.setTimerType(Qt.TimerType.PreciseTimer)
-    tick.setInterval(TICK_MS)
-
-    def on_tick():
-        gaps.append(clock.nsecsElapsed() / 1e6)
-        clock.restart()
-
-    tick.timeout.connect(on_tick)
-    frames0 = window.frames_drawn
-    t0 = time.perf_counter()
-    window.start()
-    clock.start()
-    tick.start()
-    wait_for(lambda: window.status.done)
-    elapsed = time.perf_counter() - t0
-    tick.stop()
-    frames = window.frames_drawn - frames0
+    result = train_flat_out(window, TICK_MS)
     window.close()
-    gaps_ms = np.array(gaps[1:])
-    return {"rate": steps / elapsed, "fps": frames / elapsed, "p99": float(np.percentile(gaps_ms, 99)),
-            "max": float(gaps_ms.max()), "ticks": len(gaps_ms)}
+    return result
 
 
 def main() -> None:

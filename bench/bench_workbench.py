@@ -25,7 +25,7 @@ os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp(prefix="b
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.window_helpers import WARMUP_STEPS, headless_rate, wait_for  # noqa: E402
+from bench.window_helpers import WARMUP_STEPS, headless_rate, train_flat_out, wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
 
@@ -33,8 +33,6 @@ TICK_MS = 5
 
 
 def window_run(cfg: Config, steps: int, tab: str, loss_log_steps: int | None = None) -> dict:
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-
     from gui.main_window import MainWindow
 
     window = MainWindow(cfg.replace(max_steps=WARMUP_STEPS + steps))
@@ -58,34 +56,14 @@ def window_run(cfg: Config, steps: int, tab: str, loss_log_steps: int | None = N
     window.tabs.setCurrentIndex(titles.index(tab))
     if loss_log_steps:
         wb.start_loss_log(max_steps=loss_log_steps)
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    tick = QTimer()
-    tick.setTimerType(Qt.TimerType.PreciseTimer)
-    tick.setInterval(TICK_MS)
-
-    def on_tick():
-        gaps.append(clock.nsecsElapsed() / 1e6)
-        clock.restart()
-
-    tick.timeout.connect(on_tick)
-    frames0 = window.frames_drawn
-    t0 = time.perf_counter()
-    window.start()
-    clock.start()
-    tick.start()
-    wait_for(lambda: window.status.done)
-    elapsed = time.perf_counter() - t0
-    tick.stop()
-    frames = window.frames_drawn - frames0
+    result = train_flat_out(window, TICK_MS)
     job_steps = sum(h.record.steps for h in wb.histories.values() if h.record.name.startswith("loss log"))
     if loss_log_steps:
         wb.cancel_loss_log()
         wait_for(lambda: not wb.loss_log_running)
     window.close()
-    gaps_ms = np.array(gaps[1:])
-    return {"rate": steps / elapsed, "fps": frames / elapsed, "p99": float(np.percentile(gaps_ms, 99)),
-            "frame_ms": 1e3 * float(np.mean(spent)) if spent else 0.0, "job_rate": job_steps / elapsed}
+    return {**result, "frame_ms": 1e3 * float(np.mean(spent)) if spent else 0.0,
+            "job_rate": job_steps / result["elapsed"]}
 
 
 def main() -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from core.config import Config
 from core.data import Dataset
 from core.train import Trainer
@@ -17,6 +19,34 @@ def headless_rate(cfg: Config, dataset: Dataset, steps: int) -> float:
     t0 = time.perf_counter()
     trainer.train(steps)
     return steps / (time.perf_counter() - t0)
+
+
+def train_flat_out(window, tick_ms: int = 5) -> dict:
+    """Start the window's run and wait until it is done, timing it and a tick_ms QTimer's gaps
+    (how long the event loop was kept from answering) and counting frames drawn."""
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    gaps: list[float] = []
+    clock, tick = QElapsedTimer(), QTimer()
+    tick.setTimerType(Qt.TimerType.PreciseTimer)
+    tick.setInterval(tick_ms)
+
+    def on_tick():
+        gaps.append(clock.nsecsElapsed() / 1e6)
+        clock.restart()
+
+    tick.timeout.connect(on_tick)
+    frames0, step0 = window.frames_drawn, window.status.step
+    t0 = time.perf_counter()
+    window.start()
+    clock.start()
+    tick.start()
+    wait_for(lambda: window.status.done)
+    elapsed = time.perf_counter() - t0
+    tick.stop()
+    gaps_ms = np.array(gaps[1:])
+    return {"rate": (window.status.step - step0) / elapsed, "fps": (window.frames_drawn - frames0) / elapsed,
+            "p99": float(np.percentile(gaps_ms, 99)), "max": float(gaps_ms.max()), "ticks": len(gaps_ms),
+            "elapsed": elapsed}
 
 
 def wait_for(predicate, timeout_s: float = 600.0) -> None:
