@@ -321,7 +321,9 @@ class Workbench(QObject):
 
     def _request_detail(self) -> None:
         """Ask the worker for the dearer part-3 statistics: as often as frames allow while a
-        diagnostics tab shows, a few times a second otherwise, never when nothing is new."""
+        diagnostics tab shows, a few times a second otherwise, never when nothing is new.
+        Once the run is paused the last step is always measured, however soon after the
+        previous one: the tabs then show where training stopped, on a fast machine too."""
         h, st = self.current, self.window.status
         if self._detail_pending or h is None or st is None or st.run_id != self.current_worker_run or st.step == 0:
             return
@@ -329,7 +331,7 @@ class Workbench(QObject):
             return
         now = time.perf_counter()
         wait = REDRAW_INTERVAL_S if self.diagnostics_visible() else HIDDEN_DETAIL_INTERVAL_S
-        if now - self._detail_at < wait:
+        if st.running and now - self._detail_at < wait:
             return
         self._detail_pending, self._detail_at = True, now
         self.session.command(_detail_snapshot, on_result=self._detail_arrived, on_error=self._detail_failed)

@@ -1,22 +1,14 @@
 """Looking back in time: the step slider shows an earlier snapshot; another run's histogram
 can be overlaid on the current one."""
 import numpy as np
-from window_helpers import wait_status
-
-
-def step_n(qtbot, window, n):
-    """n single steps, each one's snapshot seen by the window."""
-    for _ in range(n):
-        before = window.status.step
-        window.step_action.trigger()
-        qtbot.waitUntil(lambda b=before: window.snapshot is not None and window.snapshot.step == b)
+from window_helpers import single_steps, wait_status
 
 
 def test_the_step_slider_shows_an_earlier_snapshot(qtbot, window):
     wb = window.workbench
     tab = wb.lookback
     window.tabs.setCurrentWidget(tab)
-    step_n(qtbot, window, 3)
+    single_steps(qtbot, window, 3)
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 103)
     qtbot.waitUntil(lambda: window.snapshot.step == 102)

@@ -6,6 +6,14 @@ def wait_status(qtbot, window, predicate, timeout=WAIT_MS):
     qtbot.waitUntil(lambda: window.status is not None and predicate(window.status), timeout=timeout)
 
 
+def single_steps(qtbot, window, n: int) -> None:
+    """n single steps, each one's snapshot seen by the window before the next is asked for."""
+    for _ in range(n):
+        before = window.status.step
+        window.step_action.trigger()
+        qtbot.waitUntil(lambda b=before: window.snapshot is not None and window.snapshot.step == b, timeout=WAIT_MS)
+
+
 def wait_paused(qtbot, window):
     """Until the worker has confirmed it stopped stepping."""
     qtbot.waitUntil(lambda: window._toggles_in_flight == 0 and window.status is not None
