@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint lock clean
 
 run: $(VENV)/.installed
 	$(PY) main.py $(ARGS)
@@ -19,11 +19,18 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_trainer.py
 	$(PY) bench/bench_window.py
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions CI tested (requirements.lock), then this project itself without re-resolving.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -r requirements.lock
+	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $@
+
+# Refresh requirements.lock after changing pyproject.toml's dependencies (see the README).
+lock: $(VENV)/.installed
+	$(PY) -m pip install pip-tools
+	$(VENV)/bin/pip-compile --allow-unsafe --extra=test --strip-extras --no-emit-find-links \
+		--no-emit-index-url --output-file=requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
