@@ -2,12 +2,58 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
 import signal
 import sys
 
 from PySide6.QtCore import QSettings
 
 from core.config import Config, ConfigError
+
+# What Qt's xcb platform plugin (libqxcb.so, libQt6XcbQpa.so) loads beyond a bare X11 system,
+# by soname, with the Debian/Ubuntu package that ships it. Without one of them Qt prints
+# 'Could not load the Qt platform plugin "xcb"' and aborts, which says nothing of what to install.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libX11-xcb.so.1": "libx11-xcb1",
+}
+
+
+def can_load(soname: str) -> bool:
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
+
+
+def qt_platform(qt_args: list[str], env=os.environ) -> str:
+    """The platform plugin Qt will be asked for: -platform NAME, else $QT_QPA_PLATFORM ('' for Qt's default)."""
+    if "-platform" in qt_args[:-1]:
+        return qt_args[qt_args.index("-platform") + 1]
+    return env.get("QT_QPA_PLATFORM", "")
+
+
+def missing_xcb_packages(qt_args: list[str], env=os.environ, loads=None) -> list[str]:
+    """The packages to install before Qt can open a window here through xcb (X11); [] when it
+    can, or when Qt will not use xcb (another platform, no $DISPLAY, not Linux)."""
+    platform = qt_platform(qt_args, env).split(":")[0]
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb") or not env.get("DISPLAY"):
+        return []
+    if not platform and env.get("WAYLAND_DISPLAY"):
+        return []       # Qt tries its Wayland plugin first
+    loads = loads or can_load
+    return [package for soname, package in XCB_LIBRARIES.items() if not loads(soname)]
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -31,6 +77,10 @@ def initial_config(args: argparse.Namespace, settings: QSettings) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    if missing := missing_xcb_packages(qt_args):
+        print(f"main.py: error: Qt cannot open a window on this X11 desktop without {', '.join(missing)}: "
+              f"install them with  sudo apt install {' '.join(missing)}", file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
