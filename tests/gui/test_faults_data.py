@@ -133,7 +133,9 @@ def test_a_5_mb_word_list_loads_off_the_gui_thread_with_progress(qtbot, window, 
     tick.stop()
     assert started.args[0].n_words == 500_000 and started.args[0].n_train > 3_000_000
     progress = [m for m in messages if m.startswith("Loading big.txt:") and m.endswith("%")]
-    assert len(progress) >= 3, messages   # it said how far it had got, more than once
+    # it says how far it has got all along: a new message at least every half second of the load
+    # (a count by the clock, not a fixed number, which a fast machine loads too quickly to show)
+    assert len(progress) >= 1 + load_ms // 500, (load_ms, messages)
     assert len(gaps) >= load_ms / 10 / 4, (len(gaps), load_ms)   # ticking all along ...
     assert max(gaps[1:]) < 500, sorted(gaps)[-5:]                # ... never frozen for long
     assert load_ms < 20_000
