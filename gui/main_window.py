@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.config import Config
+from core.sample import sample_names
 from core.stats import SATURATION_THRESHOLD, Snapshot
 
 from .mailbox import RunInfo, Status
@@ -288,7 +289,12 @@ class MainWindow(QMainWindow):
         self.reset()
 
     def sample(self, n: int, temperature: float, seed) -> None:
-        self.session.sample(n, temperature, seed, on_result=self.samples.show_samples, on_error=self.show_error)
+        # the run that drew them comes back too, as for Evaluate: names drawn by the new model
+        # (Reset, then Sample) stay when its run is drawn; the previous run's are cleared with it
+        def draw(w):
+            t = w.require_trainer()
+            return sample_names(t.model, t.dataset.vocab, n, seed=seed, temperature=temperature), w.run_id
+        self.session.command(draw, on_result=lambda r: self.samples.show_samples(*r), on_error=self.show_error)
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()
@@ -342,6 +348,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.clear_run()
         self._clear_snapshot()
         self.evaluation.clear(keep_run=info.run_id)
+        self.samples.clear(keep_run=info.run_id)
         if not self._loading:   # no later Reset on its way: show the dataset now in use
             self.setup.model.set_data(info.cfg.data)
         self.setup.set_applied(info.cfg)

@@ -74,16 +74,24 @@ class SamplesPanel(QGroupBox):
                               "before it.\n'.' marks the end of the name.")
         layout.addWidget(self.chars, 2)
         self.samples: list[Sample] = []
+        self.run_id: int | None = None   # the run whose model drew the names shown
 
     def request(self) -> None:
         seed = None if self.random.isChecked() else self.seed.int_value()
         self.sample_requested.emit(self.count.value(), self.temperature.value(), seed)
 
-    def show_samples(self, samples: list[Sample]) -> None:
-        self.samples = samples
+    def show_samples(self, samples: list[Sample], run_id: int | None = None) -> None:
+        self.samples, self.run_id = samples, run_id
         self.names.clear()
         self.names.addItems([s.notebook_line for s in samples])
         self._show_probabilities(-1)
+
+    def clear(self, keep_run: int | None = None) -> None:
+        """Forget the names shown (a new run began), unless keep_run's model drew them."""
+        if keep_run is not None and self.run_id == keep_run:
+            return
+        self.show_samples([])
+        self.caption.setText("A new model: press Sample (Ctrl+G) to draw its names.")
 
     def _show_probabilities(self, row: int) -> None:
         self.chars.setRowCount(0)

@@ -50,8 +50,9 @@ def test_reset_start_and_sample_hammered(qtbot, window):
     rng = random.Random(5)
     actions = [window.reset_action, window.start_action, window.sample_action, window.evaluate_action,
                window.step_action]
-    for _ in range(60):                  # no waiting in between: they queue up
-        rng.choice(actions).trigger()
+    chosen = [rng.choice(actions) for _ in range(60)]
+    for action in chosen:                # no waiting in between: they queue up
+        action.trigger()
     wait_answered(qtbot, window, timeout=30_000)
     if window.running:
         window.start_action.trigger()    # pause, to compare the plot with the trainer
@@ -59,7 +60,13 @@ def test_reset_start_and_sample_hammered(qtbot, window):
     window.timer.timeout.emit()
     assert_consistent(window)
     assert window.message_bar.text == ""
-    assert window.samples.names.count() == window.samples.count.value()
+    # the names shown are the current model's, or none if a Reset came after the last Sample
+    last = {a: i for i, a in enumerate(chosen)}
+    if last.get(window.sample_action, -1) > last.get(window.reset_action, -1):
+        assert window.samples.names.count() == window.samples.count.value()
+        assert window.samples.run_id == window.run_info.run_id
+    else:
+        assert window.samples.names.count() == 0
 
 
 def test_close_with_commands_still_queued(qtbot, window):

@@ -1,7 +1,9 @@
 """Sampling and evaluation run on the worker and come back to the panels."""
 import math
 
-from window_helpers import wait_status
+from window_helpers import wait_status, wait_ticks
+
+from core.sample import sample_names
 
 
 def test_sample_lists_names_made_of_the_datasets_characters(qtbot, window):
@@ -42,3 +44,32 @@ def test_evaluate_shows_the_loss_of_every_split(qtbot, window):
     for split, label in labels.items():
         assert math.isclose(float(label.text()), expected[split], abs_tol=1e-4)
     assert window.evaluation.when.text() == "after 1 steps"
+
+
+def test_reset_clears_the_previous_runs_names(qtbot, window):
+    window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 100)
+    window.sample_action.trigger()
+    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
+    with qtbot.waitSignal(window.run_started, timeout=10_000):
+        window.reset_action.trigger()
+    assert window.samples.names.count() == 0 and window.samples.samples == []
+    assert window.samples.chars.rowCount() == 0 and "press Sample" in window.samples.caption.text()
+    window.sample_action.trigger()                   # and the new model draws its own
+    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
+    assert window.samples.run_id == window.run_info.run_id
+
+
+def test_names_asked_for_right_after_reset_are_the_new_models_and_stay(qtbot, window):
+    first_run = window.run_info.run_id
+    window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 100)
+    window.reset_action.trigger()
+    window.sample_action.trigger()                   # before the new run has even been drawn
+    qtbot.waitUntil(lambda: window.run_info.run_id != first_run and window.samples.names.count() == 20)
+    wait_ticks(qtbot, window, 3)
+    assert window.samples.names.count() == 20 and window.samples.run_id == window.run_info.run_id
+    t = window.session.worker.trainer                # paused at step 0: safe to read
+    seed = window.samples.seed.int_value()
+    assert [s.text for s in window.samples.samples] == \
+        [s.text for s in sample_names(t.model, t.dataset.vocab, 20, seed=seed, temperature=1.0)]
