@@ -228,7 +228,7 @@ def weight_stats(rec: StepRecord) -> tuple[WeightStats, ...]:
     out = []
     params = rec.new_params or rec.params
     for i, (name, p, g) in enumerate(zip(rec.param_names, params, rec.grads, strict=True)):
-        if p.ndim != 2:
+        if p.ndim != 2 or name.startswith("bn"):   # the seed's BN gain is (1, n) but no weight
             continue
         p = p.detach()
         hist, edges = density(g)
