@@ -201,12 +201,18 @@ def layer_kinds(model) -> tuple[tuple[int, str], ...]:
 
 
 def density(t: torch.Tensor, bins: int = LAYER_BINS) -> tuple[np.ndarray, np.ndarray]:
-    """The lecture's torch.histogram(t, density=True): bins over [min, max], area 1."""
-    t = t.detach().float().cpu()
-    if not bool(torch.isfinite(t).all()):
-        t = torch.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0)
-    hy, hx = torch.histogram(t, bins=bins, density=True)
-    return hy.numpy(), hx.numpy()
+    """As the lecture's torch.histogram(t, density=True): equal bins over [min, max], area 1
+    (counted with bincount, several times faster than torch.histogram on these sizes)."""
+    x = _np(t).ravel()
+    if not np.isfinite(x).all():
+        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    idx = ((x - lo) * (bins / (hi - lo))).astype(np.intp)
+    np.clip(idx, 0, bins - 1, out=idx)
+    counts = np.bincount(idx, minlength=bins).astype(np.float32)
+    return counts * (bins / (max(x.size, 1) * (hi - lo))), np.linspace(lo, hi, bins + 1)
 
 
 @torch.no_grad()
@@ -233,8 +239,9 @@ def weight_stats(rec: StepRecord) -> tuple[WeightStats, ...]:
         p = p.detach()
         hist, edges = density(g)
         gstd, pstd = g.std(), p.std()
-        out.append(WeightStats(i, name, tuple(p.shape), float(g.mean()), float(gstd), float(gstd / pstd),
-                               float(((rec.lr * g).std() / pstd).log10()), hist, edges))
+        ratio = float(gstd / pstd)
+        update = math.log10(rec.lr * ratio) if ratio > 0 and math.isfinite(ratio) else float("nan")
+        out.append(WeightStats(i, name, tuple(p.shape), float(g.mean()), float(gstd), ratio, update, hist, edges))
     return tuple(out)
 
 
