@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from bench.lecture_loop import lecture_run  # noqa: E402
+from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
 from core.presets import preset_config  # noqa: E402
 from core.train import Trainer  # noqa: E402
@@ -30,6 +31,16 @@ def trainer_rate(cfg, ds: Dataset, steps: int, frames: bool) -> float:
         if frames and i % FRAME_EVERY == 0:
             trainer.snapshot(detail=True)
     return steps / (time.perf_counter() - t0)
+
+
+def snapshot_cost(cfg, ds: Dataset, layers: bool, n: int = 200) -> float:
+    """Microseconds one snapshot takes, with or without every layer's statistics."""
+    trainer = Trainer(cfg, ds)
+    trainer.train(5)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        trainer.snapshot(layers=layers)
+    return (time.perf_counter() - t0) / n * 1e6
 
 
 def main() -> None:
@@ -55,12 +66,17 @@ def main() -> None:
         best["bare"] = max(best["bare"], trainer_rate(cfg, ds, args.steps, frames=False))
         best["frames"] = max(best["frames"], trainer_rate(cfg, ds, args.steps, frames=True))
     ref = best["lecture"]
+    cost = {(name, layers): min(snapshot_cost(c, ds, layers) for _ in range(args.rounds))
+            for name, c in (("seed", Config(data=source)), ("lecture", cfg)) for layers in (False, True)}
     net = "no BatchNorm, gain 5/3" if args.no_batchnorm else "5 x [Linear, BatchNorm1d, Tanh] of 100"
     print(f"lecture's deep net ({net}), dataset {source}, {args.steps} steps x {args.rounds} rounds, best of each")
     print(f"lecture's own loop                          {ref:7.0f} steps/s  1.00x")
     print(f"Trainer                                     {best['bare']:7.0f} steps/s  {best['bare'] / ref:.2f}x")
     print(f"Trainer + all-layer snapshot per {FRAME_EVERY} steps {best['frames']:7.0f} steps/s  "
           f"{best['frames'] / ref:.2f}x")
+    for name in ("seed", "lecture"):
+        print(f"snapshot, {name + ' net':12s}: {cost[name, False]:5.0f} us; with every layer's statistics "
+              f"{cost[name, True]:5.0f} us")
 
 
 if __name__ == "__main__":
