@@ -289,3 +289,10 @@ def test_calibration_and_divergence_at_depth(small_dataset):
     for a, b in zip(wild.model.parameters() + wild.model.buffers(),
                     fresh.model.parameters() + fresh.model.buffers(), strict=True):
         assert torch.equal(a.detach(), b.detach())
+
+
+def test_a_deep_run_is_not_named_after_a_loss_log_stage():
+    from core.run_history import stage_of
+    assert stage_of(preset_config("add-bn")) == "add BN"
+    assert stage_of(preset_config("add-bn").replace(n_layers=3)) is None
+    assert stage_of(preset_config("lecture-deep")) is None
