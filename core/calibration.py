@@ -13,7 +13,7 @@ class Calibration:
     examples: int            # training examples the mean and std were measured over
     val_before: float        # val loss with the running mean/std training left
     val_after: float         # ... and with the ones measured over the whole training split
-    mean_change: float       # largest change of any neuron's mean
+    mean_change: float       # largest change of any neuron's mean (over every BatchNorm)
     std_change: float        # largest change of any neuron's std
 
 
@@ -22,11 +22,17 @@ def calibrate(trainer: Trainer) -> Calibration:
     raises ConfigError when BatchNorm is off."""
     if not trainer.cfg.batchnorm:
         raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
-    model = trainer.model
-    mean, std = model.bnmean_running, model.bnstd_running
+    bns = trainer.model.batchnorms()
+    old = [(bn.running_mean, _std(bn, bn.running_spread)) for bn in bns]
     before = trainer.split_loss("val")
     trainer.calibrate_batchnorm()
     after = trainer.split_loss("val")
     return Calibration(trainer.step, int(trainer.splits["train"][0].shape[0]), before, after,
-                       float((model.bnmean_running - mean).abs().max()),
-                       float((model.bnstd_running - std).abs().max()))
+                       max(float((bn.running_mean - m).abs().max()) for bn, (m, _) in zip(bns, old, strict=True)),
+                       max(float((_std(bn, bn.running_spread) - s).abs().max())
+                           for bn, (_, s) in zip(bns, old, strict=True)))
+
+
+def _std(bn, spread):
+    """The seed's BatchNorm keeps a running std, the lecture's a running variance."""
+    return spread if bn.kind == "seed" else spread.sqrt()

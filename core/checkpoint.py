@@ -109,13 +109,17 @@ def _check_shapes(name: str, weights: dict, trainer: Trainer) -> None:
         raise CheckpointError(f"{name} is damaged or incompatible: its weights are for a vocabulary of "
                               f"{C.shape[0]} characters, but its word list has {n_vocab}.")
     model = trainer.model
-    wrong = [f"{k} has shape {tuple(t.shape)}, the model needs {tuple(getattr(model, k).shape)}"
+    mine = model.state()
+    wrong = [f"{k} has shape {tuple(t.shape)}, the model needs {tuple(mine[k].shape)}"
              for k, t in weights.items()
-             if isinstance(t, torch.Tensor) and hasattr(model, k) and tuple(t.shape) != tuple(getattr(model, k).shape)]
+             if isinstance(t, torch.Tensor) and k in mine and tuple(t.shape) != tuple(mine[k].shape)]
+    wrong += [f"it lacks {k}" for k in mine if k not in weights]
+    wrong += [f"{k} is not part of the model" for k in weights if k not in mine]
     if wrong:
         c = trainer.cfg
         raise CheckpointError(f"{name} is damaged or incompatible: its weights do not fit its architecture "
-                              f"(n_embed {c.n_embed}, n_hidden {c.n_hidden}, block_size {c.block_size}): "
+                              f"(n_embed {c.n_embed}, n_hidden {c.n_hidden}, block_size {c.block_size}, "
+                              f"{c.n_layers} hidden layer{'s' if c.n_layers > 1 else ''}): "
                               + "; ".join(wrong[:2]) + (f" (and {len(wrong) - 2} more)." if len(wrong) > 2 else "."))
 
 
@@ -128,7 +132,7 @@ def check_compatible(trainer: Trainer, payload: dict) -> None:
     if vocab != trainer.dataset.vocab:
         raise CheckpointError(f"The checkpoint's vocabulary ({len(vocab)} characters) differs "
                               f"from this dataset's ({len(trainer.dataset.vocab)}).")
-    arch = ("n_embed", "n_hidden", "block_size", "batchnorm")
+    arch = ("n_embed", "n_hidden", "block_size", "batchnorm", "n_layers", "activation", "layer_style")
     diff = [f"{k} {getattr(cfg, k)} vs {getattr(trainer.cfg, k)}" for k in arch
             if getattr(cfg, k) != getattr(trainer.cfg, k)]
     if diff:

@@ -8,9 +8,11 @@ from pathlib import Path
 import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import Config, ConfigError, load_config_file
+from .config import ACTIVATIONS, LAYER_STYLES, MAX_LAYERS, Config, ConfigError, load_config_file, parse_number
 from .data import DataError, Dataset
+from .presets import CATALOGUE, preset_config
 from .sample import NOTEBOOK_SAMPLE_SEED, sample_names
+from .stats import Snapshot
 from .train import Trainer
 
 PRINT_EVERY = 10_000
@@ -48,6 +50,16 @@ def positive_float(text: str) -> float:
     return value
 
 
+def gain(text: str) -> float:
+    try:
+        value = parse_number(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
 def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     d = Config()
     p = OneLineParser(prog=prog, description="makemore playground: train the makemore MLP "
@@ -56,6 +68,9 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="a setup file (.toml or .json) saved by the app")
     p.add_argument("--data", metavar="PATH", help="word list, one name per line "
                    "(default: the built-in US names of 2017; 'builtin:YEAR' for another year)")
+    p.add_argument("--preset", metavar="NAME", choices=tuple(CATALOGUE),
+                   help="start from a named setup; options given beside it override it: "
+                   + "; ".join(f"{n}: {pr.about}" for n, pr in CATALOGUE.items()).replace("%", "%%"))
     g = p.add_argument_group("training")
     g.add_argument("--steps", type=positive_int, help=f"steps to train (default {d.max_steps})")
     g.add_argument("--batch-size", type=positive_int, help=f"default {d.batch_size}")
@@ -75,11 +90,22 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     m.add_argument("--no-fix-b1", action="store_true", help="b1 not scaled by 0.01")
     m.add_argument("--w1-scale", type=positive_float,
                    help="scale W1 by this plain factor (e.g. 0.2) instead of Kaiming")
+    m.add_argument("--layers", type=int_at_least(1), metavar="N",
+                   help=f"hidden layers Linear -> (BatchNorm) -> activation, 1-{MAX_LAYERS} (default {d.n_layers})")
+    m.add_argument("--gain", type=gain, metavar="G", help="init gain of every hidden layer's weights, "
+                   "a number or a fraction such as 5/3 (default 5/3)")
+    m.add_argument("--activation", choices=ACTIVATIONS, help="tanh, or none for a linear-only stack (default tanh)")
+    m.add_argument("--layer-style", choices=LAYER_STYLES, help="seed: the seed notebook's layers (default); "
+                   "lecture: the lecture's Linear and BatchNorm1d (eps 1e-5, running var, BN on the output)")
+    m.add_argument("--bn-momentum", type=positive_float, help=f"BatchNorm running-average momentum "
+                   f"(default {d.bn_momentum}; the lecture's 0.1)")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
     s = p.add_argument_group("sampling and checkpoints")
     s.add_argument("--samples", type=non_negative_int, default=20, help="names to sample at the end (default 20)")
     s.add_argument("--sample-seed", type=int, default=NOTEBOOK_SAMPLE_SEED, help="default the notebook's")
     s.add_argument("--temperature", type=positive_float, default=1.0)
+    s.add_argument("--layer-stats", action="store_true", help="after training, print the lecture's three "
+                   "tables for the last step: each hidden layer's output and its gradient, each weight's gradient")
     s.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
     s.add_argument("--load", metavar="FILE", help="continue from a checkpoint")
     return p
@@ -87,10 +113,14 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     cfg = load_config_file(args.config) if args.config else Config()
+    if args.preset:
+        cfg = preset_config(args.preset, cfg)
     flags = {"data": args.data, "max_steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
              "lr_decay_step": args.lr_decay_step, "lr_after": args.lr_after, "n_embed": args.n_embed,
              "n_hidden": args.n_hidden, "block_size": args.block_size, "seed": args.seed,
-             "w1_scale": args.w1_scale, "device": args.device}
+             "w1_scale": args.w1_scale, "device": args.device,
+             "n_layers": args.layers, "w1_gain": args.gain, "activation": args.activation,
+             "layer_style": args.layer_style, "bn_momentum": args.bn_momentum}
     changes = {k: v for k, v in flags.items() if v is not None}
     for flag, field in (("no_batchnorm", "batchnorm"), ("no_fix_w2", "fix_w2"), ("no_fix_b2", "fix_b2"),
                         ("no_fix_w1", "fix_w1"), ("no_fix_b1", "fix_b1")):
@@ -108,7 +138,9 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
     if args.load:
         fixed = [flag for flag, value in (("--data", args.data), ("--config", args.config),
                  ("--n-embed", args.n_embed), ("--n-hidden", args.n_hidden), ("--block-size", args.block_size),
-                 ("--seed", args.seed), ("--w1-scale", args.w1_scale)) if value is not None]
+                 ("--seed", args.seed), ("--w1-scale", args.w1_scale), ("--preset", args.preset),
+                 ("--layers", args.layers), ("--gain", args.gain), ("--activation", args.activation),
+                 ("--layer-style", args.layer_style), ("--bn-momentum", args.bn_momentum)) if value is not None]
         fixed += [f"--{f.replace('_', '-')}" for f in ("no_batchnorm", "no_fix_w2", "no_fix_b2", "no_fix_w1",
                                                           "no_fix_b1") if getattr(args, f)]
         if fixed:
@@ -132,6 +164,12 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
             return 1
         if i % PRINT_EVERY == 0:
             print(f"{i:7d}/{max_steps:7d}: {loss:.4f}", file=out, flush=True)
+    if args.layer_stats:
+        snap = trainer.snapshot()
+        if snap is None:
+            print("--layer-stats: no step was taken, so there are no statistics to print.", file=sys.stderr)
+        else:
+            print("\n".join(layer_tables(snap)), file=out)
     for split in ("train", "val"):
         print(split, trainer.split_loss(split), file=out)
     for s in sample_names(trainer.model, trainer.dataset.vocab, args.samples,
@@ -140,6 +178,16 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
     if args.save:
         save_checkpoint(trainer, args.save)
     return 0
+
+
+def layer_tables(snap: Snapshot) -> list[str]:
+    """The lecture's three tables, in its format: activations, their gradients, weight gradients."""
+    lines = [f"layer {s.index} ({s.kind:>10s}): mean {s.mean:+.2f}, std {s.std:.2f}, "
+             f"saturated: {s.saturated_pct:.2f}%" for s in snap.layers]
+    lines += [f"layer {s.index} ({s.kind:>10s}): mean {s.grad_mean:+f}, std {s.grad_std:e}" for s in snap.layers]
+    lines += [f"weight {str(w.shape):>10s} | mean {w.grad_mean:+f} | std {w.grad_std:e} | "
+              f"grad:data ratio {w.grad_data_ratio:e}" for w in snap.weights]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

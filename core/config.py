@@ -9,12 +9,18 @@ from dataclasses import dataclass, fields
 ARCH_FIELDS = frozenset({
     "data", "n_embed", "n_hidden", "block_size", "seed", "batchnorm", "bn_momentum",
     "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_gain", "w1_scale", "device",
+    "n_layers", "activation", "layer_style",
 })
 # Fields read afresh before every step: applied live.
 LIVE_FIELDS = frozenset({"lr", "lr_decay_step", "lr_after", "batch_size", "max_steps"})
 
 # Memory the model's parameters and activations may take before a config is refused.
 MAX_PARAMETERS = 50_000_000
+# depth: hidden blocks Linear -> (BatchNorm) -> activation
+MAX_LAYERS = 8
+ACTIVATIONS = ("tanh", "none")
+LAYER_STYLES = ("seed", "lecture")
+MAX_GAIN = 100.0
 
 
 class ConfigError(ValueError):
@@ -39,6 +45,14 @@ class Config:
     fix_b1: bool = True    # b1 * 0.01
     w1_gain: float = 5 / 3
     w1_scale: float | None = None  # a plain factor for W1 (the lecture's 0.2) instead of Kaiming
+    # depth: n_layers hidden blocks Linear -> (BatchNorm) -> activation, w1_gain on each.
+    # layer_style "seed": the seed notebook's layers (biases drawn and scaled by the fixes, BN
+    # divides by the batch std, no eps); "lecture": the lecture's Linear/BatchNorm1d (zero
+    # biases, none before a BN, BN on the output too, batch var + 1e-5; fix_w2 makes the
+    # output less confident: last BN gamma x 0.1, or the last weight x 0.1 without BN).
+    n_layers: int = 1
+    activation: str = "tanh"   # or "none": the lecture's linear-only experiment
+    layer_style: str = "seed"
     device: str = "cpu"
     # training
     max_steps: int = 100_000
@@ -57,7 +71,7 @@ class Config:
         """Refuse values that can never work; return self so calls can chain."""
         positive = {"n_embed": "embedding size", "n_hidden": "hidden layer size",
                     "block_size": "context length (block size)", "batch_size": "batch size",
-                    "max_steps": "number of steps"}
+                    "max_steps": "number of steps", "n_layers": "number of hidden layers"}
         for name, words in positive.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -83,15 +97,23 @@ class Config:
         if self.w1_scale is not None and not self.w1_scale > 0:
             raise ConfigError("The W1 scale must be greater than 0.")
         if not self.w1_gain > 0:
-            raise ConfigError("The W1 gain must be greater than 0.")
+            raise ConfigError("The gain must be greater than 0.")
         if self.device not in ("cpu", "cuda"):
             raise ConfigError(f"Unknown device {self.device!r}: use 'cpu' or 'cuda'.")
-        n_params = self.n_embed * self.block_size * self.n_hidden
+        if self.n_layers > MAX_LAYERS:
+            raise ConfigError(f"The number of hidden layers must be at most {MAX_LAYERS} (got {self.n_layers}).")
+        if not self.w1_gain <= MAX_GAIN:
+            raise ConfigError(f"The gain must be at most {MAX_GAIN:g} (got {self.w1_gain:g}).")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(f"Unknown activation {self.activation!r}: use 'tanh' or 'none'.")
+        if self.layer_style not in LAYER_STYLES:
+            raise ConfigError(f"Unknown layer style {self.layer_style!r}: use 'seed' or 'lecture'.")
+        n_params = self.n_embed * self.block_size * self.n_hidden + (self.n_layers - 1) * self.n_hidden ** 2
         if n_params > MAX_PARAMETERS:
-            raise ConfigError(
-                f"This model would have about {n_params:,} parameters in W1 alone "
-                f"(n_embed × block_size × n_hidden); the playground allows up to "
-                f"{MAX_PARAMETERS:,}. Make it smaller.")
+            where = ("in W1 alone (n_embed × block_size × n_hidden)" if self.n_layers == 1 else
+                     "in its hidden layers alone (n_embed × block_size × n_hidden + (layers − 1) × n_hidden²)")
+            raise ConfigError(f"This model would have about {n_params:,} parameters {where}; "
+                              f"the playground allows up to {MAX_PARAMETERS:,}. Make it smaller.")
         return self
 
     def to_dict(self) -> dict:
@@ -116,9 +138,23 @@ class Config:
         return any(getattr(self, f) != getattr(other, f) for f in ARCH_FIELDS)
 
 
+def parse_number(text: str) -> float:
+    """A number, or a fraction such as the tanh gain 5/3 (exactly Python's 5 / 3)."""
+    top, slash, bottom = str(text).strip().partition("/")
+    try:
+        return float(top) / float(bottom) if slash else float(top)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{text!r} is not a number or a fraction like 5/3") from None
+
+
 def _coerce(name: str, value, default):
     if value is None and name == "w1_scale":
         return None
+    if name == "w1_gain" and isinstance(value, str):
+        try:
+            return parse_number(value)
+        except ValueError as e:
+            raise ConfigError(f"Setting 'w1_gain' must be a float: {e}.") from None
     kind = type(default)
     try:
         if kind is bool:

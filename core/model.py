@@ -1,23 +1,26 @@
-"""The notebook's MLP: embedding -> linear -> (BatchNorm) -> tanh -> linear.
+"""The MLP: embedding -> n_layers x [linear -> (BatchNorm) -> activation] -> linear (-> BatchNorm).
 
-Every init fix is a switch that reproduces one notebook line exactly; the generator is
-always drawn in the same order (C, W1, b1, W2, b2) so switches never shift later draws.
+With one layer and the "seed" style it is the seed notebook's network: every init fix is a
+switch that reproduces one notebook line exactly, and the generator is always drawn in the
+same order (C, W1, b1, W2, b2, ...) so switches never shift later draws. The "lecture" style
+is the lecture's deep net, drawn in its order (C, then each weight; its biases are zeros).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
 from .config import Config
+from .layers import BatchNorm, Block
 
-PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
+PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")   # the seed's, one layer
 
 
 @dataclass
 class Forward:
-    """What one forward pass hands back for the plots."""
+    """What one forward pass hands back. The single-layer fields are those of hidden block 0."""
     embcat: torch.Tensor
     hpreact_raw: torch.Tensor   # embcat @ W1 + b1 (before BN)
     hpreact: torch.Tensor       # the tanh input (after BN when BN is on)
@@ -25,82 +28,202 @@ class Forward:
     logits: torch.Tensor
     batch_mean: torch.Tensor | None = None
     batch_std: torch.Tensor | None = None
+    # per block, the output block last: linear output, activation input, activation output
+    raws: list[torch.Tensor] = field(default_factory=list)
+    pres: list[torch.Tensor] = field(default_factory=list)
+    outs: list[torch.Tensor] = field(default_factory=list)
+    batch_stats: list[tuple[torch.Tensor, torch.Tensor] | None] = field(default_factory=list)
+
+
+def _suffix(k: int) -> str:
+    """BN names: block 1 keeps the seed's bare names (bngain, bnmean_running), others are numbered."""
+    return "" if k == 1 else str(k)
 
 
 class MLP:
     def __init__(self, cfg: Config, vocab_size: int, generator: torch.Generator):
         self.cfg = cfg
         self.vocab_size = vocab_size
-        g = generator
-        n_in = cfg.n_embed * cfg.block_size
-        dev = cfg.device
         # Drawn on the CPU generator then moved, so CUDA runs start from the same weights.
-        self.C = torch.randn((vocab_size, cfg.n_embed), generator=g)
-        W1 = torch.randn((n_in, cfg.n_hidden), generator=g)
-        if cfg.fix_w1:
-            W1 = W1 * cfg.w1_scale if cfg.w1_scale is not None else W1 * cfg.w1_gain / n_in ** 0.5
-        self.W1 = W1
-        b1 = torch.randn(cfg.n_hidden, generator=g)
-        self.b1 = b1 * 0.01 if cfg.fix_b1 else b1
-        W2 = torch.randn((cfg.n_hidden, vocab_size), generator=g)
-        self.W2 = W2 * 0.01 if cfg.fix_w2 else W2
-        b2 = torch.randn(vocab_size, generator=g)
-        self.b2 = b2 * 0 if cfg.fix_b2 else b2
-        self.bngain = torch.ones((1, cfg.n_hidden))
-        self.bnbias = torch.zeros((1, cfg.n_hidden))
-        self.bnmean_running = torch.zeros((1, cfg.n_hidden))
-        self.bnstd_running = torch.ones((1, cfg.n_hidden))
-        for name in (*PARAM_NAMES, "bnmean_running", "bnstd_running"):
-            setattr(self, name, getattr(self, name).to(dev))
+        self.C = torch.randn((vocab_size, cfg.n_embed), generator=generator)
+        widths = [cfg.n_embed * cfg.block_size] + [cfg.n_hidden] * cfg.n_layers + [vocab_size]
+        build = self._seed_blocks if cfg.layer_style == "seed" else self._lecture_blocks
+        self.blocks: list[Block] = build(widths, generator)
+        self.C = self.C.to(cfg.device)
+        for b in self.blocks:
+            b.weight = b.weight.to(cfg.device)
+            b.bias = None if b.bias is None else b.bias.to(cfg.device)
+            if b.bn is not None:
+                b.bn.to(cfg.device)
+        for bn in self.idle_batchnorms:
+            bn.to(cfg.device)
+        self._active = self._build_slots(idle=False)   # which tensors never changes: build once
+        self._every = self._build_slots(idle=True)
         for p in self.all_parameters():
             p.requires_grad_(True)
+
+    def _seed_blocks(self, widths: list[int], g: torch.Generator) -> list[Block]:
+        cfg, blocks = self.cfg, []
+        # The seed keeps gain/bias/running tensors even with BN off (unused): idle, not in blocks.
+        self.idle_batchnorms: list[BatchNorm] = []
+        for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            out = k == len(widths) - 2
+            W = torch.randn((n_in, n_out), generator=g)
+            b = torch.randn(n_out, generator=g)
+            if out:
+                W = W * 0.01 if cfg.fix_w2 else W
+                b = b * 0 if cfg.fix_b2 else b
+                blocks.append(Block(W, b, None, "none"))
+                continue
+            if cfg.fix_w1:
+                W = W * cfg.w1_scale if cfg.w1_scale is not None else W * cfg.w1_gain / n_in ** 0.5
+            b = b * 0.01 if cfg.fix_b1 else b
+            bn = BatchNorm.new("seed", n_out, cfg.bn_momentum)
+            if not cfg.batchnorm:
+                self.idle_batchnorms.append(bn)
+            blocks.append(Block(W, b, bn if cfg.batchnorm else None, cfg.activation))
+        return blocks
+
+    def _lecture_blocks(self, widths: list[int], g: torch.Generator) -> list[Block]:
+        cfg, bn_on, blocks = self.cfg, self.cfg.batchnorm, []
+        self.idle_batchnorms = []
+        for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            out = k == len(widths) - 2
+            W = torch.randn((n_in, n_out), generator=g) / n_in**0.5
+            bias = None if bn_on else torch.zeros(n_out)
+            bn = BatchNorm.new("lecture", n_out, cfg.bn_momentum) if bn_on else None
+            blocks.append(Block(W, bias, bn, "none" if out else cfg.activation, inplace_bias=True))
+        with torch.no_grad():
+            last = blocks[-1]
+            if cfg.fix_w2:   # last layer: make less confident
+                if bn_on:
+                    last.bn.gamma *= 0.1
+                else:
+                    last.weight *= 0.1
+            # all other layers: apply gain (the lecture's layers[:-1]: with BN the last layer
+            # is the output BatchNorm, so the output Linear gets the gain too)
+            for b in blocks if bn_on else blocks[:-1]:
+                b.weight *= cfg.w1_gain
+        return blocks
+
+    # -- tensors by name ----------------------------------------------------------------
+    def _slots(self, idle: bool = True) -> tuple[list, list]:
+        return self._every if idle else self._active
+
+    def _build_slots(self, idle: bool) -> tuple[list, list]:
+        """(name, owner, attribute) of every parameter, and of every BN buffer, in order:
+        C, each block's weight and bias, then each BatchNorm's gamma and beta."""
+        params, buffers, bns = [("C", self, "C")], [], []
+        for k, b in enumerate(self.blocks, 1):
+            params.append((f"W{k}", b, "weight"))
+            if b.bias is not None:
+                params.append((f"b{k}", b, "bias"))
+            if b.bn is not None:
+                bns.append((k, b.bn))
+        if idle:
+            bns += [(k, bn) for k, bn in enumerate(self.idle_batchnorms, 1)]
+        for k, bn in bns:
+            params += [(f"bngain{_suffix(k)}", bn, "gamma"), (f"bnbias{_suffix(k)}", bn, "beta")]
+            spread = "bnstd_running" if bn.kind == "seed" else "bnvar_running"
+            buffers += [(f"bnmean_running{_suffix(k)}", bn, "running_mean"),
+                        (f"{spread}{_suffix(k)}", bn, "running_spread")]
+        return params, buffers
+
+    def __getattr__(self, name: str):
+        # W1, b1, bngain, bnmean_running, ...: the seed's names, and numbered ones for depth
+        if name.startswith("_") or name in ("blocks", "idle_batchnorms"):
+            raise AttributeError(name)   # not built yet: no recursion
+        params, buffers = self._slots()
+        for n, owner, attr in params + buffers:
+            if n == name:
+                return getattr(owner, attr)
+        raise AttributeError(f"{type(self).__name__} has no tensor {name!r}")
+
+    @property
+    def hidden(self) -> list[Block]:
+        return self.blocks[:-1]
+
+    def batchnorms(self) -> list[BatchNorm]:
+        return [b.bn for b in self.blocks if b.bn is not None]
 
     # BN's gain and bias take no part (and get no gradient) when BN is off.
     @property
     def param_names(self) -> tuple[str, ...]:
-        return PARAM_NAMES if self.cfg.batchnorm else PARAM_NAMES[:5]
+        return tuple(n for n, _, _ in self._slots(idle=False)[0])
 
     def parameters(self) -> list[torch.Tensor]:
-        return [getattr(self, n) for n in self.param_names]
+        return [getattr(o, a) for _, o, a in self._slots(idle=False)[0]]
+
+    def all_parameters(self) -> list[torch.Tensor]:
+        return [getattr(o, a) for _, o, a in self._slots()[0]]
+
+    def buffers(self) -> list[torch.Tensor]:
+        return [getattr(o, a) for _, o, a in self._slots(idle=False)[1]]
 
     def set_parameters(self, params: list[torch.Tensor], buffers: list[torch.Tensor] | None = None) -> None:
         """Swap in new parameter tensors (in param_names order) and, optionally, BN buffers."""
-        for name, p in zip(self.param_names, params, strict=True):
-            setattr(self, name, p.requires_grad_(True))
+        p_slots, b_slots = self._slots(idle=False)
+        for (_, owner, attr), p in zip(p_slots, params, strict=True):
+            setattr(owner, attr, p.requires_grad_(True))
         if buffers is not None:
-            self.bnmean_running, self.bnstd_running = buffers
-
-    def all_parameters(self) -> list[torch.Tensor]:
-        return [getattr(self, n) for n in PARAM_NAMES]
-
-    def buffers(self) -> list[torch.Tensor]:
-        return [self.bnmean_running, self.bnstd_running]
+            for (_, owner, attr), t in zip(b_slots, buffers, strict=True):
+                setattr(owner, attr, t)
 
     def n_parameters(self) -> int:
         return sum(p.nelement() for p in self.parameters())
 
+    def flat_layers(self) -> list[tuple[str, int]]:
+        """The lecture's flat layer list as (class name, block index): Linear, BatchNorm1d, Tanh, ..."""
+        out = []
+        for k, b in enumerate(self.blocks):
+            out.append(("Linear", k))
+            if b.bn is not None:
+                out.append(("BatchNorm1d", k))
+            if b.activation == "tanh":
+                out.append(("Tanh", k))
+        return out
+
+    # -- the maths ----------------------------------------------------------------------
     def forward(self, x: torch.Tensor, training: bool) -> Forward:
         emb = self.C[x]
         embcat = emb.view(emb.shape[0], -1)
-        hpreact_raw = embcat @ self.W1 + self.b1
-        mean = std = None
-        if not self.cfg.batchnorm:
-            hpreact = hpreact_raw
-        elif training:
-            mean = hpreact_raw.mean(0, keepdim=True)
-            std = hpreact_raw.std(0, keepdim=True)
-            hpreact = self.bngain * (hpreact_raw - mean) / std + self.bnbias
-        else:
-            hpreact = self.bngain * (hpreact_raw - self.bnmean_running) / self.bnstd_running + self.bnbias
-        h = torch.tanh(hpreact)
-        logits = h @ self.W2 + self.b2
-        return Forward(embcat, hpreact_raw, hpreact, h, logits, mean, std)
+        h = embcat
+        raws, pres, outs, stats = [], [], [], []
+        for b in self.blocks:
+            raw = b.linear(h)
+            stat = None
+            if b.bn is None:
+                pre = raw
+            elif training:
+                stat = b.bn.batch_stats(raw)
+                pre = b.bn.normalise(raw, *stat)
+            else:
+                pre = b.bn.normalise(raw, b.bn.running_mean, b.bn.running_spread)
+            h = b.activate(pre)
+            raws.append(raw)
+            pres.append(pre)
+            outs.append(h)
+            stats.append(stat)
+        mean, std = stats[0] if stats[0] is not None else (None, None)
+        return Forward(embcat, raws[0], pres[0], outs[0], outs[-1], mean, std, raws, pres, outs, stats)
 
     @torch.no_grad()
-    def update_running(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        m = self.cfg.bn_momentum
-        self.bnmean_running = (1 - m) * self.bnmean_running + m * mean
-        self.bnstd_running = (1 - m) * self.bnstd_running + m * std
+    def update_running(self, fw: Forward) -> None:
+        for b, stat in zip(self.blocks, fw.batch_stats, strict=True):
+            if stat is not None:
+                b.bn.update_running(*stat)
+
+    @torch.no_grad()
+    def calibrate(self, x: torch.Tensor) -> None:
+        """The lecture's calibration for every BatchNorm, in order: each one's mean and std (or
+        var) measured over x as the layers before it, already calibrated, hand it on."""
+        h = self.C[x].view(x.shape[0], -1)
+        for b in self.blocks:
+            raw = b.linear(h)
+            if b.bn is not None:
+                b.bn.running_mean, b.bn.running_spread = b.bn.batch_stats(raw)
+                raw = b.bn.normalise(raw, b.bn.running_mean, b.bn.running_spread)
+            h = b.activate(raw)
 
     @torch.no_grad()
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -108,16 +231,22 @@ class MLP:
         return F.cross_entropy(self.forward(x, training=False).logits, y).item()
 
     def state(self) -> dict[str, torch.Tensor]:
-        names = (*PARAM_NAMES, "bnmean_running", "bnstd_running")
-        return {n: getattr(self, n).detach().cpu().clone() for n in names}
+        params, buffers = self._slots()
+        return {n: getattr(o, a).detach().cpu().clone() for n, o, a in params + buffers}
 
     @torch.no_grad()
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        params, buffers = self._slots()
+        slots = {n: (o, a) for n, o, a in params + buffers}
+        unknown = sorted(set(state) - set(slots))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} do not belong to this model")
         for n, t in state.items():
-            cur = getattr(self, n)
+            owner, attr = slots[n]
+            cur = getattr(owner, attr)
             if tuple(cur.shape) != tuple(t.shape):
                 raise ValueError(f"{n} has shape {tuple(t.shape)}, this model needs {tuple(cur.shape)}")
             if cur.requires_grad:
                 cur.copy_(t)
             else:
-                setattr(self, n, t.to(cur.device).clone())
+                setattr(owner, attr, t.to(cur.device).clone())

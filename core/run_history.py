@@ -63,6 +63,8 @@ class RunHistory:
 def stage_of(cfg) -> str | None:
     """The loss-log stage (core.presets) whose init switches cfg has, if any."""
     from .presets import PRESETS
+    if (cfg.n_layers, cfg.layer_style, cfg.activation) != (1, "seed", "tanh"):
+        return None    # a stage is the seed's one-layer net
     for name, switches in PRESETS.items():
         if all(getattr(cfg, k) == v for k, v in switches.items()) and cfg.w1_scale is None:
             return name

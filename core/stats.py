@@ -5,6 +5,7 @@ them never changes the training numbers (no generator draws, no writes).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import torch
 SATURATION_THRESHOLD = 0.97    # the lecture's "how many tanh outputs sit in the flat tails"
 SATURATION_MASK_THRESHOLD = 0.99  # the lecture's white-pixel picture
 HIST_BINS = 60
+LAYER_BINS = 100   # torch.histogram's default, as the lecture's figures
 PERCENTILES = (0.0, 7.0, 16.0, 31.0, 50.0, 69.0, 84.0, 93.0, 100.0)  # TensorBoard's bands
 _NICE_RANGES = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
@@ -32,6 +34,43 @@ class StepRecord:
     param_names: tuple[str, ...]
     params: tuple[torch.Tensor, ...]
     grads: tuple[torch.Tensor, ...]
+    # every hidden layer (the single-layer fields above are layer 0's)
+    raws: tuple[torch.Tensor, ...] = ()       # linear outputs
+    pres: tuple[torch.Tensor, ...] = ()       # activation inputs
+    outs: tuple[torch.Tensor, ...] = ()       # activation outputs
+    out_grads: tuple[torch.Tensor, ...] = ()  # d loss / d activation output
+    new_params: tuple[torch.Tensor, ...] = ()  # after the update: the lecture's p in its ratios
+    layer_kinds: tuple[tuple[int, str], ...] = ()  # (flat index, class name) per hidden layer
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One hidden layer's output, as the lecture's activation and gradient figures show it."""
+    index: int            # position in the lecture's flat list of layers (2, 5, 8, ... for its net)
+    kind: str             # the class the lecture prints: Tanh (BatchNorm1d or Linear with no activation)
+    mean: float
+    std: float
+    saturated_pct: float  # % of outputs with |t| > 0.97
+    hist: np.ndarray      # density (integrates to 1, so layers of any width compare), LAYER_BINS
+    edges: np.ndarray     # LAYER_BINS + 1
+    grad_mean: float      # of the gradient flowing into this output
+    grad_std: float
+    grad_hist: np.ndarray
+    grad_edges: np.ndarray
+
+
+@dataclass(frozen=True)
+class WeightStats:
+    """One 2-D weight, as the lecture's weight-gradient and update:data figures show it."""
+    index: int            # position among all parameters (the lecture's `param %d`)
+    name: str
+    shape: tuple[int, ...]
+    grad_mean: float
+    grad_std: float
+    grad_data_ratio: float   # std(grad) / std(weight)
+    update_log10: float      # log10(std(lr * grad) / std(weight)); about -3 is healthy
+    hist: np.ndarray         # density of the gradient
+    edges: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,6 +90,9 @@ class Snapshot:
     grad_data_ratio: np.ndarray  # std(grad) / std(data)
     update_ratio_log10: np.ndarray  # log10(std(lr * grad) / std(data))
     detail: Detail | None = None
+    layer: int = 0                     # the hidden layer the single-layer fields above describe
+    layers: tuple[LayerStats, ...] = ()    # every hidden layer, first to last
+    weights: tuple[WeightStats, ...] = ()  # every 2-D weight (C, W1, W2, ...)
 
 
 @dataclass(frozen=True)
@@ -120,7 +162,10 @@ def percentiles(x: np.ndarray, at=PERCENTILES) -> np.ndarray:
     return np.partition(flat, k)[k]
 
 
-def take_snapshot(rec: StepRecord, detail: bool = False) -> Snapshot:
+def take_snapshot(rec: StepRecord, detail: bool = False, layer: int = 0, layers: bool = True) -> Snapshot:
+    if layer:
+        rec = dataclasses.replace(rec, hpreact_raw=rec.raws[layer], hpreact=rec.pres[layer],
+                                  h=rec.outs[layer], h_grad=rec.out_grads[layer])
     h, hpre = _np(rec.h), _np(rec.hpreact)
     abs_h = np.abs(h)
     mask = abs_h > SATURATION_MASK_THRESHOLD
@@ -141,7 +186,63 @@ def take_snapshot(rec: StepRecord, detail: bool = False) -> Snapshot:
         param_names=rec.param_names,
         grad_std=grad_std, grad_data_ratio=ratio, update_ratio_log10=update,
         detail=take_detail(rec, hpre, grads) if detail else None,
+        layer=layer,
+        layers=layer_stats(rec) if layers else (),
+        weights=weight_stats(rec) if layers else (),
     )
+
+
+def layer_kinds(model) -> tuple[tuple[int, str], ...]:
+    """(flat index, class name) of each hidden layer's output in the lecture's list of layers."""
+    last: dict[int, tuple[int, str]] = {}
+    for i, (kind, block) in enumerate(model.flat_layers()):
+        last[block] = (i, kind)
+    return tuple(last[k] for k in range(len(model.blocks) - 1))
+
+
+def density(t: torch.Tensor, bins: int = LAYER_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """As the lecture's torch.histogram(t, density=True): equal bins over [min, max], area 1
+    (counted with bincount, several times faster than torch.histogram on these sizes)."""
+    x = _np(t).ravel()
+    if not np.isfinite(x).all():
+        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    idx = ((x - lo) * (bins / (hi - lo))).astype(np.intp)
+    np.clip(idx, 0, bins - 1, out=idx)
+    counts = np.bincount(idx, minlength=bins).astype(np.float32)
+    return counts * (bins / (max(x.size, 1) * (hi - lo))), np.linspace(lo, hi, bins + 1)
+
+
+@torch.no_grad()
+def layer_stats(rec: StepRecord) -> tuple[LayerStats, ...]:
+    """The lecture's activation and gradient tables, computed as it computes them (torch)."""
+    out = []
+    for (index, kind), t, g in zip(rec.layer_kinds, rec.outs, rec.out_grads, strict=True):
+        t, g = t.detach(), g.detach()
+        hist, edges = density(t)
+        ghist, gedges = density(g)
+        out.append(LayerStats(index, kind, float(t.mean()), float(t.std()),
+                              float((t.abs() > SATURATION_THRESHOLD).float().mean() * 100),
+                              hist, edges, float(g.mean()), float(g.std()), ghist, gedges))
+    return tuple(out)
+
+
+@torch.no_grad()
+def weight_stats(rec: StepRecord) -> tuple[WeightStats, ...]:
+    out = []
+    params = rec.new_params or rec.params
+    for i, (name, p, g) in enumerate(zip(rec.param_names, params, rec.grads, strict=True)):
+        if p.ndim != 2 or name.startswith("bn"):   # the seed's BN gain is (1, n) but no weight
+            continue
+        p = p.detach()
+        hist, edges = density(g)
+        gstd, pstd = g.std(), p.std()
+        ratio = float(gstd / pstd)
+        update = math.log10(rec.lr * ratio) if ratio > 0 and math.isfinite(ratio) else float("nan")
+        out.append(WeightStats(i, name, tuple(p.shape), float(g.mean()), float(gstd), ratio, update, hist, edges))
+    return tuple(out)
 
 
 def take_detail(rec: StepRecord, hpre: np.ndarray, grads: list[np.ndarray]) -> Detail:

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from .config import LIVE_FIELDS, Config, ConfigError
 from .data import Dataset
 from .model import MLP
-from .stats import Snapshot, StepRecord, take_snapshot
+from .stats import Snapshot, StepRecord, layer_kinds, take_snapshot
 
 EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
 
@@ -29,16 +29,16 @@ def available_memory() -> int:
 
 def check_memory(cfg: Config, dataset: Dataset) -> None:
     """Refuse, before allocating, a model whose tensors would not fit in memory."""
-    v, n_in = len(dataset.vocab), cfg.n_embed * cfg.block_size
-    n_params = v * cfg.n_embed + n_in * cfg.n_hidden + cfg.n_hidden * (v + 5) + v
-    batch = cfg.batch_size * (n_in + 4 * cfg.n_hidden + 2 * v)
-    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(cfg.n_hidden, v))
-    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * cfg.n_hidden + 2 * v))
+    v, n_in, n = len(dataset.vocab), cfg.n_embed * cfg.block_size, cfg.n_hidden
+    n_params = v * cfg.n_embed + n_in * n + (cfg.n_layers - 1) * n * n + n * (v + 5 * cfg.n_layers) + 3 * v
+    batch = cfg.batch_size * (n_in + 4 * n * cfg.n_layers + 3 * v)
+    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(n, v))
+    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * n + 2 * v))
     have = available_memory()
     if need > have // 2:
         raise ConfigError(f"This model needs about {need / 2**30:.1f} GiB of memory "
                           f"({n_params:,} parameters) but only {have / 2**30:.1f} GiB is free; "
-                          "make n_embed, n_hidden, block_size or the batch size smaller.")
+                          "make n_embed, n_hidden, the number of layers, block_size or the batch size smaller.")
 
 
 class Trainer:
@@ -69,6 +69,7 @@ class Trainer:
         self._on_gpu = self.device.type != "cpu"
         self._previous: tuple[list, list] | None = None
         self._previous_last: StepRecord | None = None   # the record of the step before `last`
+        self.layer_kinds = layer_kinds(self.model)
 
     # -- settings -----------------------------------------------------------------------
     def _check_batch_size(self, batch_size: int) -> None:
@@ -126,16 +127,20 @@ class Trainer:
         # The update is made out of place, so the tensors it replaces are kept, without a
         # copy, as the state to go back to if the next loss is not finite.
         self._previous = (params, model.buffers())
-        if cfg.batchnorm:
-            model.update_running(fw.batch_mean, fw.batch_std)
-        *grads, h_grad = torch.autograd.grad(loss, [*params, fw.h])
+        model.update_running(fw)
+        hidden = fw.outs[:-1]
+        grads = torch.autograd.grad(loss, [*params, *hidden])
+        grads, out_grads = grads[: len(params)], grads[len(params):]
         lr = cfg.lr_at(i)
         with torch.no_grad():
             # p.data += -lr * p.grad, for all parameters in two calls
             model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
         self._previous_last = self.last
-        self.last = StepRecord(i, value, lr, fw.hpreact_raw, fw.hpreact, fw.h, h_grad,
-                               model.param_names, params, grads)
+        self.last = StepRecord(i, value, lr, fw.hpreact_raw, fw.hpreact, fw.h, out_grads[0],
+                               model.param_names, tuple(params), tuple(grads),
+                               raws=tuple(fw.raws[:-1]), pres=tuple(fw.pres[:-1]), outs=tuple(hidden),
+                               out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
+                               layer_kinds=self.layer_kinds)
         if i >= len(self._losses):
             self._losses = np.resize(self._losses, 2 * len(self._losses))
         self._losses[i] = value
@@ -176,9 +181,15 @@ class Trainer:
                            f"{back} {advice}")
         self.events.append((self.step, f"diverged at step {i}"))
 
-    def snapshot(self, detail: bool = False) -> Snapshot | None:
-        """Statistics of the last step taken (None before the first step)."""
-        return take_snapshot(self.last, detail) if self.last is not None else None
+    def snapshot(self, detail: bool = False, layer: int = 0, layers: bool = True) -> Snapshot | None:
+        """Statistics of the last step taken (None before the first step). The single-layer
+        fields (hpreact, h, saturation) are those of hidden layer `layer` (0 = the first);
+        `layers` adds every layer's and every weight's statistics."""
+        if self.last is None:
+            return None
+        if not 0 <= layer < self.cfg.n_layers:
+            raise ConfigError(f"There is no hidden layer {layer + 1}; this model has {self.cfg.n_layers}.")
+        return take_snapshot(self.last, detail, layer=layer, layers=layers)
 
     # -- evaluation ---------------------------------------------------------------------
     @torch.no_grad()
@@ -198,10 +209,7 @@ class Trainer:
         """The lecture's calibration: BN mean/std measured over the whole training split."""
         if not self.cfg.batchnorm:
             raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
-        x, _ = self.splits["train"]
-        raw = self.model.forward(x, training=False).hpreact_raw
-        self.model.bnmean_running = raw.mean(0, keepdim=True)
-        self.model.bnstd_running = raw.std(0, keepdim=True)
+        self.model.calibrate(self.splits["train"][0])
         self._previous = None
         self.events.append((self.step, "BatchNorm calibrated"))
 

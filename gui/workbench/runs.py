@@ -46,6 +46,10 @@ HEADERS = {
     "lr_decay_step": ("decay at", "Step of the learning-rate decay."),
     "lr_after": ("lr after", "Learning rate after the decay step."),
     "batch_size": ("batch", "Batch size."),
+    "n_layers": ("layers", "Hidden layers Linear → (BatchNorm) → activation."),
+    "w1_gain": ("gain", "Init gain of the hidden layers' weights (5/3 suits tanh)."),
+    "activation": ("act", "The hidden layers' activation: tanh, or none (linear only)."),
+    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d."),
     "data": ("data", "The word list."),
 }
 MAX_OVERLAID = len(PALETTE)

@@ -1,0 +1,93 @@
+"""The MLP's layers as plain data: a list of blocks Linear -> (BatchNorm) -> activation.
+
+Two flavours of each piece reproduce two notebooks bit for bit:
+- "seed": the seed notebook's hidden layer (`embcat @ W1 + b1`; BatchNorm dividing by the
+  batch std, no eps, running mean/std);
+- "lecture": the lecture's Linear and BatchNorm1d classes (`out = x @ W; out += b`; batch
+  variance + eps, running mean/var).
+An engine can loop over `MLP.blocks` reading only these attributes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+BN_KINDS = ("seed", "lecture")
+ACTIVATIONS = ("tanh", "none")
+LECTURE_EPS = 1e-5
+
+
+@dataclass(eq=False)
+class BatchNorm:
+    """kind "seed": gamma * (x - mean) / std + beta, running_spread is the running std.
+    kind "lecture": gamma * (x - mean) / sqrt(var + eps) + beta, running_spread is the running var."""
+    kind: str
+    gamma: torch.Tensor
+    beta: torch.Tensor
+    running_mean: torch.Tensor
+    running_spread: torch.Tensor
+    momentum: float
+    eps: float = 0.0
+
+    @classmethod
+    def new(cls, kind: str, dim: int, momentum: float) -> BatchNorm:
+        if kind == "seed":    # the notebook's (1, n_hidden) tensors
+            return cls(kind, torch.ones((1, dim)), torch.zeros((1, dim)),
+                       torch.zeros((1, dim)), torch.ones((1, dim)), momentum)
+        # The lecture's buffers start as (dim,) and become (1, dim) at its first update;
+        # (1, dim) from the start holds the same numbers and keeps one shape for checkpoints.
+        return cls(kind, torch.ones(dim), torch.zeros(dim),
+                   torch.zeros((1, dim)), torch.ones((1, dim)), momentum, LECTURE_EPS)
+
+    def batch_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean = x.mean(0, keepdim=True)
+        return mean, (x.std(0, keepdim=True) if self.kind == "seed" else x.var(0, keepdim=True))
+
+    def normalise(self, x: torch.Tensor, mean: torch.Tensor, spread: torch.Tensor) -> torch.Tensor:
+        if self.kind == "seed":
+            return self.gamma * (x - mean) / spread + self.beta
+        xhat = (x - mean) / torch.sqrt(spread + self.eps)
+        return self.gamma * xhat + self.beta
+
+    @torch.no_grad()
+    def update_running(self, mean: torch.Tensor, spread: torch.Tensor) -> None:
+        m = self.momentum
+        self.running_mean = (1 - m) * self.running_mean + m * mean
+        self.running_spread = (1 - m) * self.running_spread + m * spread
+
+    def to(self, device) -> BatchNorm:
+        for name in ("gamma", "beta", "running_mean", "running_spread"):
+            setattr(self, name, getattr(self, name).to(device))
+        return self
+
+
+@dataclass(eq=False)
+class Block:
+    """x @ weight (+ bias) -> (bn) -> activation. `inplace_bias` is the lecture's `out += b`,
+    which gives the same numbers as `+ b` but keeps the op as it wrote it."""
+    weight: torch.Tensor
+    bias: torch.Tensor | None
+    bn: BatchNorm | None
+    activation: str
+    inplace_bias: bool = False
+
+    def linear(self, x: torch.Tensor) -> torch.Tensor:
+        if self.bias is None:
+            return x @ self.weight
+        if self.inplace_bias:
+            out = x @ self.weight
+            out += self.bias
+            return out
+        return x @ self.weight + self.bias
+
+    def activate(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(x) if self.activation == "tanh" else x
+
+    @property
+    def fan_in(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def fan_out(self) -> int:
+        return self.weight.shape[1]
