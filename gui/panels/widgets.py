@@ -25,12 +25,9 @@ _MAX_DIGITS = 40
 
 
 def show_float(value: float) -> str:
-    """The shortest text that reads back as exactly `value`: 0.1, 1e-07, 0.123456789."""
-    for digits in (6, 15):
-        text = f"{value:.{digits}g}"
-        if float(text) == value:
-            return text
-    return repr(value)
+    """The shortest text that reads back as exactly `value`: 0.1, 1e-07, 0.123456789, 1000."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 class NumberBox(QAbstractSpinBox):
