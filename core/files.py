@@ -85,7 +85,10 @@ def check_writable(path: str | os.PathLike, what: str = "file") -> None:
     if not folder.is_dir():
         raise FileNotFoundError(2, f"Cannot save the {what}: the folder {folder.resolve()} does not exist",
                                 str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as e:
+        raise OSError(e.errno, f"Cannot save the {what} there: {e.strerror}", str(path)) from None
     os.close(fd)
     os.unlink(tmp)
 
