@@ -439,8 +439,7 @@ class Workbench(QObject):
         self.progress_bar.setValue(0)
         self.progress.show()
         # the run's own words, from the worker (not the file again): then the job starts
-        self.session.call(lambda t: t.dataset.words, on_result=lambda words: (setattr(job, "words", words),
-                          job.start()), on_error=job.fail)
+        self.session.call(lambda t: t.dataset.words, on_result=job.start_with, on_error=job.fail)
         self.job_timer.start()
 
     def cancel_loss_log(self) -> None:

@@ -51,11 +51,11 @@ class LossLogJob(QThread):
     ("split", key, train, val), ("progress", stage, steps_done, steps_total),
     ("error", message) and, last, ("finished", cancelled)."""
 
-    def __init__(self, base: Config, max_steps: int | None = None, parent=None, words: list[str] | None = None):
+    def __init__(self, base: Config, max_steps: int | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("loss-log")
         self.base, self.max_steps = base, max_steps
-        self.words = words     # the run's own words; set before start()
+        self.words: list[str] | None = None     # the run's own words, never the file again
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._cancel = threading.Event()
 
@@ -65,6 +65,10 @@ class LossLogJob(QThread):
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    def start_with(self, words: list[str]) -> None:
+        self.words = words
+        self.start()
 
     def fail(self, message: str) -> None:
         """End a job that could not start (its words never came)."""
