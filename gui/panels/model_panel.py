@@ -80,9 +80,7 @@ class ModelPanel(QGroupBox):
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
                            (self.block_size, cfg.block_size), (self.seed, cfg.seed)):
-            box.blockSignals(True)
-            box.setValue(value)
-            box.blockSignals(False)
+            box.set_quietly(value)
         self.device.blockSignals(True)
         self.device.setCurrentIndex(max(0, self.device.findText(cfg.device)))
         self.device.blockSignals(False)

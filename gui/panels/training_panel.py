@@ -47,9 +47,7 @@ class TrainingPanel(QGroupBox):
 
     def set_values(self, cfg: Config) -> None:
         for name, box in self.fields.items():
-            box.blockSignals(True)
-            box.setValue(getattr(cfg, name))
-            box.blockSignals(False)
+            box.set_quietly(getattr(cfg, name))
 
     def editing(self) -> bool:
         """An edit not sent yet: settling, or still being typed."""

@@ -35,6 +35,15 @@ def test_the_panels_hold_every_value_exactly(qtbot):
         assert panel.training.lr.text() == str(cfg.lr)     # shown as it is, not rounded
 
 
+def test_a_value_a_field_refuses_never_leaves_it_deaf(qtbot):
+    panel = SetupPanel()
+    qtbot.addWidget(panel)
+    with pytest.raises(ValueError, match="at most 1,000,000,000,000"):
+        panel.set_config(Config(max_steps=10**13))       # not validated: the field itself refuses it
+    with qtbot.waitSignal(panel.live_changed, timeout=WAIT_MS):   # and still says when it changes
+        panel.training.max_steps.setValue(500)
+
+
 def test_the_window_starts_with_values_past_2_31_and_an_edit_changes_only_itself(qtbot, make_window):
     window = make_window(lr=0.123456789, max_steps=2**31 + 5, lr_decay_step=2**33, seed=BIG_SEED)
     trainer = window.session.worker.trainer
