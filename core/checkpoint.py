@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import torch
 
 from .config import Config, ConfigError
 from .data import Dataset
+from .files import atomic_write
 from .train import Trainer
 
 MAGIC = "makemore-playground-checkpoint"
@@ -28,16 +28,7 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> None:
     path = Path(path)
     payload = {"magic": MAGIC, "version": VERSION, "trainer": trainer.state(),
                "words": list(trainer.dataset.words), "source": trainer.dataset.source}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: torch.save(payload, f))
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict:

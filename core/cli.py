@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import ACTIVATIONS, LAYER_STYLES, MAX_LAYERS, Config, ConfigError, load_config_file, parse_number
+from .config import ACTIVATIONS, LAYER_STYLES, LIMITS, MAX_LAYERS, Config, ConfigError, load_config_file, parse_number
 from .data import DataError, Dataset
+from .files import check_writable
 from .presets import CATALOGUE, preset_config
-from .sample import NOTEBOOK_SAMPLE_SEED, sample_names
+from .sample import NOTEBOOK_SAMPLE_SEED, iter_samples
 from .stats import Snapshot
 from .train import Trainer
 
@@ -23,41 +23,25 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def int_at_least(minimum: int):
-    """An argparse type: a whole number >= minimum, with a message that says what is wrong."""
-    def parse(text: str) -> int:
+def limited(name: str):
+    """An argparse type for the LIMITS entry `name`: the same range the window and setup files take."""
+    limit = LIMITS[name]
+
+    def parse(text: str):
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}" if minimum > 0
-                                             else f"cannot be negative, got {value}")
-        return value
+            return limit.parse(text)
+        except ConfigError as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix(f"The {limit.words} ").rstrip(".")) from None
+    parse.__name__ = limit.words    # argparse names the type in "invalid <name> value"
     return parse
 
 
-positive_int, non_negative_int = int_at_least(1), int_at_least(0)
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number greater than 0, got {text}")
-    return value
-
-
 def gain(text: str) -> float:
+    """The init gain: a number or a fraction such as 5/3, within the W1 gain's limits."""
     try:
-        value = parse_number(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
+        return LIMITS["w1_gain"].check(parse_number(text))
+    except (ValueError, ConfigError) as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("The W1 gain ").rstrip(".")) from None
 
 
 def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
@@ -72,38 +56,41 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
                    help="start from a named setup; options given beside it override it: "
                    + "; ".join(f"{n}: {pr.about}" for n, pr in CATALOGUE.items()).replace("%", "%%"))
     g = p.add_argument_group("training")
-    g.add_argument("--steps", type=positive_int, help=f"steps to train (default {d.max_steps})")
-    g.add_argument("--batch-size", type=positive_int, help=f"default {d.batch_size}")
-    g.add_argument("--lr", type=positive_float, help=f"learning rate (default {d.lr})")
-    g.add_argument("--lr-decay-step", type=non_negative_int,
+    g.add_argument("--steps", type=limited("max_steps"), help=f"steps to train (default {d.max_steps})")
+    g.add_argument("--batch-size", type=limited("batch_size"), help=f"default {d.batch_size}")
+    g.add_argument("--lr", type=limited("lr"), help=f"learning rate (default {d.lr})")
+    g.add_argument("--lr-decay-step", type=limited("lr_decay_step"),
                    help=f"step from which --lr-after is used (default {d.lr_decay_step})")
-    g.add_argument("--lr-after", type=positive_float, help=f"learning rate after decay (default {d.lr_after})")
+    g.add_argument("--lr-after", type=limited("lr_after"), help=f"learning rate after decay (default {d.lr_after})")
     m = p.add_argument_group("model (initialisation and architecture)")
-    m.add_argument("--n-embed", type=positive_int, help=f"default {d.n_embed}")
-    m.add_argument("--n-hidden", type=positive_int, help=f"default {d.n_hidden}")
-    m.add_argument("--block-size", type=positive_int, help=f"context length (default {d.block_size})")
-    m.add_argument("--seed", type=int, help=f"init and minibatch seed (default {d.seed})")
+    m.add_argument("--n-embed", type=limited("n_embed"), help=f"default {d.n_embed}")
+    m.add_argument("--n-hidden", type=limited("n_hidden"), help=f"default {d.n_hidden}")
+    m.add_argument("--block-size", type=limited("block_size"), help=f"context length (default {d.block_size})")
+    m.add_argument("--seed", type=limited("seed"), help=f"init and minibatch seed (default {d.seed})")
     m.add_argument("--no-batchnorm", action="store_true", help="no BatchNorm layer")
     m.add_argument("--no-fix-w2", action="store_true", help="W2 not scaled by 0.01")
     m.add_argument("--no-fix-b2", action="store_true", help="b2 not zeroed")
     m.add_argument("--no-fix-w1", action="store_true", help="W1 not Kaiming-scaled")
     m.add_argument("--no-fix-b1", action="store_true", help="b1 not scaled by 0.01")
-    m.add_argument("--w1-scale", type=positive_float,
+    m.add_argument("--w1-scale", type=limited("w1_scale"),
                    help="scale W1 by this plain factor (e.g. 0.2) instead of Kaiming")
-    m.add_argument("--layers", type=int_at_least(1), metavar="N",
+    m.add_argument("--layers", type=limited("n_layers"), metavar="N",
                    help=f"hidden layers Linear -> (BatchNorm) -> activation, 1-{MAX_LAYERS} (default {d.n_layers})")
     m.add_argument("--gain", type=gain, metavar="G", help="init gain of every hidden layer's weights, "
                    "a number or a fraction such as 5/3 (default 5/3)")
     m.add_argument("--activation", choices=ACTIVATIONS, help="tanh, or none for a linear-only stack (default tanh)")
     m.add_argument("--layer-style", choices=LAYER_STYLES, help="seed: the seed notebook's layers (default); "
                    "lecture: the lecture's Linear and BatchNorm1d (eps 1e-5, running var, BN on the output)")
-    m.add_argument("--bn-momentum", type=positive_float, help=f"BatchNorm running-average momentum "
+    m.add_argument("--bn-momentum", type=limited("bn_momentum"), help=f"BatchNorm running-average momentum "
                    f"(default {d.bn_momentum}; the lecture's 0.1)")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
     s = p.add_argument_group("sampling and checkpoints")
-    s.add_argument("--samples", type=non_negative_int, default=20, help="names to sample at the end (default 20)")
-    s.add_argument("--sample-seed", type=int, default=NOTEBOOK_SAMPLE_SEED, help="default the notebook's")
-    s.add_argument("--temperature", type=positive_float, default=1.0)
+    s.add_argument("--samples", type=limited("samples"), default=20,
+                   help=f"names to sample at the end (default 20, at most {LIMITS['samples'].high:,})")
+    s.add_argument("--sample-seed", type=limited("sample_seed"), default=NOTEBOOK_SAMPLE_SEED,
+                   help="default the notebook's")
+    s.add_argument("--temperature", type=limited("temperature"), default=1.0,
+                   help="divides the logits; near 0 it picks the likeliest character (default 1)")
     s.add_argument("--layer-stats", action="store_true", help="after training, print the lecture's three "
                    "tables for the last step: each hidden layer's output and its gradient, each weight's gradient")
     s.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
@@ -132,9 +119,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def run(args: argparse.Namespace, out=sys.stdout) -> int:
     torch.set_num_threads(1)  # the tiny matrices here run slower split across threads
     if args.save:
-        folder = Path(args.save).resolve().parent
-        if not folder.is_dir():
-            raise ConfigError(f"Cannot save to {args.save}: the folder {folder} does not exist.")
+        check_writable(args.save, "checkpoint")   # now, not after a run that would then be lost
     if args.load:
         fixed = [flag for flag, value in (("--data", args.data), ("--config", args.config),
                  ("--n-embed", args.n_embed), ("--n-hidden", args.n_hidden), ("--block-size", args.block_size),
@@ -172,9 +157,9 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
             print("\n".join(layer_tables(snap)), file=out)
     for split in ("train", "val"):
         print(split, trainer.split_loss(split), file=out)
-    for s in sample_names(trainer.model, trainer.dataset.vocab, args.samples,
+    for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples,
                           seed=args.sample_seed, temperature=args.temperature):
-        print(s.notebook_line, file=out)
+        print(s.notebook_line, file=out, flush=True)   # each name as it is drawn
     if args.save:
         save_checkpoint(trainer, args.save)
     return 0
@@ -199,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"main.py: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"main.py: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(f"main.py: error: {e.strerror or e}: {e.filename or ''}".rstrip(": ") + ".", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("main.py: interrupted", file=sys.stderr)

@@ -16,15 +16,88 @@ LIVE_FIELDS = frozenset({"lr", "lr_decay_step", "lr_after", "batch_size", "max_s
 
 # Memory the model's parameters and activations may take before a config is refused.
 MAX_PARAMETERS = 50_000_000
+MAX_SETUP_BYTES = 1 << 20     # a setup file is a few hundred bytes
 # depth: hidden blocks Linear -> (BatchNorm) -> activation
 MAX_LAYERS = 8
 ACTIVATIONS = ("tanh", "none")
 LAYER_STYLES = ("seed", "lecture")
-MAX_GAIN = 100.0
 
 
 class ConfigError(ValueError):
     """A setting that can never work, with a message meant for a person."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The values one number may take. The single source of the limits: Config.validate, the
+    command line, setup files and the window's fields all ask this table."""
+    kind: type             # int or float
+    low: int | float
+    high: int | float
+    words: str             # what it is, in a sentence: "The {words} must be ..."
+    low_open: bool = False     # low itself is not allowed (a learning rate > 0)
+    too_high: str = ""         # said after "must be at most ..." when that is the problem
+
+    def allowed(self) -> str:
+        if self.kind is int:
+            return f"a whole number from {self.low:,} to {self.high:,}"
+        low = f"greater than {self.low:g}" if self.low_open else f"at least {self.low:g}"
+        return f"a number {low} and at most {self.high:,g}"
+
+    def problem(self, value) -> str | None:
+        """What is wrong with value, as the end of a sentence ("must be at least 1 (got 0)"), or None."""
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"must be a whole number, not {value!r}"
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            return f"must be a number, not {value!r}"
+        if value < self.low or (self.low_open and value == self.low):
+            return (f"must be greater than {self.low:g}" if self.low_open
+                    else f"must be at least {self.low:,}") + f" (got {value:,})"
+        if value > self.high:
+            shown = f"{self.high:,} (got {value:,})" if self.kind is int else f"{self.high:,g} (got {value:,g})"
+            return f"must be at most {shown}" + (f": {self.too_high}" if self.too_high else "")
+        return None
+
+    def check(self, value):
+        if (problem := self.problem(value)) is not None:
+            raise ConfigError(f"The {self.words} {problem}.")
+        return value
+
+    def parse(self, text: str):
+        """A value typed by a person ("1e-3", "100,000"), checked; ConfigError says what is wrong."""
+        s = str(text).strip().replace(",", "") if self.kind is int else str(text).strip()
+        try:
+            value = int(s) if self.kind is int else float(s)
+        except ValueError:
+            raise ConfigError(f"The {self.words} must be {self.allowed()}, not {text!r}.") from None
+        return self.check(value)
+
+
+TORCH_SEEDS = 2**64 - 1    # torch.Generator.manual_seed takes 0 ... 2**64 - 1
+LIMITS: dict[str, Limit] = {
+    "n_embed": Limit(int, 1, 10_000, "embedding size"),
+    "n_hidden": Limit(int, 1, 1_000_000, "hidden layer size"),
+    "n_layers": Limit(int, 1, MAX_LAYERS, "number of hidden layers"),
+    "block_size": Limit(int, 1, 1_000, "context length (block size)"),
+    "seed": Limit(int, 0, TORCH_SEEDS, "seed"),
+    "bn_momentum": Limit(float, 0, 1, "BatchNorm momentum", low_open=True),
+    # beyond ~1e3 the float32 pre-activations overflow: the loss is NaN at step 0, whatever the rate.
+    # The gain multiplies W1 and, in a deep net, every hidden Linear.
+    "w1_gain": Limit(float, 0, 1_000, "W1 gain", low_open=True),
+    "w1_scale": Limit(float, 0, 1_000, "W1 scale", low_open=True),
+    "max_steps": Limit(int, 1, 10**12, "number of steps"),
+    "batch_size": Limit(int, 1, 100_000_000, "batch size"),
+    "lr": Limit(float, 0, 1_000, "learning rate", low_open=True,
+                too_high="far too large, the loss would explode at once"),
+    "lr_decay_step": Limit(int, 0, 10**12, "decay step"),
+    "lr_after": Limit(float, 0, 1_000, "learning rate after decay", low_open=True,
+                      too_high="far too large, the loss would explode at once"),
+    # sampling (not part of a Config): the command line and the Samples panel
+    "samples": Limit(int, 0, 10_000, "number of names to sample"),
+    "temperature": Limit(float, 0, 1_000, "temperature", low_open=True),
+    "sample_seed": Limit(int, 0, TORCH_SEEDS, "sampling seed"),
+}
 
 
 @dataclass(frozen=True)
@@ -69,41 +142,15 @@ class Config:
 
     def validate(self) -> Config:
         """Refuse values that can never work; return self so calls can chain."""
-        positive = {"n_embed": "embedding size", "n_hidden": "hidden layer size",
-                    "block_size": "context length (block size)", "batch_size": "batch size",
-                    "max_steps": "number of steps", "n_layers": "number of hidden layers"}
-        for name, words in positive.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"The {words} must be a whole number, not {value!r}.")
-            if value < 1:
-                raise ConfigError(f"The {words} must be at least 1 (got {value}).")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in LIMITS and not (f.name == "w1_scale" and value is None):
+                LIMITS[f.name].check(value)
         if self.batch_size < 2 and self.batchnorm:
             raise ConfigError("BatchNorm needs a batch of at least 2 examples "
                               "(the std of one example is undefined).")
-        for name in ("lr", "lr_after"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
-                raise ConfigError(f"The learning rate must be a number, not {value!r}.")
-            if value <= 0:
-                raise ConfigError(f"The learning rate must be greater than 0 (got {value:g}).")
-            if value > 1e3:
-                raise ConfigError(f"A learning rate of {value:g} is far too large "
-                                  "(at most 1000); the loss would explode at once.")
-        if self.lr_decay_step < 0:
-            raise ConfigError("The decay step cannot be negative.")
-        if not 0 < self.bn_momentum <= 1:
-            raise ConfigError("The BatchNorm momentum must be in (0, 1].")
-        if self.w1_scale is not None and not self.w1_scale > 0:
-            raise ConfigError("The W1 scale must be greater than 0.")
-        if not self.w1_gain > 0:
-            raise ConfigError("The gain must be greater than 0.")
         if self.device not in ("cpu", "cuda"):
             raise ConfigError(f"Unknown device {self.device!r}: use 'cpu' or 'cuda'.")
-        if self.n_layers > MAX_LAYERS:
-            raise ConfigError(f"The number of hidden layers must be at most {MAX_LAYERS} (got {self.n_layers}).")
-        if not self.w1_gain <= MAX_GAIN:
-            raise ConfigError(f"The gain must be at most {MAX_GAIN:g} (got {self.w1_gain:g}).")
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"Unknown activation {self.activation!r}: use 'tanh' or 'none'.")
         if self.layer_style not in LAYER_STYLES:
@@ -148,6 +195,7 @@ def parse_number(text: str) -> float:
 
 
 def _coerce(name: str, value, default):
+    """value as the type of the field's default, exactly (a seed of 2**53 + 1 stays itself)."""
     if value is None and name == "w1_scale":
         return None
     if name == "w1_gain" and isinstance(value, str):
@@ -156,22 +204,18 @@ def _coerce(name: str, value, default):
         except ValueError as e:
             raise ConfigError(f"Setting 'w1_gain' must be a float: {e}.") from None
     kind = type(default)
-    try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            raise TypeError
-        if kind is int:
-            if isinstance(value, bool) or float(value) != int(value):
-                raise TypeError
-            return int(value)
-        if kind is float:
-            if isinstance(value, bool):
-                raise TypeError
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"Setting {name!r} must be a {kind.__name__}, not {value!r}.") from None
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)        # JSON and TOML may write 100000 as 1e5
+    elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+        try:
+            value = float(value)
+        except OverflowError:
+            value = float("inf")      # validate then says it is out of range
+    if type(value) is not kind:
+        what = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}[kind]
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise ConfigError(f"Setting {name!r} must be {what}, not {shown}.")
+    return value
 
 
 def save_config_file(cfg: Config, path) -> None:
@@ -187,9 +231,8 @@ def save_config_file(cfg: Config, path) -> None:
                 continue  # TOML has no null: a missing key means the default
             lines.append(f"{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}")
         text = "\n".join(lines) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from .files import atomic_write
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def load_config_file(path, base: Config | None = None) -> Config:
@@ -197,16 +240,23 @@ def load_config_file(path, base: Config | None = None) -> Config:
     import tomllib
     from pathlib import Path
     path = Path(path)
+    from .files import read_limited
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_SETUP_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"No such setup file: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a setup file.") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"Cannot read setup file {path}: {e}") from None
+    except ValueError as e:      # a FIFO, a device, or far too large for a setup
+        raise ConfigError(str(e)) from None
     try:
         values = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"{path.name} is not a valid setup file: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{path.name} is not a valid setup file: it is nested too deeply.") from None
     if not isinstance(values, dict):
         raise ConfigError(f"{path.name} is not a valid setup file.")
     merged = {**(base or Config()).to_dict(), **values}

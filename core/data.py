@@ -11,10 +11,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .files import read_limited
+
 BOUNDARY = "."
 BUILTIN_DEFAULT_YEAR = 2017
 NAMES_ENV = "MAKEMORE_NAMES"
 MAX_WINDOW_BYTES = 4 << 30
+MAX_WORD_LIST_BYTES = 256 << 20   # larger lists would need more memory for their examples than a laptop has
 WORDS_PER_CHUNK = 20_000   # a big list is handled in pieces: progress, and no long hold on the GIL
 
 # progress(fraction done in [0, 1], what is being done): called now and then while a word
@@ -48,7 +51,9 @@ def load_words(path: str | os.PathLike, progress: Progress = _no_progress) -> li
     if path.is_dir():
         raise DataError(f"{path} is a folder, not a word list; choose a text file.")
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_WORD_LIST_BYTES)
+    except ValueError as e:        # a FIFO or a device (never read: it may never end), or too large
+        raise DataError(str(e)) from None
     except PermissionError:
         raise DataError(f"Permission denied: cannot read {path}.") from None
     except OSError as e:

@@ -1,6 +1,7 @@
 """Sampling names from the model, one character at a time, as the notebook does."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -24,11 +25,16 @@ class Sample:
         return self.text + ("" if self.truncated else ".")
 
 
-@torch.no_grad()
 def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEBOOK_SAMPLE_SEED,
                  temperature: float = 1.0, prefix: str = "", max_len: int = 50) -> list[Sample]:
     """n names; the same seed gives the same names. Temperature < 1 sharpens the
     distribution, > 1 flattens it. The prefix is fed as context and kept in the name."""
+    return list(iter_samples(model, vocab, n, seed, temperature, prefix, max_len))
+
+
+def iter_samples(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEBOOK_SAMPLE_SEED,
+                 temperature: float = 1.0, prefix: str = "", max_len: int = 50) -> Iterator[Sample]:
+    """sample_names one name at a time, as each is drawn (the arguments are checked at once)."""
     if n < 0:
         raise ValueError("The number of names cannot be negative.")
     if not temperature > 0:
@@ -37,15 +43,18 @@ def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEB
         raise ValueError("The length cap must be at least 1.")
     if len(prefix) >= max_len:
         raise ValueError(f"The prefix ({len(prefix)} characters) must be shorter than the length cap ({max_len}).")
+    return _draw(model, vocab, n, seed, temperature, prefix, vocab.encode(prefix), max_len)
+
+
+@torch.no_grad()
+def _draw(model, vocab, n, seed, temperature, prefix, prefix_ids, max_len) -> Iterator[Sample]:
     g = torch.Generator()
     if seed is None:
         g.seed()
     else:
         g.manual_seed(seed)
     block_size = model.cfg.block_size
-    prefix_ids = vocab.encode(prefix)
     device = model.C.device
-    out = []
     for _ in range(n):
         context = ([0] * block_size + prefix_ids)[-block_size:]
         chars, probs = [], []
@@ -53,7 +62,12 @@ def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEB
             x = torch.tensor([context], device=device)
             logits = model.forward(x, training=False).logits
             if temperature != 1.0:
-                logits = logits / temperature
+                scaled = logits / temperature
+                if not torch.isfinite(scaled).all():
+                    # a tiny temperature overflows float32: take the limit, all the mass on the
+                    # likeliest character(s), as softmax(logits / T) tends to when T -> 0
+                    scaled = (logits.double() - logits.max()) / temperature
+                logits = scaled
             p = F.softmax(logits, dim=1).cpu()
             ix = torch.multinomial(p, num_samples=1, generator=g).item()
             context = context[1:] + [ix]
@@ -62,5 +76,4 @@ def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEB
             if ix == 0 or len(prefix) + len(chars) >= max_len:
                 break
         text = prefix + "".join(c for c in chars if c != ".")
-        out.append(Sample(text, tuple(chars), tuple(probs), truncated=chars[-1] != "."))
-    return out
+        yield Sample(text, tuple(chars), tuple(probs), truncated=chars[-1] != ".")

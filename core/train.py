@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -13,6 +14,11 @@ from .model import MLP
 from .stats import Snapshot, StepRecord, layer_kinds, take_snapshot
 
 EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
+EVAL_CHUNK_ELEMENTS = 4_000_000   # a split too large for one piece goes in pieces this size (~10 ms each)
+
+
+class Cancelled(Exception):
+    """A long computation gave up because its `cancelled()` turned true."""
 
 
 def available_memory() -> int:
@@ -70,6 +76,7 @@ class Trainer:
         self._previous: tuple[list, list] | None = None
         self._previous_last: StepRecord | None = None   # the record of the step before `last`
         self.layer_kinds = layer_kinds(self.model)
+        self._previous_generator: torch.Tensor | None = None   # generator state before the last step's batch
 
     # -- settings -----------------------------------------------------------------------
     def _check_batch_size(self, batch_size: int) -> None:
@@ -114,6 +121,7 @@ class Trainer:
         (then the weights go back to the last step with a finite loss; see `divergence`)."""
         cfg, model, i = self.cfg, self.model, self.step
         Xtr, Ytr = self.splits["train"]
+        generator_before = self.generator.get_state()   # ~1 µs: a roll-back puts the batches back too
         ix = torch.randint(0, Xtr.shape[0], (cfg.batch_size,), generator=self.generator)
         if self._on_gpu:
             ix = ix.to(self.device)
@@ -121,12 +129,13 @@ class Trainer:
         loss = F.cross_entropy(fw.logits, Ytr[ix])
         value = loss.item()
         if not math.isfinite(value):
-            self._diverged(i, value)
+            self._diverged(i, value, fw, generator_before)
             return None
         params = model.parameters()
         # The update is made out of place, so the tensors it replaces are kept, without a
         # copy, as the state to go back to if the next loss is not finite.
         self._previous = (params, model.buffers())
+        self._previous_generator = generator_before
         model.update_running(fw)
         hidden = fw.outs[:-1]
         grads = torch.autograd.grad(loss, [*params, *hidden])
@@ -160,26 +169,46 @@ class Trainer:
             out.append(loss)
         return out
 
-    def _diverged(self, i: int, value: float) -> None:
+    def _diverged(self, i: int, value: float, fw, generator_before: torch.Tensor) -> None:
         what = "NaN" if math.isnan(value) else "infinite"
         if self._previous is not None:
             self.model.set_parameters(*self._previous)
             self._previous = None
+            # the batches go back too: continuing is a run that had stopped at step i - 1
+            self.generator.set_state(self._previous_generator)
             self.step = i - 1
             # statistics of the step before, as in a run that had stopped there
             self.last, self._previous_last = self._previous_last, None
             back = f"The weights were put back as they were at step {i - 1:,}, the last step with a finite loss."
         else:
+            self.generator.set_state(generator_before)
             self.last = None
             back = "The weights are unchanged."
-        advice = "Lower the learning rate and continue."
-        if self.cfg.batchnorm and self.cfg.batch_size < 8:
-            advice = (f"With BatchNorm and a batch this small ({self.cfg.batch_size}) a neuron's batch std "
-                      "can be 0; use a larger batch or lower the learning rate, then continue.")
         self.diverged_at = i
         self.divergence = (f"The loss became {what} at step {i:,} (learning rate {self.cfg.lr_at(i):g}). "
-                           f"{back} {advice}")
+                           f"{back} {self._divergence_cause(fw)}")
         self.events.append((self.step, f"diverged at step {i}"))
+
+    def _divergence_cause(self, fw) -> str:
+        """What most likely made the loss not finite, and what to do about it."""
+        cfg = self.cfg
+        # the seed's BatchNorm divides by the batch std itself (the lecture's adds eps first)
+        zero_std = [(stat[1] == 0) for b, stat in zip(self.model.blocks, fw.batch_stats, strict=True)
+                    if stat is not None and b.bn.kind == "seed"]
+        if any(bool(z.any()) for z in zero_std):
+            n, of = sum(int(z.sum()) for z in zero_std), sum(z.numel() for z in zero_std)
+            return (f"BatchNorm divided by a batch std of 0: {n:,} of {of:,} neurons had the same "
+                    f"pre-activation for every example of the batch (the {cfg.batch_size} examples were "
+                    "alike, as when one very long word or one repeated context fills the training split). "
+                    "Use a larger batch, a more varied word list, or turn BatchNorm off; a lower "
+                    "learning rate will not help.")
+        if not all(bool(torch.isfinite(raw).all()) for raw in fw.raws[:-1]):
+            return ("The hidden layer's pre-activations overflowed: the weights (W1, the embeddings) are far "
+                    "too large. Lower the learning rate or the W1 gain/scale and continue, or Reset.")
+        if cfg.batchnorm and cfg.batch_size < 8:
+            return (f"With BatchNorm and a batch this small ({cfg.batch_size}) a neuron's batch std "
+                    "can be 0; use a larger batch or lower the learning rate, then continue.")
+        return "Lower the learning rate and continue."
 
     def snapshot(self, detail: bool = False, layer: int = 0, layers: bool = True) -> Snapshot | None:
         """Statistics of the last step taken (None before the first step). The single-layer
@@ -193,15 +222,20 @@ class Trainer:
 
     # -- evaluation ---------------------------------------------------------------------
     @torch.no_grad()
-    def split_loss(self, split: str) -> float:
+    def split_loss(self, split: str, cancelled: Callable[[], bool] | None = None) -> float:
         """Loss over a whole split with BN's running statistics (the notebook's split_loss).
-        In one piece, as the notebook, unless the activations would be too large."""
+        In one piece, as the notebook, unless the activations would be too large; then in
+        pieces, checking `cancelled()` before each (raising Cancelled when it is true)."""
         x, y = self.splits[split]
-        rows = max(1, EVAL_ELEMENTS // max(self.cfg.n_hidden, len(self.dataset.vocab)))
-        if x.shape[0] <= rows:
+        width = max(self.cfg.n_hidden, len(self.dataset.vocab))
+        if x.shape[0] <= max(1, EVAL_ELEMENTS // width):
             return self.model.loss(x, y)
-        total = sum(self.model.loss(x[i:i + rows], y[i:i + rows]) * len(y[i:i + rows])
-                    for i in range(0, x.shape[0], rows))
+        rows = max(1, EVAL_CHUNK_ELEMENTS // width)
+        total = 0.0
+        for i in range(0, x.shape[0], rows):
+            if cancelled is not None and cancelled():
+                raise Cancelled(f"Evaluating the {split} split was cancelled.")
+            total += self.model.loss(x[i:i + rows], y[i:i + rows]) * len(y[i:i + rows])
         return total / x.shape[0]
 
     @torch.no_grad()
@@ -233,4 +267,4 @@ class Trainer:
         self._losses[: len(losses)] = losses
         self.events = [(int(s), str(t)) for s, t in state.get("events", [])]
         self.last = self._previous_last = None
-        self._previous = None
+        self._previous = self._previous_generator = None

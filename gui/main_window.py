@@ -408,9 +408,9 @@ class MainWindow(QMainWindow):
             back = (f"the weights are back at step {s.step:,}" if s.step < s.diverged_at
                     else "the weights are unchanged")
             self.status_bar.showMessage(f"Training diverged at step {s.diverged_at:,} and was paused; {back}. "
-                                        "Lower the learning rate.")
+                                        "The message above says why.")
         else:
-            self.status_bar.showMessage("Training diverged and was paused: lower the learning rate.")
+            self.status_bar.showMessage("Training diverged and was paused; the message above says why.")
 
     # -- settings and closing --------------------------------------------------------------
     def _restore(self, config: Config | None) -> None:
@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         self.samples.count.setValue(int(s.value("samples/count", 20)))
         self.samples.temperature.setValue(float(s.value("samples/temperature", 1.0)))
-        self.samples.seed.setValue(float(s.value("samples/seed", self.samples.seed.value())))
+        self.samples.seed.setValue(int(s.value("samples/seed", self.samples.seed.value())))
         self.samples.random.setChecked(s.value("samples/random", "false") in (True, "true"))
 
     def save_settings(self) -> None:

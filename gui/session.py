@@ -78,7 +78,7 @@ class TrainingSession(QObject):
         """on_result((step, {split: loss}, run_id))"""
         def evaluate(w):
             t = w.require_trainer()
-            return t.step, {s: t.split_loss(s) for s in SPLITS}, w.run_id
+            return t.step, {s: t.split_loss(s, cancelled=w.stop_requested) for s in SPLITS}, w.run_id
         self.command(evaluate, on_result, on_error)
 
     # -- receiving -------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from .mailbox import Status
 
+PROGRESS_TICKS = 1000
+
 
 def format_duration(seconds: float) -> str:
     seconds = int(round(seconds))
@@ -22,6 +24,7 @@ class TrainingStatusBar(QStatusBar):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
+        self.progress.setMaximum(PROGRESS_TICKS)
         self.rate = QLabel()
         self.lr = QLabel()
         self.loss = QLabel()
@@ -37,8 +40,7 @@ class TrainingStatusBar(QStatusBar):
     def show_status(self, s: Status) -> None:
         max_steps = s.cfg.max_steps
         self.step.setText(f"step {s.step:,} / {max_steps:,}")
-        self.progress.setMaximum(max_steps)
-        self.progress.setValue(min(s.step, max_steps))
+        self.progress.setValue(PROGRESS_TICKS * min(s.step, max_steps) // max_steps)   # max steps may pass 2**31
         self.rate.setText(f"{s.steps_per_s:,.0f} steps/s" if s.running else "paused" if not s.done else "done")
         self.lr.setText(f"lr {s.lr:g}")
         self.loss.setText(f"loss {s.loss:.4f}" if s.loss is not None else "")

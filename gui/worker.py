@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from core.checkpoint import CheckpointError
 from core.config import Config, ConfigError
 from core.data import DataError, Dataset
-from core.train import Trainer
+from core.train import Cancelled, Trainer
 
 from .mailbox import Mailbox, Reply, RunInfo, Status
 
@@ -65,6 +65,10 @@ class TrainingWorker(QObject):
     def submit(self, command: Command, token: int) -> None:
         self._commands.put((command, token))
 
+    def stop_requested(self) -> bool:
+        """For long commands to check between pieces of work (core's `cancelled`)."""
+        return self._stop.is_set()
+
     def request_stop(self) -> None:
         self._stop.set()
         self._commands.put(None)  # wake the worker if it is waiting for a command
@@ -107,7 +111,7 @@ class TrainingWorker(QObject):
     def _execute(self, command: Command, token: int) -> None:
         try:
             value = command(self)
-        except Stopped:
+        except (Stopped, Cancelled):
             self.mailbox.reply(Reply(token, error="Stopped: the window is closing."))
         except USER_ERRORS as e:
             self.mailbox.reply(Reply(token, error=str(e)))

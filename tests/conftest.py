@@ -28,3 +28,27 @@ def names_path():
 def names_dataset(names_path):
     from core.data import Dataset
     return Dataset.load(str(names_path), 3)
+
+
+@pytest.fixture
+def small_filesystem(tmp_path):
+    """mount(size="16k", read_only=False) -> a folder on a real tmpfs of that size (as root), so
+    full-disk and read-only failures are the kernel's, not a simulation. Skips, saying why,
+    where mounting is impossible."""
+    import subprocess
+    mounted = []
+
+    def mount(size: str = "16k", read_only: bool = False):
+        folder = tmp_path / f"fs{len(mounted)}"
+        folder.mkdir()
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a {size} tmpfs here (needs root and mount): {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QL
 from core.config import Config
 from core.devices import available_devices
 
-from .widgets import BigIntSpinBox, int_spin
+from .widgets import field_box
 
 
 def dataset_name(source: str) -> str:
@@ -29,18 +29,18 @@ class ModelPanel(QGroupBox):
         super().__init__("Model", parent)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.n_embed = int_spin(1, 1024, "Size of each character's embedding vector (C is vocab × n_embed).",
-                                what="embedding size (n_embed)")
-        self.n_hidden = int_spin(1, 100_000, "Neurons in the hidden tanh layer.", step=10,
-                                 what="hidden layer size (n_hidden)")
-        self.block_size = int_spin(1, 64, "Context length: how many previous characters predict the next one.",
-                                   what="context length (block_size)")
-        self.seed = BigIntSpinBox(0, 2**63 - 1, "Seed of the generator that draws the initial weights and "
-                                  "every minibatch.\nThe notebook's is 2147483647; the same seed gives the same run.")
+        self.n_embed = field_box("n_embed", "Size of each character's embedding vector (C is vocab × n_embed).",
+                                 what="embedding size (n_embed)")
+        self.n_hidden = field_box("n_hidden", "Neurons in the hidden tanh layer.", step=10,
+                                  what="hidden layer size (n_hidden)")
+        self.block_size = field_box("block_size", "Context length: how many previous characters predict the "
+                                    "next one.", what="context length (block_size)")
+        self.seed = field_box("seed", "Seed of the generator that draws the initial weights and every "
+                              "minibatch.\nThe notebook's is 2147483647; the same seed gives the same run.")
         for label, box in (("n_embed", self.n_embed), ("n_hidden", self.n_hidden),
                            ("block_size", self.block_size), ("seed", self.seed)):
             box.setToolTip(box.toolTip() + "\nApplied on Reset.")
-            box.valueChanged.connect(self.changed)
+            box.valueChanged.connect(lambda _: self.changed.emit())
             box.refused.connect(self.refused)
             form.addRow(label, box)
         # CPU by default; the choice appears only where torch sees a CUDA GPU
@@ -80,9 +80,7 @@ class ModelPanel(QGroupBox):
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
                            (self.block_size, cfg.block_size), (self.seed, cfg.seed)):
-            box.blockSignals(True)
-            box.setValue(value)
-            box.blockSignals(False)
+            box.set_quietly(value)
         self.device.blockSignals(True)
         self.device.setCurrentIndex(max(0, self.device.findText(cfg.device)))
         self.device.blockSignals(False)

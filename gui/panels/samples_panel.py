@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from core.sample import NOTEBOOK_SAMPLE_SEED, Sample
 
-from .widgets import BigIntSpinBox, NumberSpinBox, int_spin
+from .widgets import field_box
 
 
 class SamplesPanel(QGroupBox):
@@ -30,13 +30,14 @@ class SamplesPanel(QGroupBox):
         super().__init__("Samples", parent)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.count = int_spin(1, 1000, "How many names to draw.", what="number of names")
+        self.count = field_box("samples", "How many names to draw.", what="number of names")
         self.count.setValue(20)
-        self.temperature = NumberSpinBox(0.01, 100, "Divides the logits before softmax: below 1 the model plays "
-                                         "safe (common names), above 1 it takes risks.", what="temperature")
+        self.temperature = field_box("temperature", "Divides the logits before softmax: below 1 the model plays "
+                                     "safe (common names), above 1 it takes risks;\nnear 0 it always picks the "
+                                     "likeliest character.")
         self.temperature.setValue(1.0)
-        self.seed = BigIntSpinBox(0, 2**63 - 1, "Seed of the sampling generator; the same seed and weights give "
-                                  f"the same names.\nThe notebook's is {NOTEBOOK_SAMPLE_SEED}.")
+        self.seed = field_box("sample_seed", "Seed of the sampling generator; the same seed and weights give "
+                              f"the same names.\nThe notebook's is {NOTEBOOK_SAMPLE_SEED}.", what="seed")
         self.seed.setValue(NOTEBOOK_SAMPLE_SEED)
         for box in (self.count, self.temperature, self.seed):
             box.refused.connect(self.refused)

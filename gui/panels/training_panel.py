@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox
 
 from core.config import LIVE_FIELDS, Config
 
-from .widgets import MAX_INT, NumberSpinBox, int_spin
+from .widgets import field_box
 
 SETTLE_MS = 400
 
@@ -19,16 +19,14 @@ class TrainingPanel(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Training", parent)
         form = QFormLayout(self)
-        self.lr = NumberSpinBox(1e-6, 1000, "Learning rate of every step before the decay step (the notebook: 0.1).",
-                                what="learning rate")
-        self.lr_decay_step = int_spin(0, MAX_INT, "From this step on, the learning rate after decay is used "
-                                      "(the notebook: 50,000 of 100,000).", step=1000, what="decay step")
-        self.lr_after = NumberSpinBox(1e-6, 1000, "Learning rate from the decay step on (the notebook: 0.01).",
-                                      what="learning rate after decay")
-        self.batch_size = int_spin(1, MAX_INT, "Examples in each minibatch (the notebook: 32).\nAt most the "
-                                   "number of training examples; at least 2 with BatchNorm.", what="batch size")
-        self.max_steps = int_spin(1, MAX_INT, "Training pauses when it has taken this many steps.\nNot below the "
-                                  "steps already taken.", step=1000, what="number of max steps")
+        self.lr = field_box("lr", "Learning rate of every step before the decay step (the notebook: 0.1).")
+        self.lr_decay_step = field_box("lr_decay_step", "From this step on, the learning rate after decay is used "
+                                       "(the notebook: 50,000 of 100,000).", step=1000)
+        self.lr_after = field_box("lr_after", "Learning rate from the decay step on (the notebook: 0.01).")
+        self.batch_size = field_box("batch_size", "Examples in each minibatch (the notebook: 32).\nAt most the "
+                                    "number of training examples; at least 2 with BatchNorm.")
+        self.max_steps = field_box("max_steps", "Training pauses when it has taken this many steps.\nNot below "
+                                   "the steps already taken.", step=1000, what="number of max steps")
         self.fields = {"lr": self.lr, "lr_decay_step": self.lr_decay_step, "lr_after": self.lr_after,
                        "batch_size": self.batch_size, "max_steps": self.max_steps}
         labels = {"lr": "learning rate", "lr_decay_step": "decay step", "lr_after": "lr after decay",
@@ -40,7 +38,7 @@ class TrainingPanel(QGroupBox):
         self._settle.timeout.connect(lambda: self.live_changed.emit(self.values()))
         for name, box in self.fields.items():
             box.setToolTip(box.toolTip() + "\nApplied live at the next step; leaves a marker on the loss plot.")
-            box.valueChanged.connect(self._settle.start)
+            box.valueChanged.connect(lambda _: self._settle.start())
             box.refused.connect(self.refused)
             form.addRow(labels[name], box)
 
@@ -49,9 +47,7 @@ class TrainingPanel(QGroupBox):
 
     def set_values(self, cfg: Config) -> None:
         for name, box in self.fields.items():
-            box.blockSignals(True)
-            box.setValue(getattr(cfg, name))
-            box.blockSignals(False)
+            box.set_quietly(getattr(cfg, name))
 
     def editing(self) -> bool:
         """An edit not sent yet: settling, or still being typed."""

@@ -1,177 +1,186 @@
-"""Spin boxes that show numbers the way the notebook writes them (0.1, not 0.10000), take
-them the way people type them (1e-3), and say so when a value they were given can never
-be valid, instead of silently keeping the old one."""
+"""Number fields that hold exactly the value training uses (a learning rate of 0.123456789,
+a seed of 2**64 - 1, 10**12 steps), within the limits core.config.LIMITS sets for every
+path (command line, setup files, window). They show numbers the way the notebook writes them
+(0.1, not 0.10000), take them the way people type them (1e-3, 100,000), and say so when a
+typed value can never be valid, instead of cutting it to fit or silently keeping the old one.
+
+Qt's QSpinBox stops at 2**31 - 1 and QDoubleSpinBox rounds to a fixed number of decimals,
+so both are a QAbstractSpinBox here that keeps its value as a Python number.
+"""
 from __future__ import annotations
 
 import math
 import re
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QSizePolicy, QSpinBox
+from PySide6.QtWidgets import QAbstractSpinBox, QSizePolicy
 
-MAX_INT = 2**31 - 1
+from core.config import LIMITS, Limit
 
 # what may still become a number as more is typed: "", "-", "1.", "1e", "1e-"
 _FLOAT_PREFIX = re.compile(r"[+-]?\d*\.?\d*(?:[eE][+-]?\d*)?")
 _INT_PREFIX = re.compile(r"[+-]?[\d,]*")   # whole numbers, with or without group separators
+_MAX_DIGITS = 40
 
 
-def _validate_int(text: str, lo: float, hi: float) -> QValidator.State:
-    """Acceptable in range; Intermediate for what may still become a number, or is one out of
-    range ("0", "-5", "10000000": refused on Enter with a message, not cut to fit as Qt does)."""
-    s = text.strip()
-    if not _INT_PREFIX.fullmatch(s):
-        return QValidator.State.Invalid
-    digits = s.replace(",", "")
-    if digits in ("", "+", "-"):
-        return QValidator.State.Intermediate
-    if len(digits) > 25:
-        return QValidator.State.Invalid
-    return QValidator.State.Acceptable if lo <= int(digits) <= hi else QValidator.State.Intermediate
+def show_float(value: float) -> str:
+    """The shortest text that reads back as exactly `value`: 0.1, 1e-07, 0.123456789, 1000."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
-def _int_from_text(text: str) -> int:
-    return int(text.strip().replace(",", ""))
+class NumberBox(QAbstractSpinBox):
+    """A field for one LIMITS entry. value() is an int or a float, exactly as set or typed."""
+    valueChanged = Signal(object)
+    refused = Signal(str)      # a typed value was thrown away: why, and what it stays
 
-
-class _Refusing:
-    """A spin box's `refused` signal: emitted once per edit whose text it had to throw away
-    (Qt then keeps the previous value), with a sentence saying what it takes."""
-
-    what = "value"
-
-    def _init_refusing(self, what: str) -> None:
-        self.what = what
+    def __init__(self, limit: Limit, tip: str = "", what: str | None = None, step: int | float = 1,
+                 grouped: bool = True):
+        super().__init__()
+        self.limit, self.what = limit, what or limit.words
+        self.step, self.grouped = step, grouped
+        self._value = limit.low if not limit.low_open else min(1, limit.high)
         self._refused_text: str | None = None
+        self.setToolTip(tip)
+        self.setKeyboardTracking(False)
+        self.setAccelerated(True)
         self.lineEdit().textEdited.connect(self._forget_refusal)
+        self.editingFinished.connect(self._commit)
+        self._show()
+
+    # -- the value ------------------------------------------------------------------------
+    def value(self):
+        return self._value
+
+    def int_value(self) -> int:
+        return int(self._value)
+
+    def minimum(self):
+        return self.limit.low
+
+    def maximum(self):
+        return self.limit.high
+
+    def setValue(self, value) -> None:
+        """Show `value` exactly; one the limits refuse raises ValueError (never cut to fit)."""
+        if self.limit.kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif self.limit.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if (problem := self.limit.problem(value)) is not None:
+            raise ValueError(f"The {self.what} {problem}.")
+        changed = value != self._value
+        self._value = value
+        self._show()
+        if changed:
+            self.valueChanged.emit(value)
+
+    def set_quietly(self, value) -> None:
+        """setValue without valueChanged (the panels showing a whole Config); signals come back
+        on even if the value is refused."""
+        was = self.blockSignals(True)
+        try:
+            self.setValue(value)
+        finally:
+            self.blockSignals(was)
+
+    def textFromValue(self, value) -> str:
+        if self.limit.kind is float:
+            return show_float(value)
+        return f"{value:,}" if self.grouped else str(value)
+
+    def allowed(self) -> str:
+        return f"use {self.limit.allowed()}"
+
+    def _show(self) -> None:
+        self.lineEdit().setText(self.textFromValue(self._value))
+
+    # -- typing ---------------------------------------------------------------------------
+    def _parse(self, text: str):
+        s = text.strip()
+        if self.limit.kind is int:
+            return int(s.replace(",", ""))
+        value = float(s)
+        if not math.isfinite(value):
+            raise ValueError(s)
+        return value
+
+    def validate(self, text: str, pos: int):
+        """Acceptable within the limits; Intermediate for what may still become a number, or is
+        one out of range ("0" may be on its way to "0.01"; refused on Enter with a message)."""
+        s = text.strip()
+        prefix = _INT_PREFIX if self.limit.kind is int else _FLOAT_PREFIX
+        if not prefix.fullmatch(s) or len(s) > _MAX_DIGITS:
+            return QValidator.State.Invalid, text, pos
+        try:
+            value = self._parse(s)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        ok = self.limit.problem(value) is None
+        return QValidator.State.Acceptable if ok else QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        return text
 
     def _forget_refusal(self, *_) -> None:
         self._refused_text = None
 
-    def _refuse(self, text: str) -> None:
-        text = text.strip()
-        state = self.validate(text, len(text))[0]
-        if text and state != QValidator.State.Acceptable and text != self._refused_text:
+    def _commit(self) -> None:
+        text = self.lineEdit().text().strip()
+        if text == self.textFromValue(self._value):
+            self.lineEdit().setModified(False)
+            return
+        if self.validate(text, len(text))[0] == QValidator.State.Acceptable:
+            self.setValue(self._parse(text))
+            return
+        if text and text != self._refused_text:
             self._refused_text = text
             self.refused.emit(f"{text} is not a valid {self.what}: {self.allowed()}. "
-                              f"It stays {self.textFromValue(self.value())}.")
+                              f"It stays {self.textFromValue(self._value)}.")
+        self._show()
+
+    # -- arrows, wheel and Page Up/Down ---------------------------------------------------
+    def _step_size(self, up: bool):
+        if self.limit.kind is int:
+            return self.step
+        # about a tenth of the value, as Qt's adaptive decimal steps: 0.1 -> 0.11, 0.01 -> 0.011
+        v = abs(self._value)
+        if v == 0:
+            return 10 ** -6
+        power = math.floor(math.log10(v))
+        if not up and v == 10 ** power:
+            power -= 1     # going down from 0.1 steps by 0.01, to 0.09
+        return 10.0 ** (power - 1)
+
+    def stepBy(self, steps: int) -> None:
+        value = self._value
+        for _ in range(abs(steps)):
+            size = self._step_size(steps > 0)
+            value = value + size if steps > 0 else value - size
+            if self.limit.kind is float:
+                value = float(f"{value:.12g}")    # 0.1 + 0.01 is 0.11, not 0.11000000000000001
+        value = min(max(value, self.limit.low), self.limit.high)
+        if self.limit.problem(value) is not None:   # at an open bound: stay
+            return
+        self.setValue(value)
+        self.lineEdit().selectAll()
+
+    def stepEnabled(self):
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self._value < self.limit.high:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self._value > self.limit.low:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
 
 
-class IntSpinBox(_Refusing, QSpinBox):
-    refused = Signal(str)
-
-    def __init__(self, what: str = "value"):
-        super().__init__()
-        self._init_refusing(what)
-
-    def validate(self, text: str, pos: int):
-        return _validate_int(text, self.minimum(), self.maximum()), text, pos
-
-    def valueFromText(self, text: str) -> int:
-        try:
-            return _int_from_text(text)
-        except ValueError:
-            return self.value()
-
-    def allowed(self) -> str:
-        return f"use a whole number from {self.minimum():,} to {self.maximum():,}"
-
-    def fixup(self, text: str) -> str:
-        self._refuse(text)
-        return text
-
-
-def int_spin(lo: int, hi: int, tip: str, step: int = 1, what: str = "value") -> IntSpinBox:
-    box = IntSpinBox(what)
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setGroupSeparatorShown(True)
-    box.setLocale(QLocale.c())
-    box.setToolTip(tip)
-    box.setKeyboardTracking(False)
+def field_box(name: str, tip: str, step: int | float = 1, what: str | None = None) -> NumberBox:
+    """The field for LIMITS[name]: the window takes what the command line and setup files take."""
+    limit = LIMITS[name]
+    box = NumberBox(limit, tip, what=what, step=step, grouped="seed" not in name)
+    if "seed" in name:
+        # its size hint would fit 2**64 in digits; take the width the panel has instead
+        box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        box.setMinimumWidth(90)
     return box
-
-
-class NumberSpinBox(_Refusing, QDoubleSpinBox):
-    """A float shown with up to 6 significant digits; arrows step by about a tenth. Typed
-    text may use an exponent (1e-3); a number out of range is refused, not cut to fit."""
-    refused = Signal(str)
-
-    def __init__(self, lo: float, hi: float, tip: str, what: str = "value"):
-        super().__init__()
-        self.setLocale(QLocale.c())
-        self.setDecimals(8)
-        self.setRange(lo, hi)
-        self.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.setToolTip(tip)
-        self.setKeyboardTracking(False)
-        self._init_refusing(what)
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:.6g}"
-
-    def valueFromText(self, text: str) -> float:
-        try:
-            return float(text.strip())
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int):
-        s = text.strip()
-        try:
-            value = float(s)
-        except ValueError:
-            ok = _FLOAT_PREFIX.fullmatch(s) is not None
-            return QValidator.State.Intermediate if ok else QValidator.State.Invalid, text, pos
-        if not math.isfinite(value) or not _FLOAT_PREFIX.fullmatch(s):   # inf, nan, 1_0
-            return QValidator.State.Invalid, text, pos
-        # out of range is not Invalid: "0" may be on its way to "0.01"
-        ok = self.minimum() <= value <= self.maximum()
-        return QValidator.State.Acceptable if ok else QValidator.State.Intermediate, text, pos
-
-    def allowed(self) -> str:
-        return f"use a number from {self.minimum():g} to {self.maximum():g}"
-
-    def fixup(self, text: str) -> str:
-        self._refuse(text)
-        return text
-
-
-class BigIntSpinBox(_Refusing, QDoubleSpinBox):
-    """Whole numbers past 2³¹ (torch seeds such as the notebook's 2147483647 + 10)."""
-    refused = Signal(str)
-
-    def __init__(self, lo: int, hi: int, tip: str, what: str = "seed"):
-        super().__init__()
-        self.setLocale(QLocale.c())
-        self.setDecimals(0)
-        self.setRange(lo, hi)
-        self.setToolTip(tip)
-        self.setKeyboardTracking(False)
-        # its size hint would fit 2**63 in digits; take the width the panel has instead
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.setMinimumWidth(90)
-        self._init_refusing(what)
-
-    def textFromValue(self, value: float) -> str:
-        return str(int(value))
-
-    def int_value(self) -> int:
-        return int(self.value())
-
-    def validate(self, text: str, pos: int):
-        return _validate_int(text, self.minimum(), self.maximum()), text, pos
-
-    def valueFromText(self, text: str) -> float:
-        try:
-            return float(_int_from_text(text))
-        except ValueError:
-            return self.value()
-
-    def allowed(self) -> str:
-        return f"use a whole number from {int(self.minimum())} to {int(self.maximum()):,}"
-
-    def fixup(self, text: str) -> str:
-        self._refuse(text)
-        return text

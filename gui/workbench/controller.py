@@ -46,7 +46,8 @@ JOB_CLOSE_WAIT_MS = 5000
 def _split_losses(worker):
     """On the worker: (run id, step, train loss, val loss) of the current trainer."""
     t = worker.require_trainer()
-    return worker.status().run_id, t.step, t.split_loss("train"), t.split_loss("val")
+    return (worker.status().run_id, t.step, t.split_loss("train", cancelled=worker.stop_requested),
+            t.split_loss("val", cancelled=worker.stop_requested))
 
 
 def _calibrate(worker) -> Calibration:
@@ -433,13 +434,14 @@ class Workbench(QObject):
             self.window.show_error("There is no model yet: press Reset first.")
             return
         base = info.cfg
-        self.job = LossLogJob(base, max_steps, parent=self)
+        self.job = job = LossLogJob(base, max_steps, parent=self)
         self._job_runs, self._job_error = {}, None
         self.loss_log_action.setText("Cancel loss-log experiment")
         self.progress_label.setText("Loss log: loading…")
         self.progress_bar.setValue(0)
         self.progress.show()
-        self.job.start()
+        # the run's own words, from the worker (not the file again): then the job starts
+        self.session.call(lambda t: t.dataset.words, on_result=job.start_with, on_error=job.fail)
         self.job_timer.start()
 
     def cancel_loss_log(self) -> None:

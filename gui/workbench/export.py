@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QWidget
+
+from core.files import atomic_write
 
 PLOT_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
 PNG_SCALE = 2           # plots are written at twice their size on screen, for print
@@ -30,7 +34,7 @@ def export_plot(plot_item: pg.PlotItem, path: str | Path) -> Path:
             exporter = pg.exporters.ImageExporter(plot_item)
             width = int(plot_item.sceneBoundingRect().width()) or 640
             exporter.parameters()["width"] = PNG_SCALE * width
-            exporter.export(str(path))
+            _write_png(exporter.export(toBytes=True), path)
     except OSError as e:
         raise ExportError(f"Cannot write {path}: {e.strerror or e}.") from None
     if not path.is_file():
@@ -38,12 +42,25 @@ def export_plot(plot_item: pg.PlotItem, path: str | Path) -> Path:
     return path
 
 
+def _write_png(image: QImage | QPixmap, path: Path) -> None:
+    """Encode in memory, then write with Python: Qt's save() only says that it failed, the
+    OSError says why (no such folder, a full disk, permission denied)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise ExportError(f"Cannot encode the picture for {path}.")
+    atomic_write(path, lambda f: f.write(bytes(data)))
+
+
 def save_window_image(window: QWidget, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".png":
         path = path.with_name(path.name + ".png")
-    if not window.grab().save(str(path), "PNG"):
-        raise ExportError(f"Cannot write {path}.")
+    try:
+        _write_png(window.grab(), path)
+    except OSError as e:
+        raise ExportError(f"Cannot write {path}: {e.strerror or e}.") from None
     return path
 
 

@@ -17,7 +17,6 @@ import torch
 from PySide6.QtCore import QThread
 
 from core.config import Config
-from core.data import Dataset
 from core.experiment import run_loss_log
 
 from ..worker import USER_ERRORS
@@ -56,6 +55,7 @@ class LossLogJob(QThread):
         super().__init__(parent)
         self.setObjectName("loss-log")
         self.base, self.max_steps = base, max_steps
+        self.words: list[str] | None = None     # the run's own words, never the file again
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._cancel = threading.Event()
 
@@ -65,6 +65,15 @@ class LossLogJob(QThread):
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    def start_with(self, words: list[str]) -> None:
+        self.words = words
+        self.start()
+
+    def fail(self, message: str) -> None:
+        """End a job that could not start (its words never came)."""
+        self._events.put(("error", message))
+        self._events.put(("finished", self._cancel.is_set()))
 
     def take(self) -> list[tuple]:
         out = []
@@ -77,8 +86,7 @@ class LossLogJob(QThread):
     def run(self) -> None:
         torch.set_num_threads(1)   # one thread each for this, the training worker and the window
         try:
-            dataset = Dataset.load(self.base.data, self.base.block_size)
-            run_loss_log(self.base, dataset, _ForwardingLog(self._events),
+            run_loss_log(self.base, self.words, _ForwardingLog(self._events),
                          progress=lambda stage, done, total: self._events.put(("progress", stage, done, total)),
                          cancelled=self._cancel.is_set, max_steps=self.max_steps)
         except USER_ERRORS as e:

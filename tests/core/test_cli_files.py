@@ -38,7 +38,11 @@ WILD_VALUES = {
     "batch-1-with-batchnorm": (["--batch-size", "1"], ["BatchNorm needs a batch of at least 2"]),
     "block-size-0": (["--block-size", "0"], ["--block-size", "at least 1"]),
     "n-hidden-0": (["--n-hidden", "0"], ["--n-hidden", "at least 1"]),
-    "n-embed-huge": (["--n-embed", "100000"], ["parameters in W1 alone", "Make it smaller"]),
+    "n-embed-huge": (["--n-embed", "10000", "--block-size", "10", "--n-hidden", "1000"],
+                     ["parameters in W1 alone", "Make it smaller"]),
+    "n-embed-beyond-its-limit": (["--n-embed", "100000"], ["--n-embed", "at most 10,000"]),
+    "seed-beyond-torch": (["--seed", str(2**70)], ["--seed", "at most 18,446,744,073,709,551,615"]),
+    "samples-beyond-the-cap": (["--samples", "100000000"], ["--samples", "at most 10,000"]),
     "steps-0": (["--steps", "0"], ["--steps"]),
 }
 

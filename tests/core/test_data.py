@@ -2,7 +2,6 @@
 import os
 import random
 import socket
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -234,10 +233,10 @@ def test_no_read_permission_simulated(word_file, small_words, monkeypatch):
     """Simulated: the tests may run as root, whom chmod 000 does not stop."""
     path = word_file(small_words)
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    def denied(file, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr("core.files.open", denied, raising=False)   # what reads a word list
     with pytest.raises(DataError, match="Permission denied") as e:
         load_words(path)
     assert "words.txt" in str(e.value)

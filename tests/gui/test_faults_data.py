@@ -30,14 +30,14 @@ def bad_path(kind, tmp_path, monkeypatch):
     if kind == "no-permission":
         # simulated: the tests may run as root, whom chmod 000 does not stop
         path = write_word_list(tmp_path, "locked.txt", [f"name{c}" for c in "abcdefghijkl"])
-        real = Path.read_bytes
+        real = open
 
-        def read_bytes(self):
-            if self == path:
-                raise PermissionError(13, "Permission denied", str(self))
-            return real(self)
+        def guarded_open(file, *args, **kwargs):      # what reads a word list (core.files)
+            if Path(file) == path:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real(file, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr("core.files.open", guarded_open, raising=False)
         return path, ["Permission denied", "locked.txt"]
     content, words = BAD_WORD_LISTS[kind]
     path = tmp_path / f"{kind}.txt"

@@ -17,11 +17,12 @@ def trained(qtbot, window):
 
 
 NEVER_VALID = [
-    ("training", "lr", "0"), ("training", "lr", "-1"), ("training", "lr", "1e6"), ("training", "lr", "1e-9"),
+    ("training", "lr", "0"), ("training", "lr", "-1"), ("training", "lr", "1e6"), ("training", "lr", "1e-400"),
     ("training", "lr_after", "0"), ("training", "batch_size", "0"), ("training", "batch_size", "-32"),
     ("training", "max_steps", "0"), ("training", "lr_decay_step", "-1"),
     ("model", "block_size", "0"), ("model", "n_hidden", "0"), ("model", "n_embed", "0"),
-    ("model", "n_embed", "100000"), ("model", "block_size", "1000"), ("model", "seed", "-1"),
+    ("model", "n_embed", "100000"), ("model", "block_size", "1001"), ("model", "seed", "-1"),
+    ("model", "seed", str(2**64)), ("training", "max_steps", str(10**12 + 1)),
 ]
 
 
