@@ -1,0 +1,100 @@
+"""A neutral description of the network for the fast engine: an embedding, then a loop of blocks
+Linear(+bias) -> optional BatchNorm -> activation, the last block being the output (no activation).
+
+Every array is a float32 numpy *view* of the model's torch tensor, so the engine trains the
+model's own memory and snapshots, evaluation, sampling and checkpoints see the current weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+BN_KINDS = ("seed", "lecture")      # ÷ batch std (n-1, no eps)  |  ÷ sqrt(batch var (n-1) + eps)
+ACTIVATIONS = (None, "tanh")
+
+
+@dataclass
+class BatchNorm:
+    kind: str                    # "seed" or "lecture"
+    gamma: np.ndarray            # (n,)
+    beta: np.ndarray             # (n,)
+    running_mean: np.ndarray     # (n,)
+    running_spread: np.ndarray   # (n,) running std for "seed", running var for "lecture"
+    momentum: float              # seed 0.001, lecture 0.1
+    eps: float = 0.0             # seed 0, lecture 1e-5
+
+
+@dataclass
+class Block:
+    weight: np.ndarray           # (fan_in, fan_out)
+    bias: np.ndarray | None      # (fan_out,)
+    bn: BatchNorm | None
+    activation: str | None       # "tanh" or None
+
+
+@dataclass
+class Network:
+    embedding: np.ndarray                         # (vocab, n_embed)
+    blocks: list[Block]                           # hidden blocks, then the output block
+    named: list[tuple[str, np.ndarray]] = field(default_factory=list)  # trainable arrays, model order
+    tensors: tuple[torch.Tensor, ...] = ()        # the torch tensors viewed (to notice a swap)
+
+    def __post_init__(self):
+        for b in self.blocks:
+            if b.bn is not None and b.bn.kind not in BN_KINDS:
+                raise ValueError(f"unknown BatchNorm kind {b.bn.kind!r}")
+            if b.activation not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {b.activation!r}")
+        for a, b in zip(self.blocks, self.blocks[1:]):
+            if a.weight.shape[1] != b.weight.shape[0]:
+                raise ValueError(f"a block's fan_out {a.weight.shape[1]} does not match the next "
+                                 f"block's fan_in {b.weight.shape[0]}")
+
+    def trainable(self) -> list[np.ndarray]:
+        """Every array SGD updates, embedding first then block by block."""
+        out = [self.embedding]
+        for b in self.blocks:
+            out += [b.weight] + ([b.bias] if b.bias is not None else [])
+            if b.bn is not None:
+                out += [b.bn.gamma, b.bn.beta]
+        return out
+
+    def state_arrays(self) -> list[np.ndarray]:
+        """Everything a step changes: the trainable arrays and BN's running buffers."""
+        return self.trainable() + [a for b in self.blocks if b.bn is not None
+                                   for a in (b.bn.running_mean, b.bn.running_spread)]
+
+
+def view(t: torch.Tensor) -> np.ndarray:
+    """A float32 numpy array sharing t's memory, flattened to 1-D when t is a row or a vector."""
+    a = t.detach().numpy()
+    if a.dtype != np.float32 or not a.flags.c_contiguous:
+        raise ValueError("the fast engine needs contiguous float32 CPU tensors")
+    return a.reshape(-1) if a.ndim == 1 or a.shape[0] == 1 else a
+
+
+def mlp_tensors(model) -> tuple[torch.Tensor, ...]:
+    """The tensors network_from_mlp views, in a fixed order: cheap, to notice a swapped tensor."""
+    return (model.C, model.W1, model.b1, model.W2, model.b2, model.bngain, model.bnbias,
+            model.bnmean_running, model.bnstd_running)
+
+
+def network_from_mlp(model) -> Network:
+    """The current MLP (core/model.py) as a Network: one hidden block (b1, the seed's BatchNorm
+    when on, tanh) and the output block (W2, b2, no BatchNorm)."""
+    cfg = model.cfg
+    bn = None
+    if cfg.batchnorm:
+        bn = BatchNorm("seed", view(model.bngain), view(model.bnbias), view(model.bnmean_running),
+                       view(model.bnstd_running), cfg.bn_momentum, 0.0)
+    hidden = Block(view(model.W1), view(model.b1), bn, "tanh")
+    output = Block(view(model.W2), view(model.b2), None, None)
+    net = Network(view(model.C), [hidden, output], tensors=mlp_tensors(model))
+    by_name = {"C": net.embedding, "W1": hidden.weight, "b1": hidden.bias, "W2": output.weight,
+               "b2": output.bias}
+    if bn is not None:
+        by_name |= {"bngain": bn.gamma, "bnbias": bn.beta}
+    net.named = [(n, by_name[n]) for n in model.param_names]
+    return net
