@@ -8,7 +8,6 @@ fast (shared/notes/fast-engine.md): error_model='numpy' so divisions vectorise, 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -295,19 +294,19 @@ def train_steps(X, Y, idx, n_steps, lr, C, dC, Ws, dWs, bs, dbs, gammas, dgammas
                 cols, WTs, dWTs, losses):
     """n_steps SGD steps on the batches idx[s*B:(s+1)*B] (B = emb.shape[0]).
 
-    Block l: zs[l] = x @ W (+ b); ys[l] = BN(zs[l]) (the same array as zs[l] without BN);
-    hs[l] = act(ys[l]) (the same as ys[l] without an activation); dhs[l] = dL/dhs[l];
-    gzs[l] = dL/dzs[l]; dWs[l] etc. the gradients. kinds[l] = (has bias, BN kind, activation,
-    narrow); moms[l] = (momentum, 1 - momentum). A narrow block (few outputs, as the output
-    layer's 27) works on its weight's transpose WTs[l] so inner loops run along fan_in.
+    Block li: zs[li] = x @ W (+ b); ys[li] = BN(zs[li]) (the same array as zs[li] without BN);
+    hs[li] = act(ys[li]) (the same as ys[li] without an activation); dhs[li] = dL/dhs[li];
+    gzs[li] = dL/dzs[li]; dWs[li] etc. the gradients. kinds[li] = (has bias, BN kind, activation,
+    narrow); moms[li] = (momentum, 1 - momentum). A narrow block (few outputs, as the output
+    layer's 27) works on its weight's transpose WTs[li] so inner loops run along fan_in.
     The per-block arguments are tuples, empty arrays where unused.
     Returns the steps done: it stops, before updating anything, at the first step whose loss
     is not finite."""
     B, T, E = emb.shape[0], X.shape[1], C.shape[1]
     L = len(Ws)
-    for l in range(L):
-        if kinds[l, 3]:
-            transpose_into(Ws[l], WTs[l])
+    for li in range(L):
+        if kinds[li, 3]:
+            transpose_into(Ws[li], WTs[li])
     for s in range(n_steps):
         rows = idx[s * B:(s + 1) * B]
         for i in range(B):
@@ -318,21 +317,21 @@ def train_steps(X, Y, idx, n_steps, lr, C, dC, Ws, dWs, bs, dbs, gammas, dgammas
                 for e in range(E):
                     ei[t * E + e] = c[e]
         x = emb
-        for l in range(L):
-            z, y, h = zs[l], ys[l], hs[l]
-            if kinds[l, 3]:
-                matmul_t(x, WTs[l], z)
+        for li in range(L):
+            z, y, h = zs[li], ys[li], hs[li]
+            if kinds[li, 3]:
+                matmul_t(x, WTs[li], z)
             else:
-                matmul(x, Ws[l], z)
-            if kinds[l, 0]:
-                b = bs[l]
+                matmul(x, Ws[li], z)
+            if kinds[li, 0]:
+                b = bs[li]
                 for i in range(B):
                     zi = z[i]
                     for j in range(zi.shape[0]):
                         zi[j] += b[j]
-            if kinds[l, 1] != BN_NONE:
-                bn_forward(z, y, gammas[l], betas[l], means[l], spreads[l], cols[l][0], kinds[l, 1], epss[l])
-            if kinds[l, 2] == ACT_TANH:
+            if kinds[li, 1] != BN_NONE:
+                bn_forward(z, y, gammas[li], betas[li], means[li], spreads[li], cols[li][0], kinds[li, 1], epss[li])
+            if kinds[li, 2] == ACT_TANH:
                 for i in range(B):
                     yi, hi = y[i], h[i]
                     for j in range(yi.shape[0]):
@@ -342,38 +341,38 @@ def train_steps(X, Y, idx, n_steps, lr, C, dC, Ws, dWs, bs, dbs, gammas, dgammas
         losses[s] = loss
         if not np.isfinite(loss):
             return s
-        for l in range(L):
-            if kinds[l, 1] != BN_NONE:   # cols[l][0] holds the batch var until the backward pass
-                bn_running(rmeans[l], rspreads[l], means[l], spreads[l], cols[l][0], kinds[l, 1], moms[l])
-        for l in range(L - 1, -1, -1):
-            h, dh, gz = hs[l], dhs[l], gzs[l]
-            # gz: the gradient at z (dhs[l] is kept as it is, for the plots)
-            if kinds[l, 2] == ACT_TANH:
+        for li in range(L):
+            if kinds[li, 1] != BN_NONE:   # cols[li][0] holds the batch var until the backward pass
+                bn_running(rmeans[li], rspreads[li], means[li], spreads[li], cols[li][0], kinds[li, 1], moms[li])
+        for li in range(L - 1, -1, -1):
+            h, dh, gz = hs[li], dhs[li], gzs[li]
+            # gz: the gradient at z (dhs[li] is kept as it is, for the plots)
+            if kinds[li, 2] == ACT_TANH:
                 for i in range(B):
                     hi, di, gi = h[i], dh[i], gz[i]
                     for j in range(hi.shape[0]):
                         gi[j] = di[j] * (ONE - hi[j] * hi[j])
             else:
                 gz[:] = dh
-            if kinds[l, 1] != BN_NONE:
-                bn_backward(zs[l], gz, gammas[l], means[l], spreads[l], dgammas[l], dbetas[l], cols[l])
-            x_in = emb if l == 0 else hs[l - 1]
-            dx = demb if l == 0 else dhs[l - 1]
-            if kinds[l, 3]:
-                matmul(gz, WTs[l], dx)
-                t_matmul(gz, x_in, dWTs[l])
-                transpose_into(dWTs[l], dWs[l])
-                sgd(WTs[l], dWTs[l], lr)        # the same numbers as W's update: WT stays W.T
+            if kinds[li, 1] != BN_NONE:
+                bn_backward(zs[li], gz, gammas[li], means[li], spreads[li], dgammas[li], dbetas[li], cols[li])
+            x_in = emb if li == 0 else hs[li - 1]
+            dx = demb if li == 0 else dhs[li - 1]
+            if kinds[li, 3]:
+                matmul(gz, WTs[li], dx)
+                t_matmul(gz, x_in, dWTs[li])
+                transpose_into(dWTs[li], dWs[li])
+                sgd(WTs[li], dWTs[li], lr)        # the same numbers as W's update: WT stays W.T
             else:
-                matmul_t(gz, Ws[l], dx)
-                t_matmul(x_in, gz, dWs[l])
-            sgd(Ws[l], dWs[l], lr)
-            if kinds[l, 0]:
-                column_sum(gz, dbs[l])
-                sgd(bs[l], dbs[l], lr)
-            if kinds[l, 1] != BN_NONE:
-                sgd(gammas[l], dgammas[l], lr)
-                sgd(betas[l], dbetas[l], lr)
+                matmul_t(gz, Ws[li], dx)
+                t_matmul(x_in, gz, dWs[li])
+            sgd(Ws[li], dWs[li], lr)
+            if kinds[li, 0]:
+                column_sum(gz, dbs[li])
+                sgd(bs[li], dbs[li], lr)
+            if kinds[li, 1] != BN_NONE:
+                sgd(gammas[li], dgammas[li], lr)
+                sgd(betas[li], dbetas[li], lr)
         dC[:] = ZERO
         for i in range(B):
             r = rows[i]

@@ -42,9 +42,8 @@ class Workspace:
             self.dh.append(np.zeros((B, n), f32)), self.gz.append(np.zeros((B, n), f32))
             self.dW.append(np.zeros_like(b.weight))
             self.db.append(np.zeros(n, f32) if b.bias is not None else EMPTY)
-            per_bn = (lambda: np.zeros(n, f32)) if b.bn is not None else (lambda: EMPTY)
             for lst in (self.dgamma, self.dbeta, self.mean, self.spread):
-                lst.append(per_bn())
+                lst.append(np.zeros(n, f32) if b.bn is not None else EMPTY)
             self.cols.append(np.zeros((4, n), f32) if b.bn is not None else EMPTY2)
             narrow = is_narrow(b)
             self.WT.append(np.zeros(b.weight.shape[::-1], f32) if narrow else EMPTY2)
@@ -56,12 +55,12 @@ class Workspace:
     def grads_for(self, net: Network) -> dict[int, np.ndarray]:
         """The gradient array of each trainable array of net, keyed by id(array)."""
         out = {id(net.embedding): self.dC}
-        for l, b in enumerate(net.blocks):
-            out[id(b.weight)] = self.dW[l]
+        for li, b in enumerate(net.blocks):
+            out[id(b.weight)] = self.dW[li]
             if b.bias is not None:
-                out[id(b.bias)] = self.db[l]
+                out[id(b.bias)] = self.db[li]
             if b.bn is not None:
-                out[id(b.bn.gamma)], out[id(b.bn.beta)] = self.dgamma[l], self.dbeta[l]
+                out[id(b.bn.gamma)], out[id(b.bn.beta)] = self.dgamma[li], self.dbeta[li]
         return out
 
 

@@ -47,7 +47,7 @@ class Network:
                 raise ValueError(f"unknown BatchNorm kind {b.bn.kind!r}")
             if b.activation not in ACTIVATIONS:
                 raise ValueError(f"unknown activation {b.activation!r}")
-        for a, b in zip(self.blocks, self.blocks[1:]):
+        for a, b in zip(self.blocks, self.blocks[1:], strict=False):
             if a.weight.shape[1] != b.weight.shape[0]:
                 raise ValueError(f"a block's fan_out {a.weight.shape[1]} does not match the next "
                                  f"block's fan_in {b.weight.shape[0]}")
