@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import Config, ConfigError, load_config_file
+from .config import ENGINES, Config, ConfigError, load_config_file
 from .data import DataError, Dataset
 from .sample import NOTEBOOK_SAMPLE_SEED, sample_names
 from .train import Trainer
@@ -76,6 +76,9 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     m.add_argument("--w1-scale", type=positive_float,
                    help="scale W1 by this plain factor (e.g. 0.2) instead of Kaiming")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
+    m.add_argument("--engine", choices=ENGINES,
+                   help="fast: a compiled kernel, the notebook's numbers to float32 rounding (default, on the "
+                        "CPU); exact: torch autograd, bit for bit the notebook")
     s = p.add_argument_group("sampling and checkpoints")
     s.add_argument("--samples", type=non_negative_int, default=20, help="names to sample at the end (default 20)")
     s.add_argument("--sample-seed", type=int, default=NOTEBOOK_SAMPLE_SEED, help="default the notebook's")
@@ -90,7 +93,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     flags = {"data": args.data, "max_steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
              "lr_decay_step": args.lr_decay_step, "lr_after": args.lr_after, "n_embed": args.n_embed,
              "n_hidden": args.n_hidden, "block_size": args.block_size, "seed": args.seed,
-             "w1_scale": args.w1_scale, "device": args.device}
+             "w1_scale": args.w1_scale, "device": args.device, "engine": args.engine}
     changes = {k: v for k, v in flags.items() if v is not None}
     for flag, field in (("no_batchnorm", "batchnorm"), ("no_fix_w2", "fix_w2"), ("no_fix_b2", "fix_b2"),
                         ("no_fix_w1", "fix_w1"), ("no_fix_b1", "fix_b1")):
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         if fixed:
             raise ConfigError(f"{', '.join(fixed)} cannot change a loaded checkpoint's model; "
                               "only --steps, --lr, --lr-decay-step, --lr-after and --batch-size can.")
-        trainer = load_checkpoint(args.load, device=args.device)
+        trainer = load_checkpoint(args.load, device=args.device, engine=args.engine)
         live = {"max_steps": args.steps, "lr": args.lr, "lr_decay_step": args.lr_decay_step,
                 "lr_after": args.lr_after, "batch_size": args.batch_size}
         trainer.set_live(**{k: v for k, v in live.items() if v is not None})
@@ -123,15 +126,17 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         if cfg.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("--device cuda was asked for, but torch sees no CUDA GPU here.")
         trainer = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
+    if trainer.engine_note:
+        print(trainer.engine_note, file=sys.stderr)
     max_steps = trainer.cfg.max_steps
     while not trainer.done:
         i = trainer.step
-        loss = trainer.train_step()
-        if loss is None:
+        losses = trainer.train(PRINT_EVERY - i % PRINT_EVERY)   # up to the next progress line
+        if i % PRINT_EVERY == 0 and losses:
+            print(f"{i:7d}/{max_steps:7d}: {losses[0]:.4f}", file=out, flush=True)
+        if trainer.divergence:
             print(trainer.divergence, file=sys.stderr)
             return 1
-        if i % PRINT_EVERY == 0:
-            print(f"{i:7d}/{max_steps:7d}: {loss:.4f}", file=out, flush=True)
     for split in ("train", "val"):
         print(split, trainer.split_loss(split), file=out)
     for s in sample_names(trainer.model, trainer.dataset.vocab, args.samples,

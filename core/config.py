@@ -13,6 +13,8 @@ ARCH_FIELDS = frozenset({
 # Fields read afresh before every step: applied live.
 LIVE_FIELDS = frozenset({"lr", "lr_decay_step", "lr_after", "batch_size", "max_steps"})
 
+ENGINES = ("fast", "exact")
+
 # Memory the model's parameters and activations may take before a config is refused.
 MAX_PARAMETERS = 50_000_000
 
@@ -40,6 +42,9 @@ class Config:
     w1_gain: float = 5 / 3
     w1_scale: float | None = None  # a plain factor for W1 (the lecture's 0.2) instead of Kaiming
     device: str = "cpu"
+    # "fast": the compiled kernel (the notebook's numbers to float32 rounding), where numba
+    # imports and the device is the CPU; "exact": torch autograd, bit for bit the notebook
+    engine: str = "fast"
     # training
     max_steps: int = 100_000
     batch_size: int = 32
@@ -84,6 +89,8 @@ class Config:
             raise ConfigError("The W1 scale must be greater than 0.")
         if not self.w1_gain > 0:
             raise ConfigError("The W1 gain must be greater than 0.")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"Unknown engine {self.engine!r}: use 'fast' or 'exact'.")
         if self.device not in ("cpu", "cuda"):
             raise ConfigError(f"Unknown device {self.device!r}: use 'cpu' or 'cuda'.")
         n_params = self.n_embed * self.block_size * self.n_hidden

@@ -117,7 +117,7 @@ class BoundNetwork:
 
 # -- compile once ---------------------------------------------------------------------------
 
-_prepared = threading.Event()
+_prepared: set[int] = set()     # numbers of blocks the kernel is compiled for (one per depth)
 _prepare_lock = threading.Lock()
 
 
@@ -140,19 +140,22 @@ def warm_network(n_blocks: int = 2) -> Network:
 
 
 def prepare(n_blocks: int = 2) -> None:
-    """Compile the kernel (or load it from numba's cache) by running it on a tiny problem.
-    Blocks until done; safe from any thread. `is_prepared()` says whether a call would wait."""
+    """Compile the kernel for networks of n_blocks blocks (or load it from numba's cache) by
+    running it on a tiny problem. Blocks until done (about 2 s the first time on a machine,
+    a fraction of that from the cache); safe from any thread."""
     if not available():
         raise RuntimeError(f"The fast engine needs numba: {fk.NUMBA_ERROR}")
     with _prepare_lock:
+        if n_blocks in _prepared:
+            return
         net = warm_network(n_blocks)
         X = np.zeros((4, 3), np.int64) + np.arange(3)
         bound = BoundNetwork(net, X, np.arange(4, dtype=np.int64))
         ws = bound.workspace(4)
         bound.run(np.arange(8, dtype=np.int64) % 4, 2, 0.1, ws, np.empty(2, f32))
-        if n_blocks == 2:
-            _prepared.set()
+        _prepared.add(n_blocks)
 
 
-def is_prepared() -> bool:
-    return _prepared.is_set()
+def is_prepared(n_blocks: int = 2) -> bool:
+    """Whether a run on n_blocks blocks starts at once (no compiling or cache loading first)."""
+    return n_blocks in _prepared

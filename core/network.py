@@ -98,3 +98,9 @@ def network_from_mlp(model) -> Network:
         by_name |= {"bngain": bn.gamma, "bnbias": bn.beta}
     net.named = [(n, by_name[n]) for n in model.param_names]
     return net
+
+
+# The adapter the fast engine uses: a model -> Network, and the tensors it views (compared by
+# identity before every chunk, to notice a swapped tensor). Point both at the new model's.
+adapt = network_from_mlp
+adapted_tensors = mlp_tensors

@@ -5,10 +5,11 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .config import LIVE_FIELDS, Config, ConfigError
 from .data import Dataset
+from .exact_engine import ExactEngine
+from .fast_engine import FastEngine, unavailable_reason
 from .model import MLP
 from .stats import Snapshot, StepRecord, take_snapshot
 
@@ -42,10 +43,12 @@ def check_memory(cfg: Config, dataset: Dataset) -> None:
 
 
 class Trainer:
-    """Plain SGD with a step learning-rate schedule, exactly as the notebook's loop.
+    """Plain SGD with a step learning-rate schedule, as the notebook's loop.
 
-    Live settings (LIVE_FIELDS) may change between any two steps with `set_live`;
-    everything else needs a new Trainer (Reset).
+    Live settings (LIVE_FIELDS) may change between any two steps with `set_live`, the engine
+    with `set_engine`; everything else needs a new Trainer (Reset). The steps are taken by an
+    engine: "exact" (torch autograd, bit for bit the notebook) or "fast" (a compiled kernel,
+    the notebook's numbers to float32 rounding); the model's torch tensors are the state either way.
     """
 
     def __init__(self, cfg: Config, dataset: Dataset):
@@ -66,9 +69,40 @@ class Trainer:
         self.divergence: str | None = None   # why the last step was refused, for a person
         self.diverged_at: int | None = None  # the step whose loss was not finite
         self.last: StepRecord | None = None
-        self._on_gpu = self.device.type != "cpu"
-        self._previous: tuple[list, list] | None = None
-        self._previous_last: StepRecord | None = None   # the record of the step before `last`
+        self.engine_note: str | None = None   # why the engine asked for is not the one running
+        self.engine = self._make_engine(cfg.engine)
+
+    # -- engine ---------------------------------------------------------------------------
+    def _make_engine(self, name: str):
+        self.engine_note = None
+        if name == "fast":
+            why = unavailable_reason(self.device.type)
+            if why is None:
+                return FastEngine(self)
+            self.engine_note = f"Using the exact engine: {why}."
+        return ExactEngine(self)
+
+    @property
+    def engine_name(self) -> str:
+        """The engine actually running ("fast" or "exact")."""
+        return self.engine.name
+
+    def set_engine(self, name: str) -> None:
+        """Switch engines between two steps; the run goes on from the same weights."""
+        if name not in ("fast", "exact"):
+            raise ConfigError(f"Unknown engine {name!r}: use 'fast' or 'exact'.")
+        self.engine.forget()
+        self.cfg = self.cfg.replace(engine=name)
+        self.engine = self._make_engine(name)
+
+    @property
+    def engine_ready(self) -> bool:
+        """False while the fast engine's kernel still has to be compiled (a few seconds once)."""
+        return self.engine.ready()
+
+    def prepare_engine(self) -> None:
+        """Compile the engine's kernel now (blocking) rather than in the first step."""
+        self.engine.prepare()
 
     # -- settings -----------------------------------------------------------------------
     def _check_batch_size(self, batch_size: int) -> None:
@@ -111,61 +145,26 @@ class Trainer:
     def train_step(self) -> float | None:
         """One SGD step. Returns its minibatch loss, or None if the loss was not finite
         (then the weights go back to the last step with a finite loss; see `divergence`)."""
-        cfg, model, i = self.cfg, self.model, self.step
-        Xtr, Ytr = self.splits["train"]
-        ix = torch.randint(0, Xtr.shape[0], (cfg.batch_size,), generator=self.generator)
-        if self._on_gpu:
-            ix = ix.to(self.device)
-        fw = model.forward(Xtr[ix], training=True)
-        loss = F.cross_entropy(fw.logits, Ytr[ix])
-        value = loss.item()
-        if not math.isfinite(value):
-            self._diverged(i, value)
-            return None
-        params = model.parameters()
-        # The update is made out of place, so the tensors it replaces are kept, without a
-        # copy, as the state to go back to if the next loss is not finite.
-        self._previous = (params, model.buffers())
-        if cfg.batchnorm:
-            model.update_running(fw.batch_mean, fw.batch_std)
-        *grads, h_grad = torch.autograd.grad(loss, [*params, fw.h])
-        lr = cfg.lr_at(i)
-        with torch.no_grad():
-            # p.data += -lr * p.grad, for all parameters in two calls
-            model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
-        self._previous_last = self.last
-        self.last = StepRecord(i, value, lr, fw.hpreact_raw, fw.hpreact, fw.h, h_grad,
-                               model.param_names, params, grads)
-        if i >= len(self._losses):
-            self._losses = np.resize(self._losses, 2 * len(self._losses))
-        self._losses[i] = value
-        self.step = i + 1
-        self.divergence = self.diverged_at = None
-        return value
+        return self.engine.train_step()
 
     def train(self, n: int) -> list[float]:
         """Up to n steps (stopping at max_steps or on divergence); their losses."""
-        out = []
-        for _ in range(n):
-            if self.done:
-                break
-            loss = self.train_step()
-            if loss is None:
-                break
-            out.append(loss)
-        return out
+        return self.engine.train(n)
 
-    def _diverged(self, i: int, value: float) -> None:
+    def store_losses(self, start: int, losses) -> None:
+        """The engines' minibatch losses of steps start, start + 1, ..."""
+        end = start + len(losses)
+        if end > len(self._losses):
+            self._losses = np.resize(self._losses, max(2 * len(self._losses), end))
+        self._losses[start:end] = losses
+
+    def report_divergence(self, i: int, value: float, restored: bool) -> None:
+        """Step i's loss was not finite; the engine has put the weights back (restored) or
+        had nothing to go back to."""
         what = "NaN" if math.isnan(value) else "infinite"
-        if self._previous is not None:
-            self.model.set_parameters(*self._previous)
-            self._previous = None
-            self.step = i - 1
-            # statistics of the step before, as in a run that had stopped there
-            self.last, self._previous_last = self._previous_last, None
+        if restored:
             back = f"The weights were put back as they were at step {i - 1:,}, the last step with a finite loss."
         else:
-            self.last = None
             back = "The weights are unchanged."
         advice = "Lower the learning rate and continue."
         if self.cfg.batchnorm and self.cfg.batch_size < 8:
@@ -202,7 +201,7 @@ class Trainer:
         raw = self.model.forward(x, training=False).hpreact_raw
         self.model.bnmean_running = raw.mean(0, keepdim=True)
         self.model.bnstd_running = raw.std(0, keepdim=True)
-        self._previous = None
+        self.engine.forget()
         self.events.append((self.step, "BatchNorm calibrated"))
 
     # -- state --------------------------------------------------------------------------
@@ -224,5 +223,5 @@ class Trainer:
         self._losses = np.empty(max(1024, 2 * len(losses)), dtype=np.float32)
         self._losses[: len(losses)] = losses
         self.events = [(int(s), str(t)) for s, t in state.get("events", [])]
-        self.last = self._previous_last = None
-        self._previous = None
+        self.last = None
+        self.engine.forget()
