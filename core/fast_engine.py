@@ -119,9 +119,12 @@ class FastEngine:
     def _record(self, ws: fb.Workspace, step: int, loss: float, lr: float) -> StepRecord:
         net, model = self.bound.net, self.trainer.model
         grad_of = ws.grads_for(net)
-        params = tuple(model.parameters())
+        live = model.parameters()
         grads = tuple(torch.from_numpy(grad_of[id(a)]).view(p.shape)
-                      for (_, a), p in zip(net.named, params, strict=True))
+                      for (_, a), p in zip(net.named, live, strict=True))
+        # the weights the step started from, as the exact engine records them (to rounding)
+        with torch.no_grad():
+            params = tuple(torch._foreach_add([p.detach() for p in live], grads, alpha=lr))
         return StepRecord(step, loss, lr, torch.from_numpy(ws.z[0]), torch.from_numpy(ws.y[0]),
                           torch.from_numpy(ws.h[0]), torch.from_numpy(ws.dh[0]),
                           tuple(name for name, _ in net.named), params, grads)
@@ -142,7 +145,8 @@ class FastEngine:
         with the record of step d - 2, as the exact engine (or unchanged if there are none)."""
         t = self.trainer
         back = d - 1
-        usable = [(s, arrays) for s, arrays in self.checkpoints if s <= back]
+        # the newest copy from which a replay ends with the record of step back - 1, else one at back
+        usable = [c for c in self.checkpoints if c[0] < back] or [c for c in self.checkpoints if c[0] == back]
         restored = d >= 1 and bool(usable)
         if restored:
             start, arrays = usable[-1]
