@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 # Fields that change the shape or the initial weights of the model: applied on Reset.
 ARCH_FIELDS = frozenset({
     "data", "n_embed", "n_hidden", "block_size", "seed", "batchnorm", "bn_momentum",
-    "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_gain", "w1_scale", "device",
+    "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_gain", "w1_scale", "device", "engine",
 })
 # Fields read afresh before every step: applied live.
 LIVE_FIELDS = frozenset({"lr", "lr_decay_step", "lr_after", "batch_size", "max_steps"})

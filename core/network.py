@@ -67,12 +67,12 @@ class Network:
                                    for a in (b.bn.running_mean, b.bn.running_spread)]
 
 
-def view(t: torch.Tensor) -> np.ndarray:
-    """A float32 numpy array sharing t's memory, flattened to 1-D when t is a row or a vector."""
+def view(t: torch.Tensor, vector: bool = False) -> np.ndarray:
+    """A float32 numpy array sharing t's memory; a vector (a bias, BN's (1, n) rows) as 1-D."""
     a = t.detach().numpy()
     if a.dtype != np.float32 or not a.flags.c_contiguous:
         raise ValueError("the fast engine needs contiguous float32 CPU tensors")
-    return a.reshape(-1) if a.ndim == 1 or a.shape[0] == 1 else a
+    return a.reshape(-1) if vector else a
 
 
 def mlp_tensors(model) -> tuple[torch.Tensor, ...]:
@@ -87,10 +87,10 @@ def network_from_mlp(model) -> Network:
     cfg = model.cfg
     bn = None
     if cfg.batchnorm:
-        bn = BatchNorm("seed", view(model.bngain), view(model.bnbias), view(model.bnmean_running),
-                       view(model.bnstd_running), cfg.bn_momentum, 0.0)
-    hidden = Block(view(model.W1), view(model.b1), bn, "tanh")
-    output = Block(view(model.W2), view(model.b2), None, None)
+        bn = BatchNorm("seed", *(view(t, vector=True) for t in (model.bngain, model.bnbias, model.bnmean_running,
+                                                                 model.bnstd_running)), cfg.bn_momentum, 0.0)
+    hidden = Block(view(model.W1), view(model.b1, vector=True), bn, "tanh")
+    output = Block(view(model.W2), view(model.b2, vector=True), None, None)
     net = Network(view(model.C), [hidden, output], tensors=mlp_tensors(model))
     by_name = {"C": net.embedding, "W1": hidden.weight, "b1": hidden.bias, "W2": output.weight,
                "b2": output.bias}

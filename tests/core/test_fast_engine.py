@@ -6,6 +6,7 @@ import torch
 
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config, ConfigError
+from core.data import Dataset
 from core.fast_engine import unavailable_reason
 from core.fast_kernel_binding import available
 from core.train import Trainer
@@ -161,3 +162,15 @@ def test_preparing_is_visible(small_dataset):
     trainer.prepare_engine()
     assert trainer.engine_ready
     assert Trainer(Config(engine="exact"), small_dataset).engine_ready
+
+
+@pytest.mark.parametrize("changes", [
+    {"n_embed": 1, "block_size": 1, "n_hidden": 1},   # every matrix a single row or column
+    {"batchnorm": False, "n_hidden": 70, "block_size": 5},
+    {"n_hidden": 30, "batch_size": 3},
+])
+def test_odd_shapes_follow_the_exact_engine(small_dataset, changes):
+    small = Dataset.from_words(small_dataset.words, changes.get("block_size", 3), source="small")
+    fast, exact = Trainer(Config(**changes), small), Trainer(Config(**changes, engine="exact"), small)
+    np.testing.assert_allclose(fast.train(60), exact.train(60), rtol=1e-4, atol=1e-5)
+    assert_close_state(fast, exact, atol=1e-4)
