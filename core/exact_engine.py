@@ -16,6 +16,12 @@ from .stats import StepRecord
 
 aten = torch.ops.aten
 CHUNK = 1000    # batches drawn per call of torch.randint
+SEED_NET = frozenset({"C", "W1", "b1", "W2", "b2", "bngain", "bnbias"})
+
+
+def has_manual_step(model, device: torch.device) -> bool:
+    """manual_step is written for the seed notebook's MLP on the CPU; anything else uses autograd."""
+    return device.type == "cpu" and set(model.param_names) <= SEED_NET and hasattr(model, "W1")
 
 
 @torch.no_grad()
@@ -111,7 +117,8 @@ class ExactEngine:
         cfg, model, i = t.cfg, t.model, t.step
         Xtr, Ytr = t.splits["train"]
         params = model.parameters()
-        if t.device.type == "cpu":
+        manual = has_manual_step(model, t.device)
+        if manual:
             loss, grads, (raw, hpre, h, h_grad), mean, std = manual_step(model, Xtr[ix], Ytr[ix])
         else:
             ix = ix.to(t.device)
@@ -127,7 +134,7 @@ class ExactEngine:
         self.previous = (params, model.buffers())
         if cfg.batchnorm:
             model.update_running(mean, std)
-        if t.device.type != "cpu":
+        if not manual:
             *grads, h_grad = torch.autograd.grad(loss, [*params, fw.h])
         lr = cfg.lr_at(i)
         with torch.no_grad():
