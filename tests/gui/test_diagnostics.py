@@ -1,7 +1,7 @@
 """Diagnostics tabs (lecture part 3), live: gradient histograms with grad:data ratios, the
 update:data ratio over time with one line per parameter, hpreact's percentile bands."""
 import numpy as np
-from window_helpers import wait_status
+from window_helpers import WAIT_MS, wait_paused, wait_status
 
 from core.stats import PERCENTILES
 
@@ -11,6 +11,15 @@ def train_with_tab(qtbot, window, tab, steps=300):
     window.start_action.trigger()
     wait_status(qtbot, window, lambda s: s.done or s.step >= steps)
     window.start_action.trigger() if window.status.running else None
+
+
+def train_until(qtbot, window, tab, enough):
+    """Train with `tab` in front until enough() holds (any speed gets there), then pause."""
+    window.tabs.setCurrentWidget(tab)
+    window.start_action.trigger()
+    qtbot.waitUntil(enough, timeout=WAIT_MS)
+    window.start_action.trigger()
+    wait_paused(qtbot, window)
 
 
 def test_gradient_histograms_receive_every_parameter(qtbot, make_window):
@@ -46,10 +55,11 @@ def test_without_batchnorm_its_gradient_plots_hide(qtbot, make_window):
 
 
 def test_update_ratio_plot_has_one_line_per_parameter(qtbot, make_window):
-    window = make_window(max_steps=400)
+    window = make_window(max_steps=1_000_000)
     wb = window.workbench
-    train_with_tab(qtbot, window, wb.update_ratio, steps=400)
     tab = wb.update_ratio
+    train_until(qtbot, window, tab, lambda: wb.current is not None and wb.current.update_ratios is not None
+                and wb.current.update_ratios.n > 3)
     qtbot.waitUntil(lambda: tab.n == wb.current.update_ratios.n and tab.n > 3)
     steps, values = wb.current.update_ratios.data()
     assert values.shape == (len(steps), 7)
@@ -65,14 +75,10 @@ def test_update_ratio_plot_has_one_line_per_parameter(qtbot, make_window):
 
 
 def test_distribution_bands_follow_hpreact_percentiles(qtbot, make_window):
-    window = make_window(max_steps=400)
+    window = make_window(max_steps=1_000_000)
     wb = window.workbench
     tab = wb.distributions
-    window.tabs.setCurrentWidget(tab)
-    # 100 steps at a time, each ending in a snapshot: at least 3 points whatever the speed
-    for k in range(1, 5):
-        window.step100_action.trigger()
-        wait_status(qtbot, window, lambda s, k=k: s.step >= 100 * k)
+    train_until(qtbot, window, tab, lambda: wb.current is not None and wb.current.percentiles.n >= 3)
     qtbot.waitUntil(lambda: tab.n == wb.current.percentiles.n and tab.n >= 3)
     steps, pct = wb.current.percentiles.data()
     assert pct.shape == (len(steps), len(PERCENTILES))
