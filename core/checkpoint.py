@@ -72,8 +72,9 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     return payload
 
 
-def load_checkpoint(path: str | os.PathLike, device: str | None = None) -> Trainer:
-    """A Trainer that continues exactly where the saved one stopped."""
+def load_checkpoint(path: str | os.PathLike, device: str | None = None, engine: str | None = None) -> Trainer:
+    """A Trainer that continues exactly where the saved one stopped (with either engine:
+    the state is the same torch tensors)."""
     payload = read_checkpoint(path)
     state = payload["trainer"]
     name = Path(path).name
@@ -81,6 +82,8 @@ def load_checkpoint(path: str | os.PathLike, device: str | None = None) -> Train
         cfg = Config.from_dict(state["config"])
         if device is not None:
             cfg = cfg.replace(device=device)
+        if engine is not None:
+            cfg = cfg.replace(engine=engine)
         dataset = Dataset.from_words(payload["words"], cfg.block_size, source=payload["source"])
         trainer = Trainer(cfg, dataset)
         _check_shapes(name, state["model"], trainer)

@@ -7,7 +7,17 @@ import sys
 import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import ACTIVATIONS, LAYER_STYLES, LIMITS, MAX_LAYERS, Config, ConfigError, load_config_file, parse_number
+from .config import (
+    ACTIVATIONS,
+    ENGINES,
+    LAYER_STYLES,
+    LIMITS,
+    MAX_LAYERS,
+    Config,
+    ConfigError,
+    load_config_file,
+    parse_number,
+)
 from .data import DataError, Dataset
 from .files import check_writable
 from .presets import CATALOGUE, preset_config
@@ -84,6 +94,9 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     m.add_argument("--bn-momentum", type=limited("bn_momentum"), help=f"BatchNorm running-average momentum "
                    f"(default {d.bn_momentum}; the lecture's 0.1)")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
+    m.add_argument("--engine", choices=ENGINES,
+                   help="fast: a compiled kernel, the notebook's numbers to float32 rounding (default, on the "
+                        "CPU); exact: torch autograd, bit for bit the notebook")
     s = p.add_argument_group("sampling and checkpoints")
     s.add_argument("--samples", type=limited("samples"), default=20,
                    help=f"names to sample at the end (default 20, at most {LIMITS['samples'].high:,})")
@@ -105,7 +118,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     flags = {"data": args.data, "max_steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
              "lr_decay_step": args.lr_decay_step, "lr_after": args.lr_after, "n_embed": args.n_embed,
              "n_hidden": args.n_hidden, "block_size": args.block_size, "seed": args.seed,
-             "w1_scale": args.w1_scale, "device": args.device,
+             "w1_scale": args.w1_scale, "device": args.device, "engine": args.engine,
              "n_layers": args.layers, "w1_gain": args.gain, "activation": args.activation,
              "layer_style": args.layer_style, "bn_momentum": args.bn_momentum}
     changes = {k: v for k, v in flags.items() if v is not None}
@@ -131,7 +144,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         if fixed:
             raise ConfigError(f"{', '.join(fixed)} cannot change a loaded checkpoint's model; "
                               "only --steps, --lr, --lr-decay-step, --lr-after and --batch-size can.")
-        trainer = load_checkpoint(args.load, device=args.device)
+        trainer = load_checkpoint(args.load, device=args.device, engine=args.engine)
         live = {"max_steps": args.steps, "lr": args.lr, "lr_decay_step": args.lr_decay_step,
                 "lr_after": args.lr_after, "batch_size": args.batch_size}
         trainer.set_live(**{k: v for k, v in live.items() if v is not None})
@@ -140,15 +153,17 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         if cfg.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("--device cuda was asked for, but torch sees no CUDA GPU here.")
         trainer = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
+    if trainer.engine_note:
+        print(trainer.engine_note, file=sys.stderr)
     max_steps = trainer.cfg.max_steps
     while not trainer.done:
         i = trainer.step
-        loss = trainer.train_step()
-        if loss is None:
+        losses = trainer.train(PRINT_EVERY - i % PRINT_EVERY)   # up to the next progress line
+        if i % PRINT_EVERY == 0 and losses:
+            print(f"{i:7d}/{max_steps:7d}: {losses[0]:.4f}", file=out, flush=True)
+        if trainer.divergence:
             print(trainer.divergence, file=sys.stderr)
             return 1
-        if i % PRINT_EVERY == 0:
-            print(f"{i:7d}/{max_steps:7d}: {loss:.4f}", file=out, flush=True)
     if args.layer_stats:
         snap = trainer.snapshot()
         if snap is None:

@@ -8,11 +8,13 @@ from dataclasses import dataclass, fields
 # Fields that change the shape or the initial weights of the model: applied on Reset.
 ARCH_FIELDS = frozenset({
     "data", "n_embed", "n_hidden", "block_size", "seed", "batchnorm", "bn_momentum",
-    "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_gain", "w1_scale", "device",
+    "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_gain", "w1_scale", "device", "engine",
     "n_layers", "activation", "layer_style",
 })
 # Fields read afresh before every step: applied live.
 LIVE_FIELDS = frozenset({"lr", "lr_decay_step", "lr_after", "batch_size", "max_steps"})
+
+ENGINES = ("fast", "exact")
 
 # Memory the model's parameters and activations may take before a config is refused.
 MAX_PARAMETERS = 50_000_000
@@ -127,6 +129,9 @@ class Config:
     activation: str = "tanh"   # or "none": the lecture's linear-only experiment
     layer_style: str = "seed"
     device: str = "cpu"
+    # "fast": the compiled kernel (the notebook's numbers to float32 rounding), where numba
+    # imports and the device is the CPU; "exact": torch autograd, bit for bit the notebook
+    engine: str = "fast"
     # training
     max_steps: int = 100_000
     batch_size: int = 32
@@ -149,6 +154,8 @@ class Config:
         if self.batch_size < 2 and self.batchnorm:
             raise ConfigError("BatchNorm needs a batch of at least 2 examples "
                               "(the std of one example is undefined).")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"Unknown engine {self.engine!r}: use 'fast' or 'exact'.")
         if self.device not in ("cpu", "cuda"):
             raise ConfigError(f"Unknown device {self.device!r}: use 'cpu' or 'cuda'.")
         if self.activation not in ACTIVATIONS:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .config import LIVE_FIELDS, Config, ConfigError
 from .data import Dataset
+from .exact_engine import ExactEngine
+from .fast_engine import FastEngine, unavailable_reason
 from .model import MLP
 from .stats import Snapshot, StepRecord, layer_kinds, take_snapshot
 
@@ -48,10 +49,12 @@ def check_memory(cfg: Config, dataset: Dataset) -> None:
 
 
 class Trainer:
-    """Plain SGD with a step learning-rate schedule, exactly as the notebook's loop.
+    """Plain SGD with a step learning-rate schedule, as the notebook's loop.
 
-    Live settings (LIVE_FIELDS) may change between any two steps with `set_live`;
-    everything else needs a new Trainer (Reset).
+    Live settings (LIVE_FIELDS) may change between any two steps with `set_live`, the engine
+    with `set_engine`; everything else needs a new Trainer (Reset). The steps are taken by an
+    engine: "exact" (torch autograd, bit for bit the notebook) or "fast" (a compiled kernel,
+    the notebook's numbers to float32 rounding); the model's torch tensors are the state either way.
     """
 
     def __init__(self, cfg: Config, dataset: Dataset):
@@ -72,11 +75,40 @@ class Trainer:
         self.divergence: str | None = None   # why the last step was refused, for a person
         self.diverged_at: int | None = None  # the step whose loss was not finite
         self.last: StepRecord | None = None
-        self._on_gpu = self.device.type != "cpu"
-        self._previous: tuple[list, list] | None = None
-        self._previous_last: StepRecord | None = None   # the record of the step before `last`
-        self.layer_kinds = layer_kinds(self.model)
-        self._previous_generator: torch.Tensor | None = None   # generator state before the last step's batch
+        self.layer_kinds = layer_kinds(self.model)   # the lecture's name of each hidden layer
+        self.engine_note: str | None = None   # why the engine asked for is not the one running
+        self.engine = self._make_engine(cfg.engine)
+
+    # -- engine ---------------------------------------------------------------------------
+    def _make_engine(self, name: str):
+        self.engine_note = None
+        if name == "fast":
+            why = unavailable_reason(self.device.type)
+            if why is None:
+                return FastEngine(self)
+            self.engine_note = f"Using the exact engine: {why}."
+        return ExactEngine(self)
+
+    @property
+    def engine_name(self) -> str:
+        """The engine actually running ("fast" or "exact")."""
+        return self.engine.name
+
+    def set_engine(self, name: str) -> None:
+        """Switch engines between two steps; the run goes on from the same weights."""
+        cfg = self.cfg.replace(engine=name).validate()
+        self.engine.forget()
+        self.cfg = cfg
+        self.engine = self._make_engine(name)
+
+    @property
+    def engine_ready(self) -> bool:
+        """False while the fast engine's kernel still has to be compiled (a few seconds once)."""
+        return self.engine.ready()
+
+    def prepare_engine(self) -> None:
+        """Compile the engine's kernel now (blocking) rather than in the first step."""
+        self.engine.prepare()
 
     # -- settings -----------------------------------------------------------------------
     def _check_batch_size(self, batch_size: int) -> None:
@@ -119,82 +151,38 @@ class Trainer:
     def train_step(self) -> float | None:
         """One SGD step. Returns its minibatch loss, or None if the loss was not finite
         (then the weights go back to the last step with a finite loss; see `divergence`)."""
-        cfg, model, i = self.cfg, self.model, self.step
-        Xtr, Ytr = self.splits["train"]
-        generator_before = self.generator.get_state()   # ~1 µs: a roll-back puts the batches back too
-        ix = torch.randint(0, Xtr.shape[0], (cfg.batch_size,), generator=self.generator)
-        if self._on_gpu:
-            ix = ix.to(self.device)
-        fw = model.forward(Xtr[ix], training=True)
-        loss = F.cross_entropy(fw.logits, Ytr[ix])
-        value = loss.item()
-        if not math.isfinite(value):
-            self._diverged(i, value, fw, generator_before)
-            return None
-        params = model.parameters()
-        # The update is made out of place, so the tensors it replaces are kept, without a
-        # copy, as the state to go back to if the next loss is not finite.
-        self._previous = (params, model.buffers())
-        self._previous_generator = generator_before
-        model.update_running(fw)
-        hidden = fw.outs[:-1]
-        grads = torch.autograd.grad(loss, [*params, *hidden])
-        grads, out_grads = grads[: len(params)], grads[len(params):]
-        lr = cfg.lr_at(i)
-        with torch.no_grad():
-            # p.data += -lr * p.grad, for all parameters in two calls
-            model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
-        self._previous_last = self.last
-        self.last = StepRecord(i, value, lr, fw.hpreact_raw, fw.hpreact, fw.h, out_grads[0],
-                               model.param_names, tuple(params), tuple(grads),
-                               raws=tuple(fw.raws[:-1]), pres=tuple(fw.pres[:-1]), outs=tuple(hidden),
-                               out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
-                               layer_kinds=self.layer_kinds)
-        if i >= len(self._losses):
-            self._losses = np.resize(self._losses, 2 * len(self._losses))
-        self._losses[i] = value
-        self.step = i + 1
-        self.divergence = self.diverged_at = None
-        return value
+        return self.engine.train_step()
 
     def train(self, n: int) -> list[float]:
         """Up to n steps (stopping at max_steps or on divergence); their losses."""
-        out = []
-        for _ in range(n):
-            if self.done:
-                break
-            loss = self.train_step()
-            if loss is None:
-                break
-            out.append(loss)
-        return out
+        return self.engine.train(n)
 
-    def _diverged(self, i: int, value: float, fw, generator_before: torch.Tensor) -> None:
+    def store_losses(self, start: int, losses) -> None:
+        """The engines' minibatch losses of steps start, start + 1, ..."""
+        end = start + len(losses)
+        if end > len(self._losses):
+            self._losses = np.resize(self._losses, max(2 * len(self._losses), end))
+        self._losses[start:end] = losses
+
+    def report_divergence(self, i: int, value: float, restored: bool, seed_stds, hidden_raws) -> None:
+        """Step i's loss was not finite; the engine has put the weights back (restored) or had
+        nothing to go back to. seed_stds: the batch std of each seed-style BatchNorm at step i,
+        hidden_raws: each hidden layer's linear output at step i (torch tensors), for the cause."""
         what = "NaN" if math.isnan(value) else "infinite"
-        if self._previous is not None:
-            self.model.set_parameters(*self._previous)
-            self._previous = None
-            # the batches go back too: continuing is a run that had stopped at step i - 1
-            self.generator.set_state(self._previous_generator)
-            self.step = i - 1
-            # statistics of the step before, as in a run that had stopped there
-            self.last, self._previous_last = self._previous_last, None
+        if restored:
             back = f"The weights were put back as they were at step {i - 1:,}, the last step with a finite loss."
         else:
-            self.generator.set_state(generator_before)
-            self.last = None
             back = "The weights are unchanged."
         self.diverged_at = i
         self.divergence = (f"The loss became {what} at step {i:,} (learning rate {self.cfg.lr_at(i):g}). "
-                           f"{back} {self._divergence_cause(fw)}")
+                           f"{back} {self._divergence_cause(seed_stds, hidden_raws)}")
         self.events.append((self.step, f"diverged at step {i}"))
 
-    def _divergence_cause(self, fw) -> str:
+    def _divergence_cause(self, seed_stds, hidden_raws) -> str:
         """What most likely made the loss not finite, and what to do about it."""
         cfg = self.cfg
         # the seed's BatchNorm divides by the batch std itself (the lecture's adds eps first)
-        zero_std = [(stat[1] == 0) for b, stat in zip(self.model.blocks, fw.batch_stats, strict=True)
-                    if stat is not None and b.bn.kind == "seed"]
+        zero_std = [std == 0 for std in seed_stds]
         if any(bool(z.any()) for z in zero_std):
             n, of = sum(int(z.sum()) for z in zero_std), sum(z.numel() for z in zero_std)
             return (f"BatchNorm divided by a batch std of 0: {n:,} of {of:,} neurons had the same "
@@ -202,7 +190,7 @@ class Trainer:
                     "alike, as when one very long word or one repeated context fills the training split). "
                     "Use a larger batch, a more varied word list, or turn BatchNorm off; a lower "
                     "learning rate will not help.")
-        if not all(bool(torch.isfinite(raw).all()) for raw in fw.raws[:-1]):
+        if not all(bool(torch.isfinite(raw).all()) for raw in hidden_raws):
             return ("The hidden layer's pre-activations overflowed: the weights (W1, the embeddings) are far "
                     "too large. Lower the learning rate or the W1 gain/scale and continue, or Reset.")
         if cfg.batchnorm and cfg.batch_size < 8:
@@ -244,7 +232,7 @@ class Trainer:
         if not self.cfg.batchnorm:
             raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
         self.model.calibrate(self.splits["train"][0])
-        self._previous = None
+        self.engine.forget()
         self.events.append((self.step, "BatchNorm calibrated"))
 
     # -- state --------------------------------------------------------------------------
@@ -266,5 +254,5 @@ class Trainer:
         self._losses = np.empty(max(1024, 2 * len(losses)), dtype=np.float32)
         self._losses[: len(losses)] = losses
         self.events = [(int(s), str(t)) for s, t in state.get("events", [])]
-        self.last = self._previous_last = None
-        self._previous = self._previous_generator = None
+        self.last = None
+        self.engine.forget()

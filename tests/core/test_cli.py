@@ -46,8 +46,9 @@ def latin1_path(tmp_path, small_words):
     (["--batch-size", "abc"], ["--batch-size", "abc"]),
     (["--block-size", "2.5"], ["--block-size"]),
     (["--lr", "1e6"], ["far too large"]),
+    (["--engine", "turbo"], ["--engine", "turbo", "fast", "exact"]),
 ], ids=["unknown-option", "negative-lr", "lr-not-a-number", "zero-steps", "batch-size-abc", "block-size-float",
-        "lr-too-large"])
+        "lr-too-large", "unknown-engine"])
 def test_bad_options_and_values(args, mentions):
     result = run_cli(*args)
     assert_one_line_error(result, mentions=mentions)
@@ -132,6 +133,21 @@ def test_save_then_load_continues_exactly(tmp_path, words_path):
 
     below = run_cli("--load", ck, "--steps", "100")
     assert_one_line_error(below, mentions=["below the current step"])
+
+
+def test_a_run_saved_by_one_engine_continues_in_the_other(tmp_path, words_path):
+    """The headless run, in either engine, and a checkpoint handed from one to the other."""
+    for first, second in (("fast", "exact"), ("exact", "fast")):
+        ck = tmp_path / f"{first}.pt"
+        saved = run_cli("--data", words_path, "--steps", "200", "--samples", "0", "--engine", first, "--save", ck)
+        assert saved.returncode == 0 and saved.stderr == "", saved.stderr
+        continued = run_cli("--load", ck, "--steps", "400", "--samples", "3", "--engine", second)
+        straight = run_cli("--data", words_path, "--steps", "400", "--samples", "3", "--engine", second)
+        assert continued.returncode == 0 and straight.returncode == 0, continued.stderr + straight.stderr
+        ours, theirs = parse_run(continued.stdout, 3), parse_run(straight.stdout, 3)
+        assert ours[0] == []
+        for split in ("train", "val"):
+            assert abs(ours[1][split] - theirs[1][split]) < 1e-4, split
 
 
 def test_load_refuses_model_options_and_applies_live_ones(words_path, tmp_path):

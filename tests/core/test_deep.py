@@ -52,7 +52,7 @@ def cli_config(*args):
 @pytest.mark.parametrize("args", [(), ("--no-batchnorm", "--gain", "5/3")], ids=["lecture-deep", "no-bn-gain-5-3"])
 def test_preset_lecture_deep_trains_bitwise_as_the_lectures_loop(names_dataset, args):
     """1,000 steps: every loss, parameter and running buffer equal to the lecture's own loop."""
-    cfg = cli_config("--preset", "lecture-deep", "--steps", "1000", *args).replace(data="builtin")
+    cfg = cli_config("--preset", "lecture-deep", "--steps", "1000", "--engine", "exact", *args).replace(data="builtin")
     Xtr, Ytr = names_dataset.splits["train"]
     losses, layers, params, C, _ = lecture_run(Xtr, Ytr, len(names_dataset.vocab), 1000,
                                                batchnorm=cfg.batchnorm, gain=cfg.w1_gain)
@@ -78,7 +78,7 @@ def test_preset_lecture_deep_trains_bitwise_as_the_lectures_loop(names_dataset, 
 
 
 def test_linear_only_experiment_trains_bitwise_as_the_lecture_without_tanh(names_dataset):
-    cfg = preset_config("linear-gain-1").replace(max_steps=300)
+    cfg = preset_config("linear-gain-1").replace(max_steps=300, engine="exact")
     Xtr, Ytr = names_dataset.splits["train"]
     losses, layers, params, C, _ = lecture_run(Xtr, Ytr, len(names_dataset.vocab), 300, batchnorm=False,
                                                gain=1.0, tanh=False)
@@ -88,19 +88,27 @@ def test_linear_only_experiment_trains_bitwise_as_the_lecture_without_tanh(names
         assert torch.equal(ours.detach(), theirs.detach())
 
 
-def test_headless_lecture_deep_prints_the_lectures_output(names_path):
+def headless_deep(names_path, *extra):
     result = subprocess.run([sys.executable, str(MAIN), "--headless", "--data", str(names_path),
-                             "--preset", "lecture-deep", "--steps", "1001", "--layer-stats"],
+                             "--preset", "lecture-deep", "--steps", "1001", "--layer-stats", *extra],
                             capture_output=True, text=True, timeout=600, cwd=MAIN.parent)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    return result.stdout.splitlines()
+
+
+def assert_tables_close(lines, expected, rel, abs):
+    for got, want in zip(lines, expected, strict=True):
+        assert NUMBER.sub("#", got) == NUMBER.sub("#", want)
+        for a, b in zip(NUMBER.findall(got), NUMBER.findall(want), strict=True):
+            assert float(a) == pytest.approx(float(b), rel=rel, abs=abs), (got, want)
+
+
+def test_headless_lecture_deep_prints_the_lectures_output(names_path):
+    lines = headless_deep(names_path, "--engine", "exact")
     assert lines[0] == "      0/   1001: 3.2870"     # the lecture's step 0 loss
     assert lines[1:6] == LECTURE_TANH
     # the gradient tables agree with the lecture's to 6 significant digits (summation order)
-    for got, expected in zip(lines[6:18], LECTURE_GRADS + LECTURE_WEIGHTS, strict=True):
-        assert NUMBER.sub("#", got) == NUMBER.sub("#", expected)
-        for a, b in zip(NUMBER.findall(got), NUMBER.findall(expected), strict=True):
-            assert float(a) == pytest.approx(float(b), rel=2e-6, abs=5e-7), (got, expected)
+    assert_tables_close(lines[6:18], LECTURE_GRADS + LECTURE_WEIGHTS, rel=2e-6, abs=5e-7)
     assert lines[18:20] == [LECTURE_TRAIN, LECTURE_VAL]
     assert lines[20:] == LECTURE_NAMES
 

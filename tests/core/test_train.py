@@ -163,12 +163,13 @@ def test_huge_model_is_refused_before_allocating(small_words, monkeypatch, chang
 
 # -- divergence ------------------------------------------------------------------------------
 
-def test_nan_loss_stops_and_restores_the_last_finite_weights(names_dataset):
+@pytest.mark.parametrize("engine", ["fast", "exact"])
+def test_nan_loss_stops_and_restores_the_last_finite_weights(names_dataset, engine):
     """In float32 a large learning rate alone only makes the loss huge (tanh bounds the
     gradients, cross-entropy is computed stably), so this reaches a non-finite loss the way
     it really happens in this model: with a batch of 2, both examples sometimes have the same
     context; BatchNorm then divides 0 by a std of 0."""
-    trainer = Trainer(Config(lr=1000, batch_size=2), names_dataset)
+    trainer = Trainer(Config(lr=1000, batch_size=2, engine=engine), names_dataset)
     states = {}
     for _ in range(2000):
         states[trainer.step] = (params_copy(trainer), buffers_copy(trainer))

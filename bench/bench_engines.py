@@ -1,0 +1,70 @@
+"""Both engines on the seed run, as a ratio to the notebook's own loop in the same process
+(interleaved rounds, best rate of each). Goals: fast >= 6x, exact >= 1.0x.
+
+    python bench/bench_engines.py [--steps 3000] [--fast-steps 30000] [--rounds 5] [--data PATH]
+
+The fast engine gets more steps per round so that its timing is as long as the others'. On a
+shared machine the rates swing with the load: compare the ratios, and rerun when in doubt.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from bench.notebook_loop import notebook_run  # noqa: E402
+from core.config import Config  # noqa: E402
+from core.data import Dataset, default_names_path  # noqa: E402
+from core.train import Trainer  # noqa: E402
+
+
+def engine_rate(cfg: Config, ds: Dataset, engine: str, steps: int) -> float:
+    trainer = Trainer(cfg.replace(engine=engine, max_steps=steps), ds)
+    trainer.prepare_engine()
+    t0 = time.perf_counter()
+    trainer.train(steps)   # as the headless run: up to max steps in as few calls as it likes
+    return steps / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=3000, help="steps per round, notebook loop and exact engine")
+    p.add_argument("--fast-steps", type=int, default=30000, help="steps per round, fast engine")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--data", default=None)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    path = args.data or default_names_path()
+    source = str(path) if Path(path).is_file() else "builtin"
+    ds = Dataset.load(source, 3)
+    cfg = Config(data=source)
+    Xtr, Ytr = ds.splits["train"]
+    t0 = time.perf_counter()
+    Trainer(cfg, ds).prepare_engine()
+    prepare_s = time.perf_counter() - t0
+    best = {"notebook": 0.0, "exact": 0.0, "fast": 0.0}
+    for _ in range(args.rounds):
+        t0 = time.perf_counter()
+        notebook_run(Xtr, Ytr, len(ds.vocab), args.steps)
+        best["notebook"] = max(best["notebook"], args.steps / (time.perf_counter() - t0))
+        best["exact"] = max(best["exact"], engine_rate(cfg, ds, "exact", args.steps))
+        best["fast"] = max(best["fast"], engine_rate(cfg, ds, "fast", args.fast_steps))
+    nb = best["notebook"]
+    print(f"dataset: {source}, {args.rounds} rounds, best rate of each; "
+          f"fast engine prepared in {prepare_s:.2f} s (numba cache)")
+    print(f"notebook loop   {nb:7.0f} steps/s  1.00x")
+    for name, goal in (("exact", 1.0), ("fast", 6.0)):
+        ratio = best[name] / nb
+        print(f"{name} engine    {best[name]:7.0f} steps/s  {ratio:5.2f}x   goal >= {goal:.1f}x "
+              f"{'ok' if ratio >= goal else 'MISSED'}")
+    print(f"the 100,000-step seed run: fast ~{100_000 / best['fast']:.1f} s, "
+          f"notebook loop ~{100_000 / nb:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
