@@ -195,20 +195,30 @@ def bn_forward(z, y, gamma, beta, mean, spread, var, kind, eps):
     """y = gamma * (z - mean) / spread + beta with the batch's mean, var (n - 1) and spread
     (std for the seed's kind, sqrt(var + eps) for the lecture's)."""
     n, m = z.shape
-    column_sum(z, mean)
+    # Shifted by the first row: a column whose values are all equal has a var of exactly 0
+    # (as torch's), which a plain sum / n can miss by rounding, and the seed's kind then
+    # divides 0 by 0 as the notebook does instead of blowing rounding noise up to +-1.
+    z0 = z[0]
+    for j in range(m):
+        mean[j] = ZERO
+    for i in range(n):
+        zi = z[i]
+        for j in range(m):
+            mean[j] += zi[j] - z0[j]
     inv_n = ONE / f32(n)
     for j in range(m):
-        mean[j] *= inv_n
+        mean[j] *= inv_n       # the mean of z - z0
     for j in range(m):
         var[j] = ZERO
     for i in range(n):
         zi = z[i]
         for j in range(m):
-            d = zi[j] - mean[j]
+            d = (zi[j] - z0[j]) - mean[j]
             var[j] += d * d
     inv_n1 = ONE / f32(n - 1)
     for j in range(m):
         var[j] *= inv_n1
+        mean[j] += z0[j]
         spread[j] = np.sqrt(var[j]) if kind == BN_SEED else np.sqrt(var[j] + eps)
     for i in range(n):
         zi, yi = z[i], y[i]

@@ -303,14 +303,16 @@ def test_an_infinite_or_extreme_init_is_refused_by_validation(changes):
         Config(**changes).validate()
 
 
-def test_a_zero_batch_std_says_so_instead_of_lower_the_learning_rate():
+@pytest.mark.parametrize("engine", ["fast", "exact"])
+def test_a_zero_batch_std_says_so_instead_of_lower_the_learning_rate(engine):
     """Enormous words of one letter fill the training split: every example of a batch has the
     same context, so BatchNorm divides 0 by a std of 0 at step 0."""
     words = ["a" * 20_000] * 10
     dataset = Dataset.from_words(words, 3)
-    trainer = Trainer(Config(engine="exact"), dataset)
+    trainer = Trainer(Config(engine=engine), dataset)
     assert trainer.train_step() is None and trainer.diverged_at == 0
     assert "batch std of 0" in trainer.divergence and "BatchNorm" in trainer.divergence
+    assert "200 of 200 neurons" in trainer.divergence   # every one: their columns are all alike
     assert "Lower the learning rate and continue" not in trainer.divergence
 
 
