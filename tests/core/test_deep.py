@@ -113,6 +113,19 @@ def test_headless_lecture_deep_prints_the_lectures_output(names_path):
     assert lines[20:] == LECTURE_NAMES
 
 
+def test_headless_lecture_deep_with_the_fast_engine_prints_the_lectures_numbers(names_path):
+    """The default engine on every layer of the lecture's net, its statistics from the kernel's
+    last step: the lecture's tables to float32 rounding, its losses within 1e-5, its 20 names."""
+    lines = headless_deep(names_path)
+    assert lines[0] == "      0/   1001: 3.2870"
+    assert_tables_close(lines[1:6], LECTURE_TANH, rel=0, abs=0.0051)      # printed to 2 decimals
+    assert_tables_close(lines[6:18], LECTURE_GRADS + LECTURE_WEIGHTS, rel=1e-4, abs=1e-6)
+    for got, want in zip(lines[18:20], (LECTURE_TRAIN, LECTURE_VAL), strict=True):
+        assert got.split()[0] == want.split()[0]
+        assert float(got.split()[1]) == pytest.approx(float(want.split()[1]), abs=1e-5)
+    assert lines[20:] == LECTURE_NAMES
+
+
 def test_layer_stats_match_the_lectures_way_of_computing_them(names_dataset):
     trainer = Trainer(preset_config("lecture-deep").replace(max_steps=20), names_dataset)
     trainer.train(20)

@@ -190,3 +190,62 @@ def test_the_exact_engines_autograd_path_equals_its_hand_written_backward(small_
         assert torch.equal(x, y)
     for x, y in zip(manual.last.grads, autograd.last.grads, strict=True):
         assert torch.equal(x, y)
+
+
+# -- every depth and both layer styles ----------------------------------------------------------
+
+@pytest.mark.parametrize("preset, changes", [
+    ("lecture-deep", {}),                                    # the lecture's BatchNorm1d, on the output too
+    ("no-bn-gain-5-3", {}),                                  # biases, no BatchNorm, output weight x 0.1
+    ("linear-gain-1", {}),                                   # no activation at all
+    ("seed", {"n_layers": 3, "n_hidden": 64}),               # the seed's BatchNorm at depth
+])
+def test_deep_nets_follow_the_exact_engine(names_dataset, preset, changes):
+    """300 steps of each layer style on the fast engine: losses, every weight and running
+    buffer, and every layer's statistics within float32 rounding of the exact engine's."""
+    from core.presets import preset_config
+    cfg = preset_config(preset).replace(**changes, max_steps=300)
+    fast, exact = Trainer(cfg, names_dataset), Trainer(cfg.replace(engine="exact"), names_dataset)
+    assert fast.engine_name == "fast" and len(fast.model.blocks) == cfg.n_layers + 1
+    np.testing.assert_allclose(fast.train(300), exact.train(300), rtol=1e-5, atol=2e-5)
+    assert_close_state(fast, exact)
+    a, b = fast.snapshot(), exact.snapshot()
+    assert [s.index for s in a.layers] == [s.index for s in b.layers]
+    assert [s.kind for s in a.layers] == [s.kind for s in b.layers]
+    for x, y in zip(a.layers, b.layers, strict=True):
+        assert x.std == pytest.approx(y.std, rel=1e-4)
+        assert x.saturated_pct == pytest.approx(y.saturated_pct, abs=0.05)
+        assert x.grad_std == pytest.approx(y.grad_std, rel=1e-3)
+    assert [w.name for w in a.weights] == [w.name for w in b.weights]
+    for x, y in zip(a.weights, b.weights, strict=True):
+        assert x.grad_data_ratio == pytest.approx(y.grad_data_ratio, rel=1e-3), x.name
+        assert x.update_log10 == pytest.approx(y.update_log10, abs=1e-3), x.name
+    for layer in range(cfg.n_layers):          # the Live plots' layer selector
+        sa, sb = fast.snapshot(layer=layer), exact.snapshot(layer=layer)
+        assert sa.saturated_fraction == pytest.approx(sb.saturated_fraction, abs=1e-3)
+        assert sa.dead_neurons == sb.dead_neurons
+
+
+def test_the_record_of_a_step_is_not_changed_by_the_next_chunk(names_dataset):
+    """A snapshot may be taken from `last` while the kernel runs the next chunk."""
+    from core.presets import preset_config
+    trainer = Trainer(preset_config("lecture-deep").replace(max_steps=300), names_dataset)
+    trainer.train(100)
+    rec = trainer.last
+    kept = [t.clone() for t in (*rec.outs, *rec.out_grads, *rec.grads, *rec.new_params, *rec.params)]
+    trainer.train(100)
+    assert trainer.last is not rec
+    for a, b in zip((*rec.outs, *rec.out_grads, *rec.grads, *rec.new_params, *rec.params), kept, strict=True):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("changes, manual", [
+    ({}, True), ({"batchnorm": False}, True),                 # the seed notebook's MLP, with or without BN
+    ({"n_layers": 2}, False), ({"activation": "none"}, False),
+    ({"layer_style": "lecture"}, False), ({"layer_style": "lecture", "batchnorm": False}, False),
+])
+def test_the_hand_written_backward_serves_only_the_seed_mlp(small_dataset, changes, manual):
+    from core.exact_engine import has_manual_step
+    trainer = Trainer(Config(engine="exact", **changes), small_dataset)
+    assert has_manual_step(trainer.model, trainer.device) is manual
+    assert has_manual_step(trainer.model, torch.device("cuda")) is False
