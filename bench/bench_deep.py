@@ -1,5 +1,6 @@
 """The lecture's deep net headless: Trainer steps/s as a ratio to the lecture's own loop
-(bench/lecture_loop.py) run in the same process, rounds interleaved, best of each. Goal: >= 1.0x.
+(bench/lecture_loop.py) run in the same process, rounds interleaved, best of each, for both
+engines. Goal: >= 1.0x (exact); the fast engine's kernel trains every layer.
 
     python bench/bench_deep.py [--steps 1000] [--rounds 3] [--data PATH] [--no-batchnorm]
 """
@@ -23,12 +24,14 @@ from core.train import Trainer  # noqa: E402
 FRAME_EVERY = 100   # a snapshot with every layer's statistics this often: a window's frame rate
 
 
-def trainer_rate(cfg, ds: Dataset, steps: int, frames: bool) -> float:
-    trainer = Trainer(cfg.replace(max_steps=steps), ds)
+def trainer_rate(cfg, ds: Dataset, steps: int, frames: bool, engine: str) -> float:
+    """Steps/s in chunks of FRAME_EVERY steps (a snapshot after each when `frames`)."""
+    trainer = Trainer(cfg.replace(max_steps=steps, engine=engine), ds)
+    trainer.prepare_engine()
     t0 = time.perf_counter()
-    for i in range(steps):
-        trainer.train_step()
-        if frames and i % FRAME_EVERY == 0:
+    while not trainer.done:
+        trainer.train(FRAME_EVERY)
+        if frames:
             trainer.snapshot(detail=True)
     return steps / (time.perf_counter() - t0)
 
@@ -58,22 +61,26 @@ def main() -> None:
     if args.no_batchnorm:
         cfg = cfg.replace(batchnorm=False, w1_gain=5 / 3)
     Xtr, Ytr = ds.splits["train"]
-    best = {"lecture": 0.0, "bare": 0.0, "frames": 0.0}
+    runs = [(engine, frames) for engine in ("exact", "fast") for frames in (False, True)]
+    best = dict.fromkeys(["lecture", *runs], 0.0)
     for _ in range(args.rounds):
         t0 = time.perf_counter()
         lecture_run(Xtr, Ytr, len(ds.vocab), args.steps, batchnorm=cfg.batchnorm, gain=cfg.w1_gain)
         best["lecture"] = max(best["lecture"], args.steps / (time.perf_counter() - t0))
-        best["bare"] = max(best["bare"], trainer_rate(cfg, ds, args.steps, frames=False))
-        best["frames"] = max(best["frames"], trainer_rate(cfg, ds, args.steps, frames=True))
+        for engine, frames in runs:
+            # the fast engine gets 10x the steps, so that its timing is as long as the others'
+            steps = args.steps * (10 if engine == "fast" else 1)
+            best[engine, frames] = max(best[engine, frames], trainer_rate(cfg, ds, steps, frames, engine))
     ref = best["lecture"]
     cost = {(name, layers): min(snapshot_cost(c, ds, layers) for _ in range(args.rounds))
             for name, c in (("seed", Config(data=source)), ("lecture", cfg)) for layers in (False, True)}
     net = "no BatchNorm, gain 5/3" if args.no_batchnorm else "5 x [Linear, BatchNorm1d, Tanh] of 100"
     print(f"lecture's deep net ({net}), dataset {source}, {args.steps} steps x {args.rounds} rounds, best of each")
-    print(f"lecture's own loop                          {ref:7.0f} steps/s  1.00x")
-    print(f"Trainer                                     {best['bare']:7.0f} steps/s  {best['bare'] / ref:.2f}x")
-    print(f"Trainer + all-layer snapshot per {FRAME_EVERY} steps {best['frames']:7.0f} steps/s  "
-          f"{best['frames'] / ref:.2f}x")
+    own = "lecture's own loop"
+    print(f"{own:60s} {ref:7.0f} steps/s  1.00x")
+    for engine, frames in runs:
+        what = f"Trainer, {engine} engine" + (f" + all-layer snapshot per {FRAME_EVERY} steps" if frames else "")
+        print(f"{what:60s} {best[engine, frames]:7.0f} steps/s  {best[engine, frames] / ref:5.2f}x")
     for name in ("seed", "lecture"):
         print(f"snapshot, {name + ' net':12s}: {cost[name, False]:5.0f} us; with every layer's statistics "
               f"{cost[name, True]:5.0f} us")
