@@ -4,6 +4,7 @@ import numpy as np
 from window_helpers import wait_status
 
 from core.stats import PERCENTILES
+from gui.commands import DetailSnapshot
 
 
 def train_with_tab(qtbot, window, tab, steps=300):
@@ -86,7 +87,7 @@ def test_detail_is_asked_for_only_a_few_times_a_second_while_hidden(qtbot, make_
     real = window.session.command
 
     def counting(command, *args, **kwargs):
-        if getattr(command, "__name__", "") == "_detail_snapshot":
+        if isinstance(command, DetailSnapshot):
             asked.append(1)
         return real(command, *args, **kwargs)
 

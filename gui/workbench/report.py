@@ -1,0 +1,13 @@
+"""How a workbench controller tells the user something, without knowing the window."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Report:
+    error: Callable[[str], None]          # the message bar (red) and the status bar
+    info: Callable[[str], None]           # the message bar (blue)
+    status: Callable[..., None]           # status bar: (text, timeout_ms=0)
+    clear_status: Callable[[], None]
