@@ -112,9 +112,6 @@ class Config:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
-    def differs_in_architecture(self, other: Config) -> bool:
-        return any(getattr(self, f) != getattr(other, f) for f in ARCH_FIELDS)
-
 
 def _coerce(name: str, value, default):
     if value is None and name == "w1_scale":

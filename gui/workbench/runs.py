@@ -280,9 +280,3 @@ class RunsTab(QWidget):
 
     def plot_items(self) -> dict[str, pg.PlotItem]:
         return {"Runs: overlaid loss curves": self.plot_item}
-
-
-def visible_curves(tab: RunsTab) -> list[pg.PlotCurveItem]:
-    """The overlay's curves that have data (what a reader sees)."""
-    return [c for c in tab.curves if c.getData()[0] is not None and len(c.getData()[0])]
-
