@@ -188,15 +188,15 @@ class TrainingWorker(QObject):
         t = self.trainer
         taken = 0
         for _ in range(n):
-            if t.done:
-                self._go.clear()
-                self.publish(force=True)
-                break
             if t.train_step() is None:
                 self._go.clear()
                 self.publish(force=True, divergence=t.divergence)
                 break
             taken += 1
+            if t.done:
+                self._go.clear()
+                self.publish(force=True)
+                break
             if time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL_S:
                 self.publish()
         return taken
