@@ -46,8 +46,6 @@ class LiveView(QWidget):
         self._drew = False
 
         run.run_started.connect(self._on_run_started)
-        run.rewound.connect(self.loss_plot.rewind)
-        run.losses_added.connect(self.loss_plot.append)
         run.events_added.connect(self._on_events_added)
         run.snapshot_changed.connect(self._on_snapshot_changed)
         run.status_changed.connect(lambda s: self.loss_plot.set_max_steps(s.cfg.max_steps))
@@ -57,7 +55,7 @@ class LiveView(QWidget):
         self.layout_.insertWidget(0, widget)
 
     def _on_run_started(self, _info) -> None:
-        self.loss_plot.clear_run()
+        self.loss_plot.clear_run(self.run.losses)
         self._clear_snapshot()
 
     def _on_events_added(self, events: list) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from core.loss_curve import LossCurve
 from core.stats import Snapshot
 
 from .mailbox import Frame, RunInfo, Status
@@ -17,8 +18,8 @@ from .mailbox import Frame, RunInfo, Status
 class RunState(QObject):
     run_started = Signal(object)        # RunInfo: a new model was built (or a checkpoint loaded)
     loading = Signal(float, str)        # how far a dataset load has got, and what it does
-    rewound = Signal(object)            # np.ndarray: the run's whole loss history, steps were taken back
-    losses_added = Signal(object)       # np.ndarray: the minibatch losses of the steps just taken
+    rewound = Signal(object)            # np.ndarray: the whole loss history `losses` holds now (steps were taken back)
+    losses_added = Signal(object)       # np.ndarray: the minibatch losses of the steps just taken, now in `losses`
     events_added = Signal(list)         # [(step, text)]: live changes, calibrations (plot markers)
     snapshot_changed = Signal(object)   # Snapshot, or None when the shown one is gone
     status_changed = Signal(object)     # Status
@@ -31,12 +32,13 @@ class RunState(QObject):
         self.info: RunInfo | None = None
         self.status: Status | None = None
         self.snapshot: Snapshot | None = None
+        self.losses = LossCurve()      # the run's loss history: the one loss store of the window
         self.running = False
 
     def take(self, frame: Frame, running: bool) -> None:
         """Apply what the worker published since the last frame; `running` is the flag now."""
         if frame.run is not None:
-            self.info = frame.run
+            self.info, self.losses = frame.run, LossCurve()   # the old run's record keeps its own
             self._set_snapshot(None)
             self.run_started.emit(frame.run)
         if frame.progress is not None:
@@ -44,8 +46,10 @@ class RunState(QObject):
         if frame.rewind is not None:
             if self.snapshot is not None and self.snapshot.step >= len(frame.rewind):
                 self._set_snapshot(None)   # it showed a step taken back, and none is left before it
+            self.losses.replace(frame.rewind)
             self.rewound.emit(frame.rewind)
         if len(frame.losses):
+            self.losses.extend(frame.losses)
             self.losses_added.emit(frame.losses)
         if frame.events:
             self.events_added.emit(frame.events)

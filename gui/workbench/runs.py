@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.config import Config
+from core.loss_curve import LossCurve
 from core.run_history import RunHistory
 from core.runs import TABLE_FIELDS, RunLog
 
@@ -76,10 +77,11 @@ class RunsModel(QAbstractTableModel):
         self.colours: dict[int, tuple] = {}     # run id -> overlay colour, for the selected runs
 
     # -- changes ---------------------------------------------------------------------------
-    def add(self, cfg: Config, name: str = "") -> RunHistory:
+    def add(self, cfg: Config, name: str = "", curve: LossCurve | None = None) -> RunHistory:
+        """A new run; `curve`: its loss store when another feeds it (the run state)."""
         row = len(self.log.runs)
         self.beginInsertRows(QModelIndex(), row, row)
-        history = RunHistory(self.log.start(cfg, name))
+        history = RunHistory(self.log.start(cfg, name, curve))
         self.histories[history.run_id] = history
         self.endInsertRows()
         return history

@@ -60,7 +60,7 @@ class RunsController(QObject):
     def _on_run_started(self, info: RunInfo) -> None:
         if self.current is not None and self.current.record.steps == 0:
             self.runs_model.delete([self.current.run_id])   # a Reset that never trained is no run
-        history = self.runs_model.add(info.cfg)
+        history = self.runs_model.add(info.cfg, curve=self.run.losses)   # the run state feeds it
         extra = " · ".join(p for p in (stage_of(info.cfg), self.origins.pop(info.run_id, "")) if p)
         if extra:
             history.record.name = f"{history.record.name} · {extra}"
@@ -69,14 +69,14 @@ class RunsController(QObject):
         self.smoothing.show_curve(history.smooth)
         self.current_changed.emit(history)
 
-    def _on_rewound(self, losses) -> None:
+    def _on_rewound(self, _losses) -> None:
         if self.current is not None:
-            self.current.replace_losses(losses)
+            self.current.losses_replaced()
             self.smoothing.redraw()
 
-    def _on_losses_added(self, losses) -> None:
+    def _on_losses_added(self, _losses) -> None:
         if self.current is not None:
-            self.current.add_losses(losses)
+            self.current.losses_added()
             self.smoothing.redraw()
 
     def _on_snapshot_changed(self, s: Snapshot | None) -> None:
