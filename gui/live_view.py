@@ -25,7 +25,7 @@ class LiveView(QWidget):
         self.hpreact_plot.setToolTip("Histogram of the hidden layer's pre-activations over the last batch "
                                      "(after BatchNorm when it is on).\nWide tails push tanh into its flat "
                                      "ends; BatchNorm keeps this roughly unit-gaussian.")
-        self.h_plot = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), color=ORANGE)
+        self.h_plot = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), colour=ORANGE)
         self.h_plot.setToolTip(f"Histogram of the tanh outputs over the last batch. Values near ±1 are "
                                f"saturated:\ntanh's gradient 1 − h² is near 0 there. The note counts "
                                f"|h| > {SATURATION_THRESHOLD}.")

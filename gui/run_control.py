@@ -37,7 +37,7 @@ class RunControl(QObject):
         self.notice: str | None = None    # shown once the next run has started
         self._show_status_text = qthrottled(status_bar.show_status, STATUS_INTERVAL_MS, parent=self)
 
-        setup.live_changed.connect(self.apply_live)
+        setup.training.live_changed.connect(self.apply_live)
         setup.preset_chosen.connect(self.apply_preset)
         setup.model.open_requested.connect(self.open_word_list)
         setup.model.builtin_requested.connect(lambda: self.use_dataset("builtin"))

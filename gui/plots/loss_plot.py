@@ -24,7 +24,7 @@ class LossPlot(LeanPlotWidget):
         self.setToolTip("Cross-entropy loss of each minibatch, as log10 (the lecture's lossi), "
                         "and its mean over every 1,000 steps.\nDrag or scroll to zoom; "
                         "double-click to follow the run again.")
-        self.view_box.sigRangeChangedManually.connect(self._stop_following)
+        self.view_box.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.max_steps = 0
         self.markers: list[pg.InfiniteLine] = []
@@ -93,7 +93,7 @@ class LossPlot(LeanPlotWidget):
                 pad = 0.05 * (hi - lo) + 0.02
                 self.plot_item.setYRange(lo - pad, hi + pad, padding=0)
 
-    def _stop_following(self, *_) -> None:
+    def _on_range_changed_manually(self, *_) -> None:
         self.following = False
 
     def _on_click(self, event) -> None:

@@ -58,7 +58,7 @@ class LookBackTab(QWidget):
         row.addWidget(self.compare)
 
         self.hpreact = HistogramPlot("tanh input (hpreact)", "hpreact")
-        self.h = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), color=ORANGE)
+        self.h = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), colour=ORANGE)
         for plot, what in ((self.hpreact, "tanh's input"), (self.h, "tanh's output")):
             plot.setToolTip(f"Histogram of {what} over the batch of the step shown; dashed: the run chosen "
                             "under 'compare with', at the same step.")

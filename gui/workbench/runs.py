@@ -184,8 +184,8 @@ class RunsTab(QWidget):
         self.table.setColumnWidth(COLUMNS.index("name"), 170)
         self.table.setToolTip("Every run of this session: its setup, steps and final losses (the notebook's "
                               "loss log).\nSelect runs (Ctrl/Shift-click) to overlay their loss curves below.")
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        model.rowsInserted.connect(self._rows_inserted)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        model.rowsInserted.connect(self._on_rows_inserted)
 
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
@@ -247,10 +247,10 @@ class RunsTab(QWidget):
                 sm.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
                           | QItemSelectionModel.SelectionFlag.Rows)
 
-    def _rows_inserted(self, *_) -> None:
+    def _on_rows_inserted(self, *_) -> None:
         self.table.scrollToBottom()
 
-    def _selection_changed(self, *_) -> None:
+    def _on_selection_changed(self, *_) -> None:
         self.redraw_overlay(fit=True)
         self.selection_changed.emit()
 
