@@ -59,15 +59,8 @@ class TrainingWorker(QObject):
         self._applied = 0            # number of the last command applied
         self._run_id = 0
         self._dataset: Dataset | None = None
-        self._published = 0          # losses handed to the mailbox so far (this run)
-        self._events_sent = 0
-        self._snapshot_step = -1     # step of the last snapshot published
-        self._published_running = False
-        self._last_publish = 0.0
-        self._rate = 0.0
-        self._rate_mark = (0.0, 0)   # (time, step) where the current steps/s count began
+        self._publisher = RunPublisher(mailbox)
         self._progress_at = 0.0
-        self._new_run: RunInfo | None = None
 
     # -- called from the GUI thread (by the session) --------------------------------------
     def submit(self, command: c.Command, number: int) -> None:
@@ -101,8 +94,8 @@ class TrainingWorker(QObject):
         try:
             while not self._stop.is_set():
                 going = self._go.is_set()
-                if not going and self._published_running:
-                    self.publish(force=True)      # a pause reaches the window at once
+                if not going and self._publisher.running:
+                    self.publish()                # a pause reaches the window at once
                 self._run_commands(block=not going)
                 # the flag first: a command sent before a start is applied before training on
                 if self._go.is_set() and self._commands.empty() and not self._stop.is_set():
@@ -117,11 +110,10 @@ class TrainingWorker(QObject):
             message = ("There is no model yet: press Reset to build one." if t is None else
                        f"Training has reached its max steps ({t.cfg.max_steps:,}). "
                        "Raise max steps to go on, or press Reset to start again.")
-            self.publish(force=True, reply=Reply(0, error=message))
+            self.publish(reply=Reply(0, error=message))
             return
-        if not self._published_running:
-            self._rate_mark = (time.perf_counter(), t.step)
-            self.publish(force=True)
+        if not self._publisher.running:
+            self.publish()                        # a start reaches the window at once
         self._train(1)
 
     def _run_commands(self, block: bool) -> None:
@@ -151,7 +143,7 @@ class TrainingWorker(QObject):
             traceback.print_exc(file=sys.stderr)
             reply = Reply(number, error=f"Unexpected error ({type(e).__name__}): {e}")
         self._applied = number
-        self.publish(force=True, reply=reply)
+        self.publish(reply=reply)
 
     def apply(self, command: c.Command) -> Any:
         """The one dispatcher: every command the window can send, on this thread."""
@@ -190,58 +182,19 @@ class TrainingWorker(QObject):
         for _ in range(n):
             if t.train_step() is None:
                 self._go.clear()
-                self.publish(force=True, divergence=t.divergence)
+                self.publish(divergence=t.divergence)
                 break
             taken += 1
             if t.done:
                 self._go.clear()
-                self.publish(force=True)
+                self.publish()
                 break
-            if time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL_S:
+            if self._publisher.due():
                 self.publish()
         return taken
 
-    def publish(self, force: bool = False, divergence: str | None = None, reply: Reply | None = None) -> None:
-        """Hand the mailbox the losses since the last call, the events, and a snapshot when
-        there is a step it has not seen (snapshots are taken only here, ~40 times a second),
-        with the status and, after a command, its reply."""
-        t = self.trainer
-        now = time.perf_counter()
-        self._last_publish = now
-        self._count_rate(now)
-        if t is None:
-            if reply is not None:
-                self.mailbox.reply(reply)
-            return
-        rewind = None
-        if t.step < self._published:  # a divergence took back steps already published
-            rewind, self._published = t.losses.copy(), t.step
-            self._snapshot_step = -1     # the steps taken again must be drawn, even at the same numbers
-        losses = t.losses[self._published:].copy()
-        self._published = t.step
-        events = t.events[self._events_sent:]
-        self._events_sent = len(t.events)
-        snapshot = None
-        if t.last is not None and t.last.step != self._snapshot_step:
-            snapshot = t.snapshot()
-            self._snapshot_step = snapshot.step
-        run, self._new_run = self._new_run, None
-        self.mailbox.publish(losses, events, snapshot, self._status(), divergence, rewind, reply, run)
-
-    def _count_rate(self, now: float) -> None:
-        step = self.trainer.step if self.trainer is not None else 0
-        since, at_step = self._rate_mark
-        if not self._go.is_set():
-            self._rate, self._rate_mark = 0.0, (now, step)
-        elif now - since >= RATE_INTERVAL_S:
-            self._rate = (step - at_step) / (now - since) if step >= at_step else 0.0
-            self._rate_mark = (now, step)
-
-    def _status(self) -> Status:
-        t = self.trainer
-        running = self._published_running = self._go.is_set()
-        return Status(self._run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None,
-                      self._rate, running, t.done, t.diverged_at, self._applied)
+    def publish(self, divergence: str | None = None, reply: Reply | None = None) -> None:
+        self._publisher.publish(self.trainer, self._run_id, self._go.is_set(), self._applied, divergence, reply)
 
     # -- commands (run on the worker thread, between steps) --------------------------------
     def _require_trainer(self) -> Trainer:
@@ -274,11 +227,9 @@ class TrainingWorker(QObject):
         cfg, dataset = trainer.cfg, trainer.dataset
         self.trainer, self._dataset = trainer, dataset
         self._run_id += 1
-        self._published = self._events_sent = 0
-        self._snapshot_step = -1
         info = RunInfo(self._run_id, cfg, dataset.source, len(dataset.words), dataset.vocab.itos,
                        dataset.n_train, trainer.model.n_parameters())
-        self._new_run = info         # published with the command's reply
+        self._publisher.new_run(info)   # sent with the command's reply
         return info
 
     def _save_checkpoint(self, path: Path) -> int:
@@ -306,3 +257,62 @@ class TrainingWorker(QObject):
         if now - self._progress_at >= PROGRESS_INTERVAL_S:
             self._progress_at = now
             self.mailbox.progress(fraction, what)
+
+
+class RunPublisher:
+    """The worker's side of the mailbox: what the window has been sent of the current run
+    (losses, events, the step of the last snapshot), the steps/s count, and a new run's
+    info, sent with the reply of the command that started it. Worker thread only."""
+
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox = mailbox
+        self.running = False             # the flag as the last status had it
+        self._last_at = 0.0
+        self._rate = 0.0
+        self._rate_mark = (0.0, 0)       # (time, step) where the current steps/s count began
+        self.new_run(None)
+
+    def new_run(self, info: RunInfo | None) -> None:
+        self._info = info
+        self._losses_sent = self._events_sent = 0
+        self._snapshot_step = -1         # step of the last snapshot published
+
+    def due(self) -> bool:
+        return time.perf_counter() - self._last_at >= PUBLISH_INTERVAL_S
+
+    def publish(self, t: Trainer | None, run_id: int, running: bool, applied: int,
+                divergence: str | None = None, reply: Reply | None = None) -> None:
+        """Hand the mailbox the losses since the last call, the events, and a snapshot when
+        there is a step it has not seen (snapshots are taken only here, ~40 times a second),
+        with the status and, after a command, its reply."""
+        now = self._last_at = time.perf_counter()
+        self._count_rate(now, t.step if t is not None else 0, running)
+        if t is None:
+            if reply is not None:
+                self.mailbox.reply(reply)
+            return
+        rewind = None
+        if t.step < self._losses_sent:    # a divergence took back steps already published
+            rewind, self._losses_sent = t.losses.copy(), t.step
+            self._snapshot_step = -1     # the steps taken again must be drawn, even at the same numbers
+        losses = t.losses[self._losses_sent:].copy()
+        self._losses_sent = t.step
+        events = t.events[self._events_sent:]
+        self._events_sent = len(t.events)
+        snapshot = None
+        if t.last is not None and t.last.step != self._snapshot_step:
+            snapshot = t.snapshot()
+            self._snapshot_step = snapshot.step
+        self.running = running
+        status = Status(run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None, self._rate, running,
+                        t.done, t.diverged_at, applied)
+        info, self._info = self._info, None
+        self.mailbox.publish(losses, events, snapshot, status, divergence, rewind, reply, info)
+
+    def _count_rate(self, now: float, step: int, running: bool) -> None:
+        since, at_step = self._rate_mark
+        if not running or not self.running:   # paused, or just started: count from here
+            self._rate, self._rate_mark = 0.0, (now, step)
+        elif now - since >= RATE_INTERVAL_S:
+            self._rate = (step - at_step) / (now - since) if step >= at_step else 0.0
+            self._rate_mark = (now, step)
