@@ -31,13 +31,13 @@ from .message_bar import MessageBar
 from .panels import EvaluatePanel, SamplesPanel, SetupPanel
 from .panels.model_panel import dataset_name
 from .plots.style import configure_pyqtgraph
+from .report import Report
 from .run_control import RunControl
 from .run_state import RunState
 from .session import TrainingSession
 from .settings import load_config, open_settings, save_config
 from .status_bar import TrainingStatusBar
 from .workbench import Workbench
-from .workbench.report import Report
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
 
@@ -61,8 +61,10 @@ class MainWindow(QMainWindow):
 
         self.session = TrainingSession(self)   # starts the training thread
         self.session.error.connect(self.show_error)
+        report = Report(self.show_error, lambda text: self.message_bar.show_message(text, "info"),
+                        self.status_bar.showMessage, self.status_bar.clearMessage)
         self.control = RunControl(self.session, self.run, self.setup, self.samples, self.evaluation,
-                                  self.status_bar, self.message_bar, self.settings, self, self.show_error)
+                                  self.status_bar, self.message_bar, self.settings, self, report)
         self.setup.refused.connect(self.show_error)
         self.samples.refused.connect(self.show_error)
         self.run.run_started.connect(lambda info: self.setWindowTitle(
@@ -75,8 +77,6 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.draw_frame)
         self.timer.start()
         # the tabs, menus and runs beyond the notebook (gui/workbench)
-        report = Report(self.show_error, lambda text: self.message_bar.show_message(text, "info"),
-                        self.status_bar.showMessage, self.status_bar.clearMessage)
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
         self.control.reset(first=True)

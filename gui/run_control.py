@@ -3,7 +3,6 @@ as commands (gui.commands) and the start/pause flag, and how the panels and the 
 follow the run state in return. It is handed what it uses, never the window."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings
@@ -17,6 +16,7 @@ from .mailbox import RunInfo, Status
 from .message_bar import MessageBar
 from .panels import EvaluatePanel, SamplesPanel, SetupPanel
 from .panels.model_panel import dataset_name
+from .report import Report
 from .run_state import RunState
 from .session import TrainingSession
 from .settings import save_config
@@ -28,7 +28,7 @@ STATUS_INTERVAL_MS = 200   # the status bar's numbers change at most this often 
 class RunControl(QObject):
     def __init__(self, session: TrainingSession, run: RunState, setup: SetupPanel, samples: SamplesPanel,
                  evaluation: EvaluatePanel, status_bar: TrainingStatusBar, message_bar: MessageBar,
-                 settings: QSettings, dialog_parent: QWidget, report: Callable[[str], None]):
+                 settings: QSettings, dialog_parent: QWidget, report: Report):
         super().__init__(dialog_parent)
         self.session, self.run = session, run
         self.setup, self.samples, self.evaluation = setup, samples, evaluation
@@ -75,8 +75,8 @@ class RunControl(QObject):
         self.session.command(commands.Reset(cfg), on_error=lambda e: self._reset_failed(e, cfg, first))
 
     def _reset_failed(self, message: str, cfg: Config, first: bool) -> None:
-        self.status_bar.clearMessage()
-        self.report(message)
+        self.report.clear_status()
+        self.report.error(message)
         info = self.run.info
         if info is not None:
             if not self.session.waiting_for(commands.Reset):   # else a later Reset decides the dataset shown
@@ -107,7 +107,7 @@ class RunControl(QObject):
         if self.run.info is None:
             return  # no model yet: the values go in with the next Reset
         # a refused change is undone by _show_live_in_use: the fields go back to the run's values
-        self.session.command(commands.SetLive(dict(changes)), on_error=self.report)
+        self.session.command(commands.SetLive(dict(changes)), on_error=self.report.error)
 
     def _show_live_in_use(self) -> None:
         """The training fields show the live settings the trainer uses whenever the status is
@@ -122,7 +122,7 @@ class RunControl(QObject):
     # -- questions between two steps -------------------------------------------------------
     def sample(self, n: int, temperature: float, seed) -> None:
         self.session.command(commands.Sample(n, temperature, seed), on_result=self.samples.show_samples,
-                             on_error=self.report)
+                             on_error=self.report.error)
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()
@@ -133,7 +133,7 @@ class RunControl(QObject):
 
     def _evaluate_failed(self, message: str) -> None:
         self.evaluation.show_failed()
-        self.report(message)
+        self.report.error(message)
 
     # -- following the run -----------------------------------------------------------------
     def _on_run_started(self, info: RunInfo) -> None:

@@ -19,12 +19,12 @@ from core.config import Config
 from ..actions import make_action
 from ..live_view import LiveView
 from ..panels import SetupPanel
+from ..report import Report
 from ..run_state import RunState
 from ..session import TrainingSession
 from .diagnostics_controller import DiagnosticsController
 from .files import FilesController
 from .loss_log import LossLogController
-from .report import Report
 from .runs_controller import RunsController
 from .smoothing import SmoothingBar
 

@@ -15,10 +15,10 @@ from core.devices import available_devices
 
 from .. import commands
 from ..panels import SetupPanel
+from ..report import Report
 from ..run_state import RunState
 from ..session import TrainingSession
 from .export import PLOT_FILTERS, ExportError, export_plot, save_window_image
-from .report import Report
 from .runs_controller import RunsController
 
 USER_FILE_ERRORS = (ExportError, ConfigError, CheckpointError, ValueError, OSError)

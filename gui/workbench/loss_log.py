@@ -22,9 +22,9 @@ from core.data import Dataset
 from core.experiment import loss_log_stages
 from core.presets import PRESETS
 
+from ..report import Report
 from ..run_state import RunState
 from ..worker import USER_ERRORS
-from .report import Report
 from .runs_controller import RunsController
 
 JOB_CLOSE_WAIT_S = 5.0

@@ -15,10 +15,10 @@ from core.stats import Snapshot
 
 from .. import commands
 from ..mailbox import RunInfo, Status
+from ..report import Report
 from ..run_state import RunState
 from ..session import TrainingSession
 from .export import ExportError
-from .report import Report
 from .runs import RunsModel, RunsTab
 from .smoothing import SmoothingBar
 

@@ -1,4 +1,4 @@
-"""How a workbench controller tells the user something, without knowing the window."""
+"""How a controller tells the user something, without knowing the window."""
 from __future__ import annotations
 
 from collections.abc import Callable
