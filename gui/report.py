@@ -4,6 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.checkpoint import CheckpointError
+from core.config import ConfigError
+from core.data import DataError
+
+# Errors that are the user's to fix: shown as their message, never as a traceback.
+USER_ERRORS = (DataError, ConfigError, CheckpointError, ValueError)
+
 
 @dataclass(frozen=True)
 class Report:

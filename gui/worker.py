@@ -22,12 +22,13 @@ from PySide6.QtCore import QObject, Signal, Slot
 from core.calibration import calibrate
 from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import Config, ConfigError
-from core.data import DataError, Dataset
+from core.data import Dataset
 from core.sample import sample_names
 from core.train import Trainer
 
 from . import commands as c
 from .mailbox import Mailbox, Reply, RunInfo, Status
+from .report import USER_ERRORS
 
 PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a second, so no frame goes empty
 RATE_INTERVAL_S = 1.0         # steps/s is counted over this long
@@ -35,9 +36,6 @@ IDLE_WAIT_S = 0.1             # how long an idle worker sleeps on the queue befo
 PROGRESS_INTERVAL_S = 0.05    # a dataset load tells the window how far it has got this often
 
 SPLITS = ("train", "val", "test")
-
-# Errors that are the user's to fix: shown as their message, never as a traceback.
-USER_ERRORS = (DataError, ConfigError, CheckpointError, ValueError)
 
 _WAKE = object()              # put on the queue to end an idle wait at once (a start, a stop)
 

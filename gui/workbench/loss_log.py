@@ -22,9 +22,8 @@ from core.data import Dataset
 from core.experiment import loss_log_stages
 from core.presets import PRESETS
 
-from ..report import Report
+from ..report import USER_ERRORS, Report
 from ..run_state import RunState
-from ..worker import USER_ERRORS
 from .runs_controller import RunsController
 
 JOB_CLOSE_WAIT_S = 5.0
