@@ -192,9 +192,7 @@ class MainWindow(QMainWindow):
 
     def draw_frame(self) -> None:
         """Take what the worker published into the run state: one frame, however many steps."""
-        frame = self.session.poll()
-        if frame is not None:
-            self.run.take(frame, self.session.running)
+        self.session.poll(lambda frame: self.run.take(frame, self.session.running))
 
     # -- settings and closing --------------------------------------------------------------
     def _restore(self, config: Config | None) -> None:

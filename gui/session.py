@@ -84,9 +84,10 @@ class TrainingSession(QObject):
         return [c for c, _, _ in self._waiting.values() if isinstance(c, kind)]
 
     # -- receiving -------------------------------------------------------------------------
-    def poll(self) -> Frame | None:
-        """What the worker published since the last poll; replies are delivered first.
-        Called at every frame, so `idle` fires within a frame of the last answer."""
+    def poll(self, apply: Callable[[Frame], None] | None = None) -> Frame | None:
+        """What the worker published since the last poll: replies are delivered first, then
+        `apply(frame)` runs. `idle` comes last, so whatever those sent in return (a stopped
+        run's evaluation) is waited for too. Called at every frame."""
         frame = self.mailbox.take()
         if frame is not None:
             for reply in frame.replies:
@@ -101,6 +102,8 @@ class TrainingSession(QObject):
                     self.error.emit(reply.error)
             if frame.status is not None:
                 self._status_running = frame.status.running
+            if apply is not None:
+                apply(frame)
         if self._idle_owed and not self.pending:
             self._idle_owed = False
             self.idle.emit()
