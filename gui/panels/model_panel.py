@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from core.config import ENGINES, Config
@@ -87,11 +87,11 @@ class ModelPanel(QGroupBox):
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
                            (self.block_size, cfg.block_size), (self.seed, cfg.seed)):
-            box.set_quietly(value)
+            with QSignalBlocker(box):
+                box.setValue(value)
         for combo, value in ((self.device, cfg.device), (self.engine, cfg.engine)):
-            combo.blockSignals(True)
-            combo.setCurrentIndex(max(0, combo.findText(value)))
-            combo.blockSignals(False)
+            with QSignalBlocker(combo):
+                combo.setCurrentIndex(max(0, combo.findText(value)))
         self.set_data(cfg.data)
 
     def set_data(self, source: str) -> None:

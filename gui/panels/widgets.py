@@ -76,15 +76,6 @@ class NumberBox(QAbstractSpinBox):
         if changed:
             self.valueChanged.emit(value)
 
-    def set_quietly(self, value) -> None:
-        """setValue without valueChanged (the panels showing a whole Config); signals come back
-        on even if the value is refused."""
-        was = self.blockSignals(True)
-        try:
-            self.setValue(value)
-        finally:
-            self.blockSignals(was)
-
     def textFromValue(self, value) -> str:
         if self.limit.kind is float:
             return show_float(value)

@@ -40,7 +40,7 @@ def test_a_value_a_field_refuses_never_leaves_it_deaf(qtbot):
     qtbot.addWidget(panel)
     with pytest.raises(ValueError, match="at most 1,000,000,000,000"):
         panel.set_config(Config(max_steps=10**13))       # not validated: the field itself refuses it
-    with qtbot.waitSignal(panel.live_changed, timeout=WAIT_MS):   # and still says when it changes
+    with qtbot.waitSignal(panel.training.live_changed, timeout=WAIT_MS):   # and still says when it changes
         panel.training.max_steps.setValue(500)
 
 

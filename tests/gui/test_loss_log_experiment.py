@@ -65,7 +65,7 @@ def test_cancel_stops_the_experiment_and_keeps_what_it_did(qtbot, window):
 def test_closing_the_window_stops_the_experiment(qtbot, window):
     wb = window.workbench
     wb.start_loss_log(max_steps=1_000_000)
-    job = wb.job
     qtbot.waitUntil(lambda: wb.progress_bar.value() > 0, timeout=20_000)
+    job = wb.job            # it exists once the run's words have come from the worker
     window.close()
     assert job.isFinished() and job.cancelled
