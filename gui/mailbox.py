@@ -40,6 +40,9 @@ class Status:
     done: bool                  # reached max_steps
     diverged_at: int | None = None   # the step whose loss was not finite, while paused by it
     applied: int = 0            # the number of the last command applied (gui.commands)
+    engine: str = ""            # the engine running ("fast" or "exact")
+    engine_note: str | None = None   # why it is not the one asked for
+    preparing: bool = False     # the fast engine's kernel is being compiled (or loaded from the cache)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""TrainingStatusBar: step / max steps with a progress bar, steps/s, learning rate, last loss, ETA."""
+"""TrainingStatusBar: step / max steps with a progress bar, steps/s, the engine, learning rate, last loss, ETA."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
@@ -6,6 +6,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 from .mailbox import Status
 
 PROGRESS_TICKS = 1000
+ENGINE_TIP = ("The engine taking the steps (Model panel, applied on Reset). fast: a compiled kernel, the "
+              "notebook's numbers to float32 rounding; exact: torch autograd, bit for bit the notebook.")
 
 
 def format_duration(seconds: float) -> str:
@@ -26,11 +28,13 @@ class TrainingStatusBar(QStatusBar):
         self.progress.setTextVisible(False)
         self.progress.setMaximum(PROGRESS_TICKS)
         self.rate = QLabel()
+        self.engine = QLabel()
         self.lr = QLabel()
         self.loss = QLabel()
         self.eta = QLabel()
         tips = ((self.step, "Steps taken / max steps."), (self.progress, "Progress towards max steps."),
                 (self.rate, "Training steps per second, counted over the last second."),
+                (self.engine, ENGINE_TIP),
                 (self.lr, "Learning rate of the next step."), (self.loss, "Minibatch loss of the last step."),
                 (self.eta, "Time left to max steps at the current speed."))
         for widget, tip in tips:
@@ -41,7 +45,12 @@ class TrainingStatusBar(QStatusBar):
         max_steps = s.cfg.max_steps
         self.step.setText(f"step {s.step:,} / {max_steps:,}")
         self.progress.setValue(PROGRESS_TICKS * min(s.step, max_steps) // max_steps)   # max steps may pass 2**31
-        self.rate.setText(f"{s.steps_per_s:,.0f} steps/s" if s.running else "paused" if not s.done else "done")
+        if s.preparing:
+            self.rate.setText("Preparing the fast engine…")
+        else:
+            self.rate.setText(f"{s.steps_per_s:,.0f} steps/s" if s.running else "paused" if not s.done else "done")
+        self.engine.setText(f"{s.engine} engine" if s.engine else "")
+        self.engine.setToolTip(f"{s.engine_note}\n{ENGINE_TIP}" if s.engine_note else ENGINE_TIP)
         self.lr.setText(f"lr {s.lr:g}")
         self.loss.setText(f"loss {s.loss:.4f}" if s.loss is not None else "")
         left = max_steps - s.step

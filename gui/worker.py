@@ -34,6 +34,12 @@ PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a secon
 RATE_INTERVAL_S = 1.0         # steps/s is counted over this long
 IDLE_WAIT_S = 0.1             # how long an idle worker sleeps on the queue before checking stop
 PROGRESS_INTERVAL_S = 0.05    # a dataset load tells the window how far it has got this often
+# Training runs in chunks of steps (one call of the fast engine's GIL-free kernel each), sized
+# from the measured step rate to last about CHUNK_S: a frame is never late by more than that,
+# and a pause or a command lands within it.
+CHUNK_S = 0.008
+MAX_CHUNK = 2_000
+SWITCH_INTERVAL_S = 0.0005
 
 SPLITS = ("train", "val", "test")
 
@@ -59,6 +65,7 @@ class TrainingWorker(QObject):
         self._dataset: Dataset | None = None
         self._publisher = RunPublisher(mailbox)
         self._progress_at = 0.0
+        self._step_s = 0.0           # measured seconds per step of the current run (0: not yet)
 
     # -- called from the GUI thread (by the session) --------------------------------------
     def submit(self, command: c.Command, number: int) -> None:
@@ -89,6 +96,10 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         torch.set_num_threads(1)  # two intra-op threads fight the GUI for 2 cores: ~10 steps/s
+        # The GIL changes hands more often: the GUI thread's painting waits less for a chunk's
+        # Python around the kernel, and the kernel less for the GUI (process-wide; Qt's own
+        # threads hold no GIL).
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
             while not self._stop.is_set():
                 going = self._go.is_set()
@@ -112,7 +123,13 @@ class TrainingWorker(QObject):
             return
         if not self._publisher.running:
             self.publish()                        # a start reaches the window at once
-        self._train(1)
+        self._train(self._chunk_steps())
+
+    def _chunk_steps(self) -> int:
+        """Steps for about CHUNK_S at the measured rate (1 until there is one)."""
+        if self._step_s <= 0:
+            return 1
+        return max(1, min(MAX_CHUNK, int(CHUNK_S / self._step_s)))
 
     def _run_commands(self, block: bool) -> None:
         try:
@@ -180,15 +197,25 @@ class TrainingWorker(QObject):
         raise TypeError(f"not a command: {command!r}")
 
     def _train(self, n: int) -> int:
-        """Up to n steps; stops (and clears the start flag) at max_steps or on divergence."""
+        """Up to n steps, in chunks the engine takes at once (and publishing between them when
+        a frame is due); stops (and clears the start flag) at max_steps or on divergence."""
         t = self.trainer
+        if not t.engine_ready:
+            self.publish(preparing=True)          # "Preparing the fast engine…", not a frozen window
+            t.prepare_engine()
         taken = 0
-        for _ in range(n):
-            if t.train_step() is None:
+        while taken < n:
+            k = min(n - taken, self._chunk_steps())
+            began = time.perf_counter()
+            losses = t.train(k)
+            taken += len(losses)
+            if len(losses) == k:                  # a whole chunk: how long a step takes now
+                per_step = (time.perf_counter() - began) / k
+                self._step_s = per_step if self._step_s <= 0 else 0.7 * self._step_s + 0.3 * per_step
+            if t.divergence is not None:
                 self._go.clear()
                 self.publish(divergence=t.divergence)
                 break
-            taken += 1
             if t.done:
                 self._go.clear()
                 self.publish()
@@ -197,8 +224,9 @@ class TrainingWorker(QObject):
                 self.publish()
         return taken
 
-    def publish(self, divergence: str | None = None, reply: Reply | None = None) -> None:
-        self._publisher.publish(self.trainer, self._run_id, self._go.is_set(), self._applied, divergence, reply)
+    def publish(self, divergence: str | None = None, reply: Reply | None = None, preparing: bool = False) -> None:
+        self._publisher.publish(self.trainer, self._run_id, self._go.is_set(), self._applied, divergence, reply,
+                                preparing)
 
     # -- commands (run on the worker thread, between steps) --------------------------------
     def _require_trainer(self) -> Trainer:
@@ -231,6 +259,7 @@ class TrainingWorker(QObject):
         cfg, dataset = trainer.cfg, trainer.dataset
         self.trainer, self._dataset = trainer, dataset
         self._run_id += 1
+        self._step_s = 0.0                        # another model, another engine: measure again
         info = RunInfo(self._run_id, cfg, dataset.source, len(dataset.words), dataset.vocab.itos,
                        dataset.n_train, trainer.model.n_parameters())
         self._publisher.new_run(info)   # sent with the command's reply
@@ -285,7 +314,7 @@ class RunPublisher:
         return time.perf_counter() - self._last_at >= PUBLISH_INTERVAL_S
 
     def publish(self, t: Trainer | None, run_id: int, running: bool, applied: int,
-                divergence: str | None = None, reply: Reply | None = None) -> None:
+                divergence: str | None = None, reply: Reply | None = None, preparing: bool = False) -> None:
         """Hand the mailbox the losses since the last call, the events, and a snapshot when
         there is a step it has not seen (snapshots are taken only here, ~40 times a second),
         with the status and, after a command, its reply."""
@@ -309,7 +338,7 @@ class RunPublisher:
             self._snapshot_step = snapshot.step
         self.running = running
         status = Status(run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None, self._rate, running,
-                        t.done, t.diverged_at, applied)
+                        t.done, t.diverged_at, applied, t.engine_name, t.engine_note, preparing)
         info, self._info = self._info, None
         self.mailbox.publish(losses, events, snapshot, status, divergence, rewind, reply, info)
 

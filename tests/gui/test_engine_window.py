@@ -1,0 +1,61 @@
+"""The window on either engine: the status bar names it, says when the fast engine is being
+prepared, and training in chunks keeps every step, pause and live change where it belongs."""
+import threading
+
+import numpy as np
+import pytest
+from window_helpers import WAIT_MS, wait_paused, wait_status
+
+import core.fast_kernel_binding as fb
+
+
+@pytest.mark.parametrize("engine", ["fast", "exact"])
+def test_the_status_bar_names_the_engine_that_runs(qtbot, make_window, engine):
+    window = make_window(engine=engine, max_steps=500)
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.done and not s.running)
+    assert window.status.engine == engine
+    assert window.status_bar.engine.text() == f"{engine} engine"
+    qtbot.waitUntil(lambda: window.loss_plot.curve.n == 500, timeout=WAIT_MS)   # one loss per step
+
+
+def test_preparing_the_fast_engine_shows_in_the_status_bar(qtbot, make_window, monkeypatch):
+    """While the kernel is compiled (held here until the test has seen the words) the status
+    bar says so; then training goes on."""
+    window = make_window(max_steps=200)
+    release, prepared = threading.Event(), []
+    real_prepare = fb.prepare
+
+    def slow_prepare(n_blocks=2):
+        release.wait(WAIT_MS / 1000)
+        real_prepare(n_blocks)
+        prepared.append(n_blocks)
+
+    monkeypatch.setattr(fb, "is_prepared", lambda n_blocks=2: bool(prepared))
+    monkeypatch.setattr(fb, "prepare", slow_prepare)
+    window.start_action.trigger()
+    qtbot.waitUntil(lambda: window.status_bar.rate.text() == "Preparing the fast engine…", timeout=WAIT_MS)
+    assert window.status.step == 0
+    release.set()
+    wait_status(qtbot, window, lambda s: s.done and not s.running)
+    assert window.status_bar.rate.text() == "done" and prepared
+
+
+def test_chunks_stop_at_max_steps_and_a_pause_holds(qtbot, make_window):
+    """Flat out in chunks: paused part-way, the step the window shows is the trainer's and stays;
+    resumed, it ends exactly at max steps with one loss per step."""
+    window = make_window(max_steps=30_000)
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.running and s.step >= 500)
+    window.start_action.trigger()
+    wait_paused(qtbot, window)
+    paused_at = window.status.step
+    assert 500 <= paused_at < 30_000
+    window.step_action.trigger()                       # one single step from the pause
+    wait_status(qtbot, window, lambda s: s.step == paused_at + 1)
+    window.start_action.trigger()
+    wait_status(qtbot, window, lambda s: s.done and not s.running)
+    assert window.status.step == 30_000
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 29_999, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.loss_plot.curve.n == 30_000, timeout=WAIT_MS)
+    assert np.isfinite(window.status.loss)
