@@ -4,7 +4,8 @@
 
 For each tab: the window trains --steps steps with that tab in front; prints steps/s as a
 ratio to a headless Trainer measured just before, the GUI event loop's p99 gap (5 ms timer),
-frames/s, and the mean time the workbench's own per-frame work took (Workbench._frame).
+frames/s, and the mean time a frame took to apply (RunState.take: the window's plots and
+every workbench controller listening).
 Then the same with the loss-log experiment training in the background (its own thread):
 the main run's speed and the experiment's. Offscreen unless QT_QPA_PLATFORM says otherwise
 (under xvfb-run, set QT_QPA_PLATFORM=xcb).
@@ -40,15 +41,14 @@ def window_run(cfg: Config, steps: int, tab: str, loss_log_steps: int | None = N
     window.show()
     wb = window.workbench
     spent: list[float] = []
-    frame = wb._frame
+    take = window.run.take
 
-    def timed(f):
+    def timed(frame, running):
         t = time.perf_counter()
-        frame(f)
+        take(frame, running)
         spent.append(time.perf_counter() - t)
 
-    window.frame_taken.disconnect(wb._frame)
-    window.frame_taken.connect(timed)
+    window.run.take = timed
     wait_for(lambda: window.status is not None)
     window.step(WARMUP_STEPS)
     wait_for(lambda: window.status.step == WARMUP_STEPS)
@@ -85,7 +85,7 @@ def main() -> None:
         w = window_run(cfg, args.steps, tab, job)
         extra = f" | loss log alongside: {w['job_rate']:,.0f} steps/s" if job else ""
         print(f"{tab:>13}: headless {h:,.0f} steps/s | window {w['rate']:,.0f} = {w['rate'] / h:.2f}x | "
-              f"p99 {w['p99']:.1f} ms | {w['fps']:.1f} fps | workbench {w['frame_ms']:.2f} ms/frame{extra}",
+              f"p99 {w['p99']:.1f} ms | {w['fps']:.1f} fps | frame {w['frame_ms']:.2f} ms{extra}",
               flush=True)
 
 

@@ -186,7 +186,7 @@ def main() -> None:
           f"steps/s): frame median {end['frame_median']:.1f} ms, p99 {end['frame_p99']:.1f} ms, full repaint "
           f"{end['repaint']:.1f} ms; loss curve {n_points:,} points; RSS {end_rss:.0f} MiB", flush=True)
     # the runs table evaluates a finished run on the whole train and val splits (in one piece, as the notebook)
-    wait_for(lambda: not window.session._waiting, 600)
+    wait_for(lambda: not window.session.pending, 600)
     wait_for(lambda: window.workbench.current is not None and window.workbench.current.record.val_loss is not None,
              600)
     probe.stop()

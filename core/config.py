@@ -134,9 +134,6 @@ class Config:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
-    def differs_in_architecture(self, other: Config) -> bool:
-        return any(getattr(self, f) != getattr(other, f) for f in ARCH_FIELDS)
-
 
 def parse_number(text: str) -> float:
     """A number, or a fraction such as the tanh gain 5/3 (exactly Python's 5 / 3)."""

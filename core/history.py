@@ -3,6 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
+# A minibatch loss can round to exactly 0 in float32 (tiny batches, huge learning rates);
+# it is kept at this floor rather than at log10(0) = -inf. The one floor of every loss view.
+LOSS_FLOOR = 1e-8
+
+
+def log10_losses(losses) -> np.ndarray:
+    """log10 of plain minibatch losses (Trainer.losses), floored at LOSS_FLOOR."""
+    return np.log10(np.maximum(np.asarray(losses, dtype=np.float32), np.float32(LOSS_FLOOR)))
+
 
 class DecimatedSeries:
     """Keeps at most ~`capacity` points of a growing series by min/max bucketing: each bucket

@@ -1,21 +1,29 @@
-"""What the loss plot draws: log10 of every step's loss (as the lecture's lossi), kept
-bounded by min/max decimation, and its mean over chunks of 1,000 steps."""
+"""A run's loss history as the window keeps it: log10 of every step's minibatch loss (as
+the lecture's lossi), bounded however long the run, in the three shapes its views draw —
+min/max-decimated steps (the loss plot, the runs table's JSON), means of 1,000 steps (the
+loss plot's bold line) and bucket means for TensorBoard smoothing (the smoothing bar and
+the runs overlay). One store, one log floor."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
-from .history import ChunkMeans, DecimatedSeries
+from .history import LOSS_FLOOR, ChunkMeans, DecimatedSeries, log10_losses
+from .smoothing import SmoothedCurve
 
-# A minibatch loss can round to exactly 0 in float32 (tiny batches, huge learning rates);
-# it is drawn at this floor rather than at log10(0) = -inf.
-LOSS_FLOOR = 1e-8
+__all__ = ["LOSS_FLOOR", "LossCurve", "log10_losses"]
 
 
 class LossCurve:
     # 2,048 min/max buckets: at most ~4,100 points, a few per pixel of a plot on a laptop screen
     def __init__(self, capacity: int = 2048, chunk: int = 1000):
+        self.capacity, self.chunk = capacity, chunk
         self.per_step = DecimatedSeries(capacity)
         self.chunk_means = ChunkMeans(chunk)
+        self.smooth = SmoothedCurve(capacity)
+        self.lo, self.hi = math.inf, -math.inf   # lowest and highest log10 loss held
+        self.generation = 0                      # bumped when the history is replaced
 
     @property
     def n(self) -> int:
@@ -23,18 +31,31 @@ class LossCurve:
         return self.per_step.n
 
     def extend(self, losses) -> tuple[float, float] | None:
-        """Append plain minibatch losses (Trainer.losses), stored as log10. Returns the
-        lowest and highest log10 value appended (None if there were none)."""
-        losses = np.asarray(losses, dtype=np.float32)
-        if not len(losses):
+        """Append plain minibatch losses (Trainer.losses). Returns the lowest and highest
+        log10 value appended (None if there were none)."""
+        log10 = log10_losses(losses)
+        if not len(log10):
             return None
-        log10 = np.log10(np.maximum(losses, np.float32(LOSS_FLOOR)))
         self.per_step.extend(log10)
         self.chunk_means.extend(log10)
-        return float(log10.min()), float(log10.max())
+        self.smooth.extend_log10(log10)
+        span = float(log10.min()), float(log10.max())
+        self.lo, self.hi = min(self.lo, span[0]), max(self.hi, span[1])
+        return span
+
+    def replace(self, losses) -> None:
+        """Start again from a whole loss history (after training took steps back)."""
+        self.per_step = DecimatedSeries(self.capacity)
+        self.chunk_means = ChunkMeans(self.chunk)
+        self.smooth.clear()
+        self.lo, self.hi = math.inf, -math.inf
+        self.generation += 1
+        self.extend(losses)
 
     def step_xy(self) -> tuple[np.ndarray, np.ndarray]:
         return self.per_step.xy()
+
+    xy = step_xy
 
     def mean_xy(self) -> tuple[np.ndarray, np.ndarray]:
         return self.chunk_means.xy()

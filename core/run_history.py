@@ -2,8 +2,6 @@
 overlays, the look-back timeline, and the part-3 diagnostics over time. All bounded."""
 from __future__ import annotations
 
-import numpy as np
-
 from .runs import RunRecord
 from .smoothing import SmoothedCurve
 from .stats import PERCENTILES, Snapshot
@@ -13,7 +11,6 @@ from .timeline import StepSeries, Timeline
 class RunHistory:
     def __init__(self, record: RunRecord):
         self.record = record
-        self.smooth = SmoothedCurve()
         self.timeline = Timeline()
         self.param_names: tuple[str, ...] = ()
         self.update_ratios: StepSeries | None = None   # log10(update / data), a column per parameter
@@ -26,12 +23,17 @@ class RunHistory:
     def run_id(self) -> int:
         return self.record.run_id
 
+    @property
+    def smooth(self) -> SmoothedCurve:
+        """The loss smoothed on demand (a view of the record's one loss store)."""
+        return self.record.curve.smooth
+
     def add_losses(self, losses) -> None:
-        losses = np.asarray(losses, dtype=np.float32)
-        if not len(losses):
-            return
+        """For a run whose loss store nobody else feeds (the loss-log stages)."""
         self.record.add_losses(losses)
-        self.smooth.extend(losses)
+        self.losses_added()
+
+    def losses_added(self) -> None:
         if self.evaluated_at is not None and self.record.steps > self.evaluated_at:
             self.set_split_losses(None, None, None)   # they described weights that have moved on
 
@@ -39,8 +41,9 @@ class RunHistory:
         """The run took steps back (a divergence): its curves start again from `losses`, the
         whole history the trainer kept, so no taken-back step stays drawn."""
         self.record.replace_losses(losses)
-        self.smooth = SmoothedCurve(self.smooth.series.capacity)
-        self.smooth.extend(np.asarray(losses, dtype=np.float32))
+        self.losses_replaced()
+
+    def losses_replaced(self) -> None:
         self.set_split_losses(None, None, None)
 
     def set_split_losses(self, train, val, at_step: int | None) -> None:

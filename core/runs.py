@@ -8,10 +8,8 @@ import json
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .config import Config
-from .history import DecimatedSeries
+from .loss_curve import LossCurve
 
 # what the runs table shows of each run's settings
 TABLE_FIELDS = ("batchnorm", "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_scale", "n_embed", "n_hidden",
@@ -25,23 +23,22 @@ class RunRecord:
     name: str
     config: Config
     started: float = field(default_factory=time.time)
-    steps: int = 0
-    curve: DecimatedSeries = field(default_factory=lambda: DecimatedSeries(2048))
+    curve: LossCurve = field(default_factory=LossCurve)
     train_loss: float | None = None
     val_loss: float | None = None
     test_loss: float | None = None
 
+    @property
+    def steps(self) -> int:
+        return self.curve.n
+
     def add_losses(self, losses) -> None:
         """Minibatch losses of the steps just taken (stored as log10, as the notebook's lossi)."""
-        losses = np.asarray(losses, dtype=np.float32)
-        if len(losses):
-            self.curve.extend(np.log10(np.maximum(losses, 1e-30)))
-            self.steps += len(losses)
+        self.curve.extend(losses)
 
     def replace_losses(self, losses) -> None:
         """Start the curve again from a whole loss history (after training took steps back)."""
-        self.curve, self.steps = DecimatedSeries(self.curve.capacity), 0
-        self.add_losses(losses)
+        self.curve.replace(losses)
 
     def set_split_losses(self, train: float | None, val: float | None, test: float | None = None) -> None:
         self.train_loss, self.val_loss, self.test_loss = train, val, test
@@ -70,8 +67,9 @@ class RunLog:
         self.runs: list[RunRecord] = []
         self._next_id = 1
 
-    def start(self, config: Config, name: str = "") -> RunRecord:
-        run = RunRecord(self._next_id, name or f"run {self._next_id}", config)
+    def start(self, config: Config, name: str = "", curve: LossCurve | None = None) -> RunRecord:
+        """A new run; `curve`: a loss store someone else feeds (the window's run state)."""
+        run = RunRecord(self._next_id, name or f"run {self._next_id}", config, curve=curve or LossCurve())
         self._next_id += 1
         self.runs.append(run)
         return run

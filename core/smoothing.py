@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .loss_curve import LOSS_FLOOR
+from .history import log10_losses
 
 
 class MeanSeries:
@@ -88,6 +88,10 @@ class SmoothedCurve:
 
     def __init__(self, capacity: int = 2048):
         self.series = MeanSeries(capacity)
+        self.clear()
+
+    def clear(self) -> None:
+        self.series = MeanSeries(self.series.capacity)
         self._key: tuple | None = None      # (weight, merges) the cache was made for
         self._ys = np.empty(0)
         self._state = (0.0, 0)
@@ -98,9 +102,11 @@ class SmoothedCurve:
 
     def extend(self, losses) -> None:
         """Plain minibatch losses, stored as log10 (as the loss plot draws them)."""
-        losses = np.asarray(losses, dtype=np.float32)
-        if len(losses):
-            self.series.extend(np.log10(np.maximum(losses, np.float32(LOSS_FLOOR))))
+        self.extend_log10(log10_losses(losses))
+
+    def extend_log10(self, log10) -> None:
+        if len(log10):
+            self.series.extend(log10)
 
     def xy(self, weight: float) -> tuple[np.ndarray, np.ndarray]:
         x, means, widths = self.series.buckets()

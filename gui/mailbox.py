@@ -39,11 +39,12 @@ class Status:
     running: bool
     done: bool                  # reached max_steps
     diverged_at: int | None = None   # the step whose loss was not finite, while paused by it
+    applied: int = 0            # the number of the last command applied (gui.commands)
 
 
 @dataclass(frozen=True)
 class Reply:
-    token: int
+    number: int                 # the command's (0: no command asked, e.g. a refused start)
     value: Any = None
     error: str | None = None
 
@@ -77,16 +78,19 @@ class Mailbox:
         self._rewind: np.ndarray | None = None
         self._progress: tuple[float, str] | None = None
 
-    def new_run(self, info: RunInfo) -> None:
-        """Drop whatever the previous run left unread: it must not be drawn on the new one."""
-        with self._lock:
-            self._run = info
-            self._losses, self._events = [], []
-            self._snapshot = self._status = self._divergence = self._rewind = self._progress = None
-
     def publish(self, losses: np.ndarray, events: list, snapshot: Snapshot | None, status: Status,
-                divergence: str | None = None, rewind: np.ndarray | None = None) -> None:
+                divergence: str | None = None, rewind: np.ndarray | None = None,
+                reply: Reply | None = None, run: RunInfo | None = None) -> None:
+        """A command's reply comes with the status that follows it, so no frame holds one
+        without the other. A new `run` drops whatever the previous one left unread: it must
+        not be drawn on the new one."""
         with self._lock:
+            if run is not None:
+                self._run = run
+                self._losses, self._events = [], []
+                self._snapshot = self._status = self._divergence = self._rewind = self._progress = None
+            if reply is not None:
+                self._replies.append(reply)
             if rewind is not None:
                 self._rewind, self._losses = rewind, []   # the history holds whatever was unread
             if len(losses):

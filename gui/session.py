@@ -1,7 +1,10 @@
 """TrainingSession: the GUI thread's handle on the training worker and its thread.
 
-Every method returns at once. Commands queue up for the worker; `poll` (called by the
-window's frame timer) takes what the worker published and calls back whoever asked.
+Every method returns at once. `command` numbers a command (gui.commands) and queues it for
+the worker; `start` / `pause` set the worker's flag. `poll` (called by the window's frame
+timer) takes what the worker published and calls back whoever asked. Something is pending
+while a command sent has not been applied, or the flag differs from the last status; `idle`
+fires once a frame brings that to nothing.
 """
 from __future__ import annotations
 
@@ -11,21 +14,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from core.config import Config
-from core.sample import sample_names
-from core.train import Trainer
-
+from . import commands
 from .mailbox import Frame, Mailbox
-from .worker import Command, TrainingWorker
+from .worker import SPLITS, TrainingWorker
 
 OnResult = Callable[[Any], None]
 OnError = Callable[[str], None]
 
-SPLITS = ("train", "val", "test")
+__all__ = ["SPLITS", "TrainingSession"]
 
 
 class TrainingSession(QObject):
     error = Signal(str)       # a command failed and nobody asked to hear about it
+    idle = Signal()           # a frame brought the last answer the window was waiting for
     stopped = Signal()        # the worker thread has finished (after shutdown)
 
     def __init__(self, parent: QObject | None = None):
@@ -37,65 +38,75 @@ class TrainingSession(QObject):
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.thread.finished.connect(self._on_thread_finished)
-        self._tokens = itertools.count(1)
-        self._waiting: dict[int, tuple[OnResult | None, OnError | None]] = {}
+        self._numbers = itertools.count(1)
+        self.sent = 0             # number of the last command sent
+        self.applied = 0          # ... and of the last one the worker answered
+        self._waiting: dict[int, tuple[commands.Command, OnResult | None, OnError | None]] = {}
+        self._status_running: bool | None = None   # the flag as the last status had it
+        self._idle_owed = False
         self.thread.start()
 
     # -- sending ---------------------------------------------------------------------------
-    def command(self, command: Command, on_result: OnResult | None = None,
+    def command(self, command: commands.Command, on_result: OnResult | None = None,
                 on_error: OnError | None = None) -> int:
-        token = next(self._tokens)
-        self._waiting[token] = (on_result, on_error)
-        self.worker.submit(command, token)
-        return token
+        """Queue `command` for the worker; on_result(value) or on_error(message) runs here
+        later, from `poll`. Returns its number."""
+        number = self.sent = next(self._numbers)
+        self._idle_owed = True
+        self._waiting[number] = (command, on_result, on_error)
+        self.worker.submit(command, number)
+        return number
 
-    def call(self, fn: Callable[[Trainer], Any], on_result: OnResult | None = None,
-             on_error: OnError | None = None) -> int:
-        """Run fn(trainer) on the worker between two steps; on_result(value) runs here later."""
-        return self.command(lambda w: fn(w.require_trainer()), on_result, on_error)
+    def start(self) -> None:
+        """Train whenever no command waits (the worker refuses it, through `error`, when
+        there is no model or it has reached max steps)."""
+        self.worker.set_running(True)
 
-    def start(self, on_result: OnResult | None = None, on_error: OnError | None = None) -> None:
-        self.command(lambda w: w.do_start(), on_result, on_error)
+    def pause(self) -> None:
+        self.worker.set_running(False)
 
-    def pause(self, on_result: OnResult | None = None) -> None:
-        self.command(lambda w: w.do_pause(), on_result)
+    @property
+    def running(self) -> bool:
+        """The start/pause flag: set here, cleared by the worker at max steps or divergence."""
+        return self.worker.running
 
-    def step(self, n: int = 1, on_result: OnResult | None = None) -> None:
-        self.command(lambda w: w.do_step(n), on_result)
+    @property
+    def pending(self) -> bool:
+        """A command sent and not answered, or the flag not yet in a status. Asking, while
+        it is so, makes `idle` fire once it no longer is."""
+        pending = self.sent > self.applied or (self._status_running is not None
+                                               and self._status_running != self.running)
+        self._idle_owed = self._idle_owed or pending
+        return pending
 
-    def reset(self, cfg: Config, on_result: OnResult | None = None, on_error: OnError | None = None) -> None:
-        self.command(lambda w: w.do_reset(cfg), on_result, on_error)
-
-    def set_live(self, changes: dict, on_result: OnResult | None = None, on_error: OnError | None = None) -> None:
-        self.command(lambda w: w.do_set_live(dict(changes)), on_result, on_error)
-
-    def sample(self, n: int, temperature: float, seed: int | None, on_result: OnResult,
-               on_error: OnError | None = None) -> None:
-        self.call(lambda t: sample_names(t.model, t.dataset.vocab, n, seed=seed, temperature=temperature),
-                  on_result, on_error)
-
-    def evaluate(self, on_result: OnResult, on_error: OnError | None = None) -> None:
-        """on_result((step, {split: loss}, run_id))"""
-        def evaluate(w):
-            t = w.require_trainer()
-            return t.step, {s: t.split_loss(s) for s in SPLITS}, w.run_id
-        self.command(evaluate, on_result, on_error)
+    def waiting_for(self, kind: type) -> list:
+        """The commands of that kind sent and not answered yet, oldest first."""
+        return [c for c, _, _ in self._waiting.values() if isinstance(c, kind)]
 
     # -- receiving -------------------------------------------------------------------------
-    def poll(self) -> Frame | None:
-        """What the worker published since the last poll; replies are delivered first."""
+    def poll(self, apply: Callable[[Frame], None] | None = None) -> Frame | None:
+        """What the worker published since the last poll: replies are delivered first, then
+        `apply(frame)` runs. `idle` comes last, so whatever those sent in return (a stopped
+        run's evaluation) is waited for too. Called at every frame."""
         frame = self.mailbox.take()
-        if frame is None:
-            return None
-        for reply in frame.replies:
-            on_result, on_error = self._waiting.pop(reply.token, (None, None))
-            if reply.error is None:
-                if on_result is not None:
-                    on_result(reply.value)
-            elif on_error is not None:
-                on_error(reply.error)
-            else:
-                self.error.emit(reply.error)
+        if frame is not None:
+            for reply in frame.replies:
+                _, on_result, on_error = self._waiting.pop(reply.number, (None, None, None))
+                self.applied = max(self.applied, reply.number)
+                if reply.error is None:
+                    if on_result is not None:
+                        on_result(reply.value)
+                elif on_error is not None:
+                    on_error(reply.error)
+                else:
+                    self.error.emit(reply.error)
+            if frame.status is not None:
+                self._status_running = frame.status.running
+            if apply is not None:
+                apply(frame)
+        if self._idle_owed and not self.pending:
+            self._idle_owed = False
+            self.idle.emit()
         return frame
 
     # -- closing ---------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """TrainingWorker: drives a core Trainer on its own QThread.
 
 Its Qt event loop is busy inside `run`, so nothing reaches it through queued slots. The
-GUI hands it commands through a thread-safe queue, read between steps; every command is
-a callable taking the worker, so a new feature is one more callable (see
-TrainingSession.call). Results go back through the Mailbox.
+session hands it numbered commands (gui.commands) through a thread-safe queue, read
+between steps, and one dispatcher (`apply`) handles them; start and pause are a flag the
+session sets and clears, read once a step. Results go back through the Mailbox: a
+command's reply with the status that follows it, which carries the command's number.
 """
 from __future__ import annotations
 
@@ -12,28 +13,31 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.checkpoint import CheckpointError
+from core.calibration import calibrate
+from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import Config, ConfigError
-from core.data import DataError, Dataset
+from core.data import Dataset
+from core.sample import sample_names
 from core.train import Trainer
 
+from . import commands as c
 from .mailbox import Mailbox, Reply, RunInfo, Status
+from .report import USER_ERRORS
 
 PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a second, so no frame goes empty
 RATE_INTERVAL_S = 1.0         # steps/s is counted over this long
 IDLE_WAIT_S = 0.1             # how long an idle worker sleeps on the queue before checking stop
 PROGRESS_INTERVAL_S = 0.05    # a dataset load tells the window how far it has got this often
 
-# Errors that are the user's to fix: shown as their message, never as a traceback.
-USER_ERRORS = (DataError, ConfigError, CheckpointError, ValueError)
+SPLITS = ("train", "val", "test")
 
-Command = Callable[["TrainingWorker"], Any]
+_WAKE = object()              # put on the queue to end an idle wait at once (a start, a stop)
 
 
 class Stopped(Exception):
@@ -47,27 +51,39 @@ class TrainingWorker(QObject):
         super().__init__()
         self.mailbox = mailbox
         self.trainer: Trainer | None = None
-        self.running = False
-        self.detail = False          # snapshots with the dearer part-3 diagnostics (Snapshot.detail)
-        self._commands: queue.SimpleQueue[tuple[Command, int] | None] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._go = threading.Event()       # set: train whenever no command waits
         self._stop = threading.Event()
+        self._applied = 0            # number of the last command applied
         self._run_id = 0
         self._dataset: Dataset | None = None
-        self._published = 0          # losses handed to the mailbox so far (this run)
-        self._events_sent = 0
-        self._snapshot_step = -1     # step of the last snapshot published
-        self._last_publish = 0.0
-        self._rate = 0.0
-        self._rate_mark = (0.0, 0)   # (time, step) where the current steps/s count began
+        self._publisher = RunPublisher(mailbox)
         self._progress_at = 0.0
 
-    # -- called from the GUI thread -------------------------------------------------------
-    def submit(self, command: Command, token: int) -> None:
-        self._commands.put((command, token))
+    # -- called from the GUI thread (by the session) --------------------------------------
+    def submit(self, command: c.Command, number: int) -> None:
+        self._commands.put((command, number))
+
+    def set_running(self, running: bool) -> None:
+        if running:
+            self._go.set()
+            self._commands.put(_WAKE)
+        else:
+            self._go.clear()
+
+    @property
+    def running(self) -> bool:
+        """Whether it trains whenever no command waits (the start/pause flag)."""
+        return self._go.is_set()
 
     def request_stop(self) -> None:
         self._stop.set()
         self._commands.put(None)  # wake the worker if it is waiting for a command
+
+    @property
+    def run_id(self) -> int:
+        """Which run the trainer is on: bumped by every Reset or loaded checkpoint."""
+        return self._run_id
 
     # -- the worker thread ----------------------------------------------------------------
     @Slot()
@@ -75,14 +91,28 @@ class TrainingWorker(QObject):
         torch.set_num_threads(1)  # two intra-op threads fight the GUI for 2 cores: ~10 steps/s
         try:
             while not self._stop.is_set():
-                self._run_commands(block=not self._training())
-                if self._training() and not self._stop.is_set():
-                    self._train(1)
+                going = self._go.is_set()
+                if not going and self._publisher.running:
+                    self.publish()                # a pause reaches the window at once
+                self._run_commands(block=not going)
+                # the flag first: a command sent before a start is applied before training on
+                if self._go.is_set() and self._commands.empty() and not self._stop.is_set():
+                    self._train_running()
         finally:
             self.finished.emit()
 
-    def _training(self) -> bool:
-        return self.running and self.trainer is not None
+    def _train_running(self) -> None:
+        t = self.trainer
+        if t is None or t.done:
+            self._go.clear()
+            message = ("There is no model yet: press Reset to build one." if t is None else
+                       f"Training has reached its max steps ({t.cfg.max_steps:,}). "
+                       "Raise max steps to go on, or press Reset to start again.")
+            self.publish(reply=Reply(0, error=message))
+            return
+        if not self._publisher.running:
+            self.publish()                        # a start reaches the window at once
+        self._train(1)
 
     def _run_commands(self, block: bool) -> None:
         try:
@@ -90,8 +120,9 @@ class TrainingWorker(QObject):
         except queue.Empty:
             return
         while item is not None:
-            command, token = item
-            self._execute(command, token)
+            if item is not _WAKE:
+                command, number = item
+                self._execute(command, number)
             if self._stop.is_set():
                 return
             try:
@@ -99,135 +130,113 @@ class TrainingWorker(QObject):
             except queue.Empty:
                 return
 
-    @property
-    def run_id(self) -> int:
-        """Which run the trainer is on: bumped by every Reset or loaded checkpoint."""
-        return self._run_id
-
-    def _execute(self, command: Command, token: int) -> None:
+    def _execute(self, command: c.Command, number: int) -> None:
         try:
-            value = command(self)
+            reply = Reply(number, self.apply(command))
         except Stopped:
-            self.mailbox.reply(Reply(token, error="Stopped: the window is closing."))
+            reply = Reply(number, error="Stopped: the window is closing.")
         except USER_ERRORS as e:
-            self.mailbox.reply(Reply(token, error=str(e)))
+            reply = Reply(number, error=str(e))
         except Exception as e:  # a bug: keep the worker alive and say what happened
             traceback.print_exc(file=sys.stderr)
-            self.mailbox.reply(Reply(token, error=f"Unexpected error ({type(e).__name__}): {e}"))
-        else:
-            self.mailbox.reply(Reply(token, value))
+            reply = Reply(number, error=f"Unexpected error ({type(e).__name__}): {e}")
+        self._applied = number
+        self.publish(reply=reply)
+
+    def apply(self, command: c.Command) -> Any:
+        """The one dispatcher: every command the window can send, on this thread."""
+        match command:
+            case c.Reset(cfg):
+                return self._reset(cfg)
+            case c.LoadCheckpoint(path, device):
+                trainer = load_checkpoint(Path(path), device=device)   # raises CheckpointError: nothing changes
+                self._go.clear()                                       # it starts paused
+                return self._adopt(trainer), trainer.step
+            case c.SaveCheckpoint(path):
+                return self._save_checkpoint(Path(path))
+            case c.SetLive(changes):
+                return self._set_live(changes)
+            case c.Step(n):
+                return self._step(n)
+            case c.Sample(n, temperature, seed):
+                t = self._require_trainer()
+                return sample_names(t.model, t.dataset.vocab, n, seed=seed, temperature=temperature), self._run_id
+            case c.Evaluate():
+                t = self._require_trainer()
+                return t.step, {s: t.split_loss(s) for s in SPLITS}, self._run_id
+            case c.SplitLosses():
+                t = self._require_trainer()
+                return self._run_id, t.step, t.split_loss("train"), t.split_loss("val")
+            case c.Calibrate():
+                return calibrate(self._require_trainer())
+            case c.DetailSnapshot():
+                return self._run_id, self._require_trainer().snapshot(detail=True)
+        raise TypeError(f"not a command: {command!r}")
 
     def _train(self, n: int) -> int:
-        """Up to n steps; stops (and pauses) at max_steps or on divergence."""
+        """Up to n steps; stops (and clears the start flag) at max_steps or on divergence."""
         t = self.trainer
         taken = 0
         for _ in range(n):
-            if t.done:
-                self.running = False
-                self.publish(force=True)
-                break
             if t.train_step() is None:
-                self.running = False
-                self.publish(force=True, divergence=t.divergence)
+                self._go.clear()
+                self.publish(divergence=t.divergence)
                 break
             taken += 1
-            if time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL_S:
+            if t.done:
+                self._go.clear()
+                self.publish()
+                break
+            if self._publisher.due():
                 self.publish()
         return taken
 
-    def publish(self, force: bool = False, divergence: str | None = None) -> None:
-        """Hand the mailbox the losses since the last call, the events, and a snapshot when
-        there is a step it has not seen. Snapshots are taken only here, ~40 times a second."""
-        t = self.trainer
-        now = time.perf_counter()
-        self._last_publish = now
-        self._count_rate(now)
-        if t is None:
-            return
-        rewind = None
-        if t.step < self._published:  # a divergence took back steps already published
-            rewind, self._published = t.losses.copy(), t.step
-            self._snapshot_step = -1     # the steps taken again must be drawn, even at the same numbers
-        losses = t.losses[self._published:].copy()
-        self._published = t.step
-        events = t.events[self._events_sent:]
-        self._events_sent = len(t.events)
-        snapshot = None
-        if t.last is not None and t.last.step != self._snapshot_step:
-            snapshot = t.snapshot(detail=self.detail)
-            self._snapshot_step = snapshot.step
-        self.mailbox.publish(losses, events, snapshot, self.status(), divergence, rewind)
-
-    def _count_rate(self, now: float) -> None:
-        step = self.trainer.step if self.trainer is not None else 0
-        since, at_step = self._rate_mark
-        if not self.running:
-            self._rate, self._rate_mark = 0.0, (now, step)
-        elif now - since >= RATE_INTERVAL_S:
-            self._rate = (step - at_step) / (now - since) if step >= at_step else 0.0
-            self._rate_mark = (now, step)
-
-    def status(self) -> Status:
-        t = self.trainer
-        return Status(self._run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None,
-                      self._rate, self.running, t.done, t.diverged_at)
+    def publish(self, divergence: str | None = None, reply: Reply | None = None) -> None:
+        self._publisher.publish(self.trainer, self._run_id, self._go.is_set(), self._applied, divergence, reply)
 
     # -- commands (run on the worker thread, between steps) --------------------------------
-    def require_trainer(self) -> Trainer:
+    def _require_trainer(self) -> Trainer:
         if self.trainer is None:
             raise ConfigError("There is no model yet: press Reset to build one.")
         return self.trainer
 
-    def do_start(self) -> None:
-        t = self.require_trainer()
-        if t.done:
-            raise ConfigError(f"Training has reached its max steps ({t.cfg.max_steps:,}). "
-                              "Raise max steps to go on, or press Reset to start again.")
-        self.running = True
-        self._rate_mark = (time.perf_counter(), t.step)
-        self.publish(force=True)
-
-    def do_pause(self) -> None:
-        self.running = False
-        self.publish(force=True)
-
-    def do_step(self, n: int) -> int:
-        t = self.require_trainer()
+    def _step(self, n: int) -> int:
+        t = self._require_trainer()
         if t.done:
             raise ConfigError(f"Training has reached its max steps ({t.cfg.max_steps:,}).")
-        was_running, self.running = self.running, False
-        taken = self._train(n)
-        self.running = was_running and not t.done and t.divergence is None
-        self.publish(force=True)
-        return taken
+        return self._train(n)
 
-    def do_set_live(self, changes: dict) -> list[str]:
-        t = self.require_trainer()
+    def _set_live(self, changes: dict) -> list[str]:
+        t = self._require_trainer()
         described = t.set_live(**changes)
-        if t.done and self.running:
-            self.running = False
-        self.publish(force=True)
+        if t.done:
+            self._go.clear()
         return described
 
-    def do_reset(self, cfg: Config) -> RunInfo:
+    def _reset(self, cfg: Config) -> RunInfo:
         """A new Trainer from cfg; if anything is wrong the current one is kept."""
         cfg = cfg.validate()
         dataset = self._load_dataset(cfg)
-        return self.do_adopt(Trainer(cfg, dataset))
+        return self._adopt(Trainer(cfg, dataset))
 
-    def do_adopt(self, trainer: Trainer) -> RunInfo:
+    def _adopt(self, trainer: Trainer) -> RunInfo:
         """Train `trainer` from now on, as a new run: a fresh one, or one loaded from a
         checkpoint (its loss history is published from step 0, so the plots show it)."""
         cfg, dataset = trainer.cfg, trainer.dataset
-        self.trainer, self._dataset, self.running = trainer, dataset, False
+        self.trainer, self._dataset = trainer, dataset
         self._run_id += 1
-        self._published = self._events_sent = 0
-        self._snapshot_step = -1
         info = RunInfo(self._run_id, cfg, dataset.source, len(dataset.words), dataset.vocab.itos,
                        dataset.n_train, trainer.model.n_parameters())
-        self.mailbox.new_run(info)
-        self.publish(force=True)
+        self._publisher.new_run(info)   # sent with the command's reply
         return info
+
+    def _save_checkpoint(self, path: Path) -> int:
+        t = self._require_trainer()
+        try:
+            save_checkpoint(t, path)
+        except OSError as e:
+            raise CheckpointError(f"Cannot write {path}: {e.strerror or e}.") from None
+        return t.step
 
     def _load_dataset(self, cfg: Config) -> Dataset:
         d = self._dataset
@@ -246,3 +255,62 @@ class TrainingWorker(QObject):
         if now - self._progress_at >= PROGRESS_INTERVAL_S:
             self._progress_at = now
             self.mailbox.progress(fraction, what)
+
+
+class RunPublisher:
+    """The worker's side of the mailbox: what the window has been sent of the current run
+    (losses, events, the step of the last snapshot), the steps/s count, and a new run's
+    info, sent with the reply of the command that started it. Worker thread only."""
+
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox = mailbox
+        self.running = False             # the flag as the last status had it
+        self._last_at = 0.0
+        self._rate = 0.0
+        self._rate_mark = (0.0, 0)       # (time, step) where the current steps/s count began
+        self.new_run(None)
+
+    def new_run(self, info: RunInfo | None) -> None:
+        self._info = info
+        self._losses_sent = self._events_sent = 0
+        self._snapshot_step = -1         # step of the last snapshot published
+
+    def due(self) -> bool:
+        return time.perf_counter() - self._last_at >= PUBLISH_INTERVAL_S
+
+    def publish(self, t: Trainer | None, run_id: int, running: bool, applied: int,
+                divergence: str | None = None, reply: Reply | None = None) -> None:
+        """Hand the mailbox the losses since the last call, the events, and a snapshot when
+        there is a step it has not seen (snapshots are taken only here, ~40 times a second),
+        with the status and, after a command, its reply."""
+        now = self._last_at = time.perf_counter()
+        self._count_rate(now, t.step if t is not None else 0, running)
+        if t is None:
+            if reply is not None:
+                self.mailbox.reply(reply)
+            return
+        rewind = None
+        if t.step < self._losses_sent:    # a divergence took back steps already published
+            rewind, self._losses_sent = t.losses.copy(), t.step
+            self._snapshot_step = -1     # the steps taken again must be drawn, even at the same numbers
+        losses = t.losses[self._losses_sent:].copy()
+        self._losses_sent = t.step
+        events = t.events[self._events_sent:]
+        self._events_sent = len(t.events)
+        snapshot = None
+        if t.last is not None and t.last.step != self._snapshot_step:
+            snapshot = t.snapshot()
+            self._snapshot_step = snapshot.step
+        self.running = running
+        status = Status(run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None, self._rate, running,
+                        t.done, t.diverged_at, applied)
+        info, self._info = self._info, None
+        self.mailbox.publish(losses, events, snapshot, status, divergence, rewind, reply, info)
+
+    def _count_rate(self, now: float, step: int, running: bool) -> None:
+        since, at_step = self._rate_mark
+        if not running or not self.running:   # paused, or just started: count from here
+            self._rate, self._rate_mark = 0.0, (now, step)
+        elif now - since >= RATE_INTERVAL_S:
+            self._rate = (step - at_step) / (now - since) if step >= at_step else 0.0
+            self._rate_mark = (now, step)

@@ -2,7 +2,7 @@
 that jump to each stage of its loss log."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QPushButton, QVBoxLayout
 
 from core.config import Config
@@ -61,9 +61,8 @@ class InitPanel(QGroupBox):
 
     def set_values(self, cfg: Config) -> None:
         for field, box in self.boxes.items():
-            box.blockSignals(True)
-            box.setChecked(bool(getattr(cfg, field)))
-            box.blockSignals(False)
+            with QSignalBlocker(box):
+                box.setChecked(bool(getattr(cfg, field)))
 
 
 def _describe(switches: dict) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
@@ -80,12 +80,10 @@ class ModelPanel(QGroupBox):
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
                            (self.block_size, cfg.block_size), (self.seed, cfg.seed)):
-            box.blockSignals(True)
-            box.setValue(value)
-            box.blockSignals(False)
-        self.device.blockSignals(True)
-        self.device.setCurrentIndex(max(0, self.device.findText(cfg.device)))
-        self.device.blockSignals(False)
+            with QSignalBlocker(box):
+                box.setValue(value)
+        with QSignalBlocker(self.device):
+            self.device.setCurrentIndex(max(0, self.device.findText(cfg.device)))
         self.set_data(cfg.data)
 
     def set_data(self, source: str) -> None:

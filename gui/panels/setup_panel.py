@@ -14,7 +14,6 @@ from .training_panel import TrainingPanel
 
 
 class SetupPanel(QWidget):
-    live_changed = Signal(dict)
     preset_chosen = Signal(str)
     refused = Signal(str)       # a typed value a field threw away, and why
 
@@ -39,7 +38,6 @@ class SetupPanel(QWidget):
         self.init.changed.connect(self._show_pending)
         self.model.changed.connect(self._show_pending)
         self.init.preset_chosen.connect(self.preset_chosen)
-        self.training.live_changed.connect(self.live_changed)
         self.training.refused.connect(self.refused)
         self.model.refused.connect(self.refused)
 

@@ -2,8 +2,9 @@
 the next step; edits settle for a moment first so one change leaves one plot marker."""
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox
+from superqt.utils import qdebounced
 
 from core.config import LIVE_FIELDS, Config
 
@@ -34,13 +35,11 @@ class TrainingPanel(QGroupBox):
         labels = {"lr": "learning rate", "lr_decay_step": "decay step", "lr_after": "lr after decay",
                   "batch_size": "batch size", "max_steps": "max steps"}
         assert set(self.fields) == LIVE_FIELDS
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(SETTLE_MS)
-        self._settle.timeout.connect(lambda: self.live_changed.emit(self.values()))
+        self._send_settled = qdebounced(self._send, SETTLE_MS, parent=self)
+        self._unsent = False
         for name, box in self.fields.items():
             box.setToolTip(box.toolTip() + "\nApplied live at the next step; leaves a marker on the loss plot.")
-            box.valueChanged.connect(self._settle.start)
+            box.valueChanged.connect(self._on_value_changed)
             box.refused.connect(self.refused)
             form.addRow(labels[name], box)
 
@@ -49,16 +48,23 @@ class TrainingPanel(QGroupBox):
 
     def set_values(self, cfg: Config) -> None:
         for name, box in self.fields.items():
-            box.blockSignals(True)
-            box.setValue(getattr(cfg, name))
-            box.blockSignals(False)
+            with QSignalBlocker(box):
+                box.setValue(getattr(cfg, name))
+
+    def _on_value_changed(self, _value) -> None:
+        self._unsent = True
+        self._send_settled()
+
+    def _send(self) -> None:
+        self._unsent = False
+        self.live_changed.emit(self.values())
 
     def editing(self) -> bool:
         """An edit not sent yet: settling, or still being typed."""
-        return self._settle.isActive() or any(box.lineEdit().isModified() for box in self.fields.values())
+        return self._unsent or any(box.lineEdit().isModified() for box in self.fields.values())
 
     def flush(self) -> None:
         """Send a pending edit now rather than after it settles."""
-        if self._settle.isActive():
-            self._settle.stop()
-            self.live_changed.emit(self.values())
+        if self._unsent:
+            self._send_settled.cancel()
+            self._send()

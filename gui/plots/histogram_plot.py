@@ -10,10 +10,10 @@ from .style import BLUE, Hysteresis
 
 class HistogramPlot(LeanPlotWidget):
     def __init__(self, title: str, x_label: str, fixed_x: tuple[float, float] | None = None,
-                 color=BLUE, parent=None):
+                 colour=BLUE, parent=None):
         super().__init__(title, x_label, "count", parent)
         self.plot_item.setMouseEnabled(x=False, y=False)
-        self.bars = self.add_path_item(pen(color), pg.mkBrush(*color, 110))
+        self.bars = self.add_path_item(pen(colour), pg.mkBrush(*colour, 110))
         self.note = self.add_note()
         self.fixed_x = fixed_x
         self._x = Hysteresis(headroom=1.0, floor=0.0)   # half-width of the x range

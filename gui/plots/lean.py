@@ -82,10 +82,10 @@ def set_note(note: QGraphicsTextItem, text: str) -> bool:
     return True
 
 
-def pen(color, width: float = 0):
+def pen(colour, width: float = 0):
     """Width 0 is Qt's 1-pixel cosmetic pen; any other width makes Qt stroke the whole path
     to find its bounds each time it changes, so keep it for short curves."""
-    return pg.mkPen(color, width=width)
+    return pg.mkPen(colour, width=width)
 
 
 def polyline(x: np.ndarray, y: np.ndarray) -> QPainterPath:

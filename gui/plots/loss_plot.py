@@ -1,7 +1,6 @@
-"""LossPlot: log10 of every step's minibatch loss (faint) and its mean over 1,000 steps (bold)."""
+"""LossPlot: log10 of every step's minibatch loss (faint) and its mean over 1,000 steps (bold),
+a view of a LossCurve (in the window, the run state's: the one loss store)."""
 from __future__ import annotations
-
-import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -25,21 +24,21 @@ class LossPlot(LeanPlotWidget):
         self.setToolTip("Cross-entropy loss of each minibatch, as log10 (the lecture's lossi), "
                         "and its mean over every 1,000 steps.\nDrag or scroll to zoom; "
                         "double-click to follow the run again.")
-        self.view_box.sigRangeChangedManually.connect(self._stop_following)
+        self.view_box.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.max_steps = 0
         self.markers: list[pg.InfiniteLine] = []
         self.clear_run()
 
-    def clear_run(self) -> None:
-        self.curve = LossCurve()
+    def clear_run(self, curve: LossCurve | None = None) -> None:
+        """Forget the markers and show `curve` (a new, empty one if None)."""
+        self.curve = curve if curve is not None else LossCurve()
         for line in self.markers:
             self.plot_item.removeItem(line)
         self.markers = []
-        self._y_lo, self._y_hi = math.inf, -math.inf
         self._x_hi = 0
         self._means_drawn = 0
-        self._dirty = False
+        self._drawn = (self.curve.generation, 0)    # (generation, steps) on screen
         self.following = True
         self.per_step.setPath(polyline([], []))
         self.chunk_mean.setPath(polyline([], []))
@@ -49,19 +48,8 @@ class LossPlot(LeanPlotWidget):
         self.max_steps = max_steps
 
     def append(self, losses) -> None:
-        span = self.curve.extend(losses)
-        if span is not None:
-            self._y_lo, self._y_hi = min(self._y_lo, span[0]), max(self._y_hi, span[1])
-            self._dirty = True
-
-    def rewind(self, losses) -> None:
-        """Draw the curve again from the run's whole loss history: the trainer went back on
-        steps this plot has shown (a divergence rolls the last one back). Markers stay."""
-        self.curve = LossCurve()
-        self._y_lo, self._y_hi = math.inf, -math.inf
-        self._means_drawn = -1
-        self.append(losses)
-        self._dirty = True
+        """Add losses to the curve shown (when the plot is its only view)."""
+        self.curve.extend(losses)
 
     def add_event(self, step: int, text: str) -> None:
         line = pg.InfiniteLine(pos=step, angle=90, movable=False,
@@ -73,10 +61,14 @@ class LossPlot(LeanPlotWidget):
         self.markers.append(line)
 
     def redraw(self) -> bool:
-        """Push new points to the curves; False when there was nothing new."""
-        if not self._dirty:
+        """Push new points to the curves; False when there was nothing new. A curve that
+        started again (the trainer went back on steps shown) is drawn anew; markers stay."""
+        now = (self.curve.generation, self.curve.n)
+        if now == self._drawn:
             return False
-        self._dirty = False
+        if now[0] != self._drawn[0]:
+            self._means_drawn = -1
+        self._drawn = now
         self.per_step.setPath(polyline(*self.curve.step_xy()))
         if len(self.curve.chunk_means.means) != self._means_drawn:  # a new mean every 1,000 steps
             mean_x, mean_y = self.curve.mean_xy()
@@ -94,14 +86,14 @@ class LossPlot(LeanPlotWidget):
         if x_hi != self._x_hi:
             self._x_hi = x_hi
             self.plot_item.setXRange(0, max(x_hi, n, 1), padding=0.01)
-        if self._y_lo <= self._y_hi:
+        if self.curve.lo <= self.curve.hi:
             (_, _), (y0, y1) = self.view_box.viewRange()
-            lo, hi = self._y_lo, self._y_hi
+            lo, hi = self.curve.lo, self.curve.hi
             if lo < y0 or hi > y1 or (y1 - y0) > 3 * (hi - lo + 0.05):
                 pad = 0.05 * (hi - lo) + 0.02
                 self.plot_item.setYRange(lo - pad, hi + pad, padding=0)
 
-    def _stop_following(self, *_) -> None:
+    def _on_range_changed_manually(self, *_) -> None:
         self.following = False
 
     def _on_click(self, event) -> None:

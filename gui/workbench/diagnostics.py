@@ -34,7 +34,7 @@ class GradientsTab(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.hgrad = HistogramPlot("gradient into h", "dloss/dh × batch size", color=GREY)
+        self.hgrad = HistogramPlot("gradient into h", "dloss/dh × batch size", colour=GREY)
         self.hgrad.setToolTip("Histogram of the gradient flowing back into the tanh outputs h over the last "
                               "batch (per example: scaled by the batch size).\nA healthy layer passes back "
                               "gradients of similar size everywhere; saturated tanh units pass back ~0.")
@@ -43,7 +43,7 @@ class GradientsTab(QWidget):
         grid.setSpacing(2)
         grid.addWidget(self.hgrad, 0, 0)
         for i, name in enumerate(PARAM_NAMES, start=1):
-            plot = HistogramPlot(name, f"gradient of {name}", color=PARAM_COLOURS[name])
+            plot = HistogramPlot(name, f"gradient of {name}", colour=PARAM_COLOURS[name])
             plot.plot_item.getAxis("left").showLabel(False)
             plot.setToolTip(f"Histogram of the gradient of {name} at the last step. The note gives its "
                             "grad:data ratio,\nstd(grad) / std(data): how large the gradient is next to the "

@@ -3,7 +3,7 @@ step (a step slider over the run's timeline), overlaid with the same histogram o
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
@@ -34,7 +34,7 @@ class LookBackTab(QWidget):
                                "spread evenly over it);\nat the right end the plots follow training live. "
                                "Arrow keys step through the snapshots.")
         self.slider.setRange(0, 0)
-        self.slider.valueChanged.connect(self._slid)
+        self.slider.valueChanged.connect(self._on_slider_moved)
         self.step_label = QLabel("no snapshots yet")
         self.step_label.setMinimumWidth(200)
         self.step_label.setToolTip("The step shown, and how often a snapshot is kept at this point of the run.")
@@ -58,7 +58,7 @@ class LookBackTab(QWidget):
         row.addWidget(self.compare)
 
         self.hpreact = HistogramPlot("tanh input (hpreact)", "hpreact")
-        self.h = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), color=ORANGE)
+        self.h = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), colour=ORANGE)
         for plot, what in ((self.hpreact, "tanh's input"), (self.h, "tanh's output")):
             plot.setToolTip(f"Histogram of {what} over the batch of the step shown; dashed: the run chosen "
                             "under 'compare with', at the same step.")
@@ -97,13 +97,12 @@ class LookBackTab(QWidget):
                 plot.clear_run()
         chosen = self.compare.currentData()
         self.others = {o.run_id: o for o in others if o is not history and len(o.timeline)}
-        self.compare.blockSignals(True)
-        self.compare.clear()
-        self.compare.addItem("no other run", None)
-        for run_id, other in self.others.items():
-            self.compare.addItem(other.record.name, run_id)
-        self.compare.setCurrentIndex(max(0, self.compare.findData(chosen)) if chosen in self.others else 0)
-        self.compare.blockSignals(False)
+        with QSignalBlocker(self.compare):
+            self.compare.clear()
+            self.compare.addItem("no other run", None)
+            for run_id, other in self.others.items():
+                self.compare.addItem(other.record.name, run_id)
+            self.compare.setCurrentIndex(max(0, self.compare.findData(chosen)) if chosen in self.others else 0)
         self.refresh(force=True)
 
     def compare_with(self, run_id: int | None) -> None:
@@ -113,13 +112,7 @@ class LookBackTab(QWidget):
         self.live = True
         self.refresh(force=True)
 
-    def show_step(self, step: int) -> None:
-        """Pin the view to the snapshot kept at or before `step`."""
-        self.live = False
-        self.pinned_step = step
-        self.refresh(force=True)
-
-    def _slid(self, value: int) -> None:
+    def _on_slider_moved(self, value: int) -> None:
         tl = self.history.timeline if self.history is not None else None
         if tl is None or value >= len(tl):
             self.live = True
@@ -144,10 +137,9 @@ class LookBackTab(QWidget):
         if not force and key == self._shown:
             return
         self._shown = key
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, n)
-        self.slider.setValue(n if self.live or tl is None else tl.index_at(self.pinned_step))
-        self.slider.blockSignals(False)
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, n)
+            self.slider.setValue(n if self.live or tl is None else tl.index_at(self.pinned_step))
         self.live_button.setEnabled(not self.live)
         if s is None:
             self.step_label.setText("no snapshots yet")

@@ -61,11 +61,6 @@ def lean_plot(title: str = "", x_label: str = "", y_label: str = "", mouse: bool
     return widget
 
 
-def coloured_title(parts) -> str:
-    """A title naming each curve in its colour (a legend over the data would repaint with it)."""
-    return " ".join(f"<span style='color: rgb{c}'>{t}</span>" if c else t for t, c in parts)
-
-
 class FollowX:
     """The x-range [0, a stop just past the data]; True from `update` when it moved."""
 

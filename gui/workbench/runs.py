@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.config import Config
+from core.loss_curve import LossCurve
 from core.run_history import RunHistory
 from core.runs import TABLE_FIELDS, RunLog
 
@@ -80,10 +81,11 @@ class RunsModel(QAbstractTableModel):
         self.colours: dict[int, tuple] = {}     # run id -> overlay colour, for the selected runs
 
     # -- changes ---------------------------------------------------------------------------
-    def add(self, cfg: Config, name: str = "") -> RunHistory:
+    def add(self, cfg: Config, name: str = "", curve: LossCurve | None = None) -> RunHistory:
+        """A new run; `curve`: its loss store when another feeds it (the run state)."""
         row = len(self.log.runs)
         self.beginInsertRows(QModelIndex(), row, row)
-        history = RunHistory(self.log.start(cfg, name))
+        history = RunHistory(self.log.start(cfg, name, curve))
         self.histories[history.run_id] = history
         self.endInsertRows()
         return history
@@ -186,8 +188,8 @@ class RunsTab(QWidget):
         self.table.setColumnWidth(COLUMNS.index("name"), 170)
         self.table.setToolTip("Every run of this session: its setup, steps and final losses (the notebook's "
                               "loss log).\nSelect runs (Ctrl/Shift-click) to overlay their loss curves below.")
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        model.rowsInserted.connect(self._rows_inserted)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        model.rowsInserted.connect(self._on_rows_inserted)
 
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
@@ -249,10 +251,10 @@ class RunsTab(QWidget):
                 sm.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
                           | QItemSelectionModel.SelectionFlag.Rows)
 
-    def _rows_inserted(self, *_) -> None:
+    def _on_rows_inserted(self, *_) -> None:
         self.table.scrollToBottom()
 
-    def _selection_changed(self, *_) -> None:
+    def _on_selection_changed(self, *_) -> None:
         self.redraw_overlay(fit=True)
         self.selection_changed.emit()
 
@@ -284,9 +286,3 @@ class RunsTab(QWidget):
 
     def plot_items(self) -> dict[str, pg.PlotItem]:
         return {"Runs: overlaid loss curves": self.plot_item}
-
-
-def visible_curves(tab: RunsTab) -> list[pg.PlotCurveItem]:
-    """The overlay's curves that have data (what a reader sees)."""
-    return [c for c in tab.curves if c.getData()[0] is not None and len(c.getData()[0])]
-

@@ -43,8 +43,8 @@ class SmoothingSlider(QWidget):
         layout.addWidget(caption)
         layout.addWidget(self.slider)
         layout.addWidget(self.value)
-        self.slider.valueChanged.connect(self._changed)
-        self._changed(0)
+        self.slider.valueChanged.connect(self._on_value_changed)
+        self._on_value_changed(0)
 
     @property
     def weight(self) -> float:
@@ -53,7 +53,7 @@ class SmoothingSlider(QWidget):
     def set_weight(self, weight: float) -> None:
         self.slider.setValue(position_of(weight))
 
-    def _changed(self, t: int) -> None:
+    def _on_value_changed(self, t: int) -> None:
         self.value.setText(f"{weight_at(t):g}" if t else "off")
         self.weight_changed.emit(weight_at(t))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from PySide6.QtCore import Qt
-from window_helpers import WAIT_MS, wait_status
+from window_helpers import WAIT_MS, wait_idle, wait_status
 
 BAD_WORD_LISTS = {
     # id: (file contents, or a callable making the path; words the message must contain)
@@ -63,9 +63,8 @@ def type_into(qtbot, box, text: str) -> None:
 
 
 def wait_answered(qtbot, window, timeout=WAIT_MS) -> None:
-    """Until every command sent has been answered. The worker publishes before it replies, so
-    by then the window has drawn everything the commands did."""
-    qtbot.waitUntil(lambda: not window.session._waiting and window._toggles_in_flight == 0, timeout=timeout)
+    """Until every command sent has been answered (see window_helpers.wait_idle)."""
+    wait_idle(qtbot, window, timeout)
 
 
 def assert_intact(qtbot, window, before: RunState) -> None:

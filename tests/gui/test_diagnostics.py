@@ -6,7 +6,8 @@ import numpy as np
 from window_helpers import single_steps, wait_status
 
 from core.stats import PERCENTILES
-from gui.workbench.controller import HIDDEN_DETAIL_INTERVAL_S
+from gui.commands import DetailSnapshot
+from gui.workbench.diagnostics_controller import HIDDEN_DETAIL_INTERVAL_MS
 
 
 def train_with_tab(qtbot, window, tab, first: int = 2):
@@ -98,7 +99,7 @@ def test_detail_is_asked_for_only_a_few_times_a_second_while_hidden(qtbot, make_
     real = window.session.command
 
     def counting(command, *args, **kwargs):
-        if getattr(command, "__name__", "") == "_detail_snapshot":
+        if isinstance(command, DetailSnapshot):
             asked.append(1)
         return real(command, *args, **kwargs)
 
@@ -110,7 +111,7 @@ def test_detail_is_asked_for_only_a_few_times_a_second_while_hidden(qtbot, make_
     elapsed = time.perf_counter() - started
     frames, asked_running = window.frames_drawn, len(asked)
     # a few times a second by the clock, never every frame nor every step
-    assert asked_running <= 2 + elapsed / HIDDEN_DETAIL_INTERVAL_S and asked_running < max(2, frames)
+    assert asked_running <= 2 + elapsed / (HIDDEN_DETAIL_INTERVAL_MS / 1000) and asked_running < max(2, frames)
     assert window.tabs.currentIndex() == 0
     # the bands fill in even while not shown, up to where training stopped
     qtbot.waitUntil(lambda: not window.status.running

@@ -13,7 +13,7 @@ def trained(qtbot, window):
     qtbot.waitUntil(lambda: window.snapshot is not None and window.workbench.current.latest is not None)
     for i in range(window.tabs.count()):         # every tab drawn once
         window.tabs.setCurrentIndex(i)
-        qtbot.waitUntil(lambda: window.workbench._detail_pending is False)
+        qtbot.waitUntil(lambda: not window.session.pending)
     window.workbench.runs_tab.table.selectAll()
     return window
 

@@ -18,6 +18,7 @@ from window_helpers import WAIT_MS, wait_status
 
 from core.data import Dataset
 from core.train import Trainer
+from gui.commands import Sample
 
 
 def bad_path(kind, tmp_path, monkeypatch):
@@ -106,9 +107,9 @@ def test_odd_but_valid_word_lists_simply_work(qtbot, window, tmp_path, kind):
         new = [trainer.dataset.vocab.stoi[c] for c in "ÉëÅöüéA" if trainer.dataset.vocab.stoi[c] in seen]
         assert new and all(not torch.equal(trainer.model.C[i], fresh.model.C[i]) for i in new)
     got = []
-    window.session.sample(5, 1.0, 0, on_result=got.append)
+    window.session.command(Sample(5, 1.0, 0), on_result=got.append)
     qtbot.waitUntil(lambda: len(got) == 1, timeout=WAIT_MS)
-    assert all(set(s.text) <= set(expected_vocab) for s in got[0])
+    assert all(set(s.text) <= set(expected_vocab) for s in got[0][0])
 
 
 def test_a_5_mb_word_list_loads_off_the_gui_thread_with_progress(qtbot, window, tmp_path):

@@ -6,7 +6,7 @@ from fault_helpers import wait_answered
 from window_helpers import WAIT_MS, wait_paused, wait_status
 
 from core.data import Dataset
-from core.loss_curve import LossCurve
+from core.loss_curve import LOSS_FLOOR, LossCurve
 from core.train import Trainer
 
 # With BatchNorm, a batch of 2 whose examples share a context has a std of 0 and a NaN loss:
@@ -119,5 +119,5 @@ def test_the_runs_table_forgets_the_step_taken_back(qtbot, make_window):
     trainer = window.session.worker.trainer
     assert history.smooth.n == NAN_STEP - 1
     x, y = history.record.curve.xy()
-    # the taken-back loss is gone (a loss of exactly 0, step 57 here, is kept at the record's 1e-30 floor)
-    assert np.allclose(y, np.log10(np.maximum(trainer.losses, 1e-30)), atol=1e-6)
+    # the taken-back loss is gone (a loss of exactly 0, step 57 here, is kept at the one log floor)
+    assert np.allclose(y, np.log10(np.maximum(trainer.losses, LOSS_FLOOR)), atol=1e-6)

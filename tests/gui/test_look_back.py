@@ -30,7 +30,7 @@ def test_the_step_slider_shows_an_earlier_snapshot(qtbot, window):
     window.step100_action.trigger()                         # training on does not move a pinned view
     wait_status(qtbot, window, lambda s: s.step == 203)
     qtbot.waitUntil(lambda: wb.current.latest.step == 202)
-    wb._redraw(force=True)
+    wb.redraw()
     assert tab.shown_snapshot() is first and tab.slider.value() == 0
     tab.live_button.click()
     assert tab.live and tab.shown_snapshot() is wb.current.latest

@@ -18,14 +18,14 @@ def cli_losses(*argv):
 
 
 def cell(window, row, column):
-    model = window.workbench.model
+    model = window.workbench.runs_model
     return model.data(model.index(row, COLUMNS.index(column)))
 
 
 def test_a_finished_run_appears_in_the_table_with_the_clis_numbers(qtbot, make_window, words_path):
     window = make_window(max_steps=300)
     wb = window.workbench
-    assert wb.model.rowCount() == 1 and cell(window, 0, "steps") == "0"
+    assert wb.runs_model.rowCount() == 1 and cell(window, 0, "steps") == "0"
     with qtbot.waitSignal(wb.evaluated, timeout=20_000):
         window.start_action.trigger()
         wait_status(qtbot, window, lambda s: s.done)
@@ -71,14 +71,14 @@ def test_selected_runs_overlay_their_curves_and_can_be_deleted_and_exported(qtbo
     assert data["steps"] == 100 and data["config"]["fix_w2"] is True and len(data["loss_curve"]["step"]) == 100
 
     wb.delete_runs_action.trigger()
-    assert [r.run_id for r in wb.run_log.runs] == [2] and wb.model.rowCount() == 1
+    assert [r.run_id for r in wb.run_log.runs] == [2] and wb.runs_model.rowCount() == 1
     wb.runs_tab.select([2])                               # the run in the window stays
     wb.delete_selected_runs()
     assert [r.run_id for r in wb.run_log.runs] == [2] and "cannot be deleted" in window.message_bar.text
 
 
 def test_a_run_can_be_renamed_in_the_table(qtbot, window):
-    model = window.workbench.model
+    model = window.workbench.runs_model
     index = model.index(0, COLUMNS.index("name"))
     assert model.flags(index) & model.flags(index).ItemIsEditable
     assert model.setData(index, "my baseline")

@@ -38,12 +38,12 @@ def test_a_bad_setup_file_is_refused_with_a_message(qtbot, window, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("n_hidden = 'many'\n")
     before = window.setup.config()
-    window.workbench._reporting(window.workbench.load_setup, bad)
+    window.workbench.open_setup(bad)
     assert "n_hidden" in window.message_bar.text and window.setup.config() == before
 
 
 def test_a_cuda_setup_runs_on_the_cpu_where_there_is_no_gpu(qtbot, window, tmp_path, monkeypatch):
-    monkeypatch.setattr("gui.workbench.controller.available_devices", lambda: ("cpu",))
+    monkeypatch.setattr("gui.workbench.files.available_devices", lambda: ("cpu",))
     path = tmp_path / "gpu.toml"
     path.write_text('device = "cuda"\nn_hidden = 50\n')
     with qtbot.waitSignal(window.run_started, timeout=10_000):

@@ -16,8 +16,17 @@ def single_steps(qtbot, window, n: int) -> None:
 
 def wait_paused(qtbot, window):
     """Until the worker has confirmed it stopped stepping."""
-    qtbot.waitUntil(lambda: window._toggles_in_flight == 0 and window.status is not None
+    qtbot.waitUntil(lambda: not window.session.pending and window.status is not None
                     and not window.status.running, timeout=WAIT_MS)
+
+
+def wait_idle(qtbot, window, timeout=WAIT_MS) -> None:
+    """Until every command sent has been answered and the worker runs or pauses as asked
+    (the session's `idle`). The worker publishes before it replies, so by then the window
+    has drawn everything the commands did."""
+    if window.session.pending:
+        with qtbot.waitSignal(window.session.idle, timeout=timeout):
+            pass
 
 
 def wait_ticks(qtbot, window, n: int) -> None:

@@ -1,0 +1,76 @@
+"""What the window may ask of the training worker: a closed set of commands.
+
+The session numbers each one as it sends it; the worker applies them in order, between two
+steps, and every status it publishes carries the number of the last one applied. Start,
+pause and stop are not commands but flags (TrainingSession.start / pause / shutdown).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.config import Config
+
+
+@dataclass(frozen=True)
+class Reset:
+    """A new Trainer from cfg (the dataset loaded if it changed); reply: RunInfo."""
+    cfg: Config
+
+
+@dataclass(frozen=True)
+class LoadCheckpoint:
+    """Continue from a checkpoint as a new run; reply: (RunInfo, step)."""
+    path: Path
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveCheckpoint:
+    """reply: the step saved."""
+    path: Path
+
+
+@dataclass(frozen=True)
+class SetLive:
+    """Change live settings (core.config.LIVE_FIELDS) from the next step; reply: what changed."""
+    changes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Take up to n steps now, running or not; reply: steps taken."""
+    n: int = 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    """reply: (list of core.sample.Sample, run id): names drawn by a new model (Reset, then
+    Sample) stay when its run is drawn; the previous run's are cleared with it."""
+    n: int
+    temperature: float
+    seed: int | None
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    """The loss on every split; reply: (step, {split: loss}, run id)."""
+
+
+@dataclass(frozen=True)
+class SplitLosses:
+    """Train and val loss, for the runs table; reply: (run id, step, train, val)."""
+
+
+@dataclass(frozen=True)
+class Calibrate:
+    """BatchNorm's statistics over the whole training split; reply: core.calibration.Calibration."""
+
+
+@dataclass(frozen=True)
+class DetailSnapshot:
+    """A snapshot with the dearer part-3 diagnostics; reply: (run id, Snapshot)."""
+
+
+Command = (Reset | LoadCheckpoint | SaveCheckpoint | SetLive | Step | Sample | Evaluate | SplitLosses
+           | Calibrate | DetailSnapshot)

@@ -1,0 +1,32 @@
+"""The runs table's model keeps Qt's model contract (pytest-qt's qtmodeltester) through
+adding, training, renaming and deleting runs."""
+import numpy as np
+
+from core.config import Config
+from core.runs import RunLog
+from gui.workbench.runs import COLUMNS, RunsModel
+
+
+def test_the_runs_model_passes_qts_model_checks(qtmodeltester):
+    histories = {}
+    model = RunsModel(RunLog(), histories)
+    qtmodeltester.check(model)
+    for n_hidden in (10, 20, 30):
+        history = model.add(Config(n_hidden=n_hidden))
+        history.add_losses(np.linspace(3.3, 2.0, 50, dtype=np.float32))
+        history.set_split_losses(2.1, 2.2, at_step=50)
+        model.refresh(history.run_id)
+    assert model.rowCount() == 3 and set(histories) == {1, 2, 3}
+    assert model.setData(model.index(1, COLUMNS.index("name")), "wide")
+    qtmodeltester.check(model)
+    model.delete([2])
+    assert [model.run_id_at(r) for r in range(model.rowCount())] == [1, 3]
+    qtmodeltester.check(model)
+
+
+def test_the_windows_runs_model_passes_them_too(qtbot, qtmodeltester, window):
+    window.step100_action.trigger()
+    qtbot.waitUntil(lambda: window.workbench.current.record.steps == 100)
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: window.workbench.runs_model.rowCount() == 2)
+    qtmodeltester.check(window.workbench.runs_model)
