@@ -1,12 +1,12 @@
-"""InitPanel: the notebook's initialisation fixes and BatchNorm, each a checkbox, and presets
-that jump to each stage of its loss log."""
+"""InitPanel: the notebook's initialisation fixes and BatchNorm, each a checkbox, presets that
+jump to each stage of its loss log, and the lecture's deep-net experiments, one click each."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
-from core.presets import NOTEBOOK_LOSS_LOG, PRESETS
+from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, PRESETS
 
 FIXES = (
     ("fix_w2", "W2 × 0.01",
@@ -55,6 +55,17 @@ class InitPanel(QGroupBox):
             button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
             grid.addWidget(button, i // 2, i % 2)
         layout.addLayout(grid)
+        layout.addWidget(QLabel("The lecture's deep net:"))
+        deep = QGridLayout()
+        self.experiment_buttons: dict[str, QPushButton] = {}
+        for i, name in enumerate(LECTURE_EXPERIMENTS):
+            preset = CATALOGUE[name]
+            button = QPushButton(preset.label.removeprefix("Lecture: "))
+            button.setToolTip(f"{preset.about}\nWatch the Layers tab (Ctrl+2). Resets the model at once.")
+            button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
+            deep.addWidget(button, i // 2, i % 2)
+            self.experiment_buttons[name] = button
+        layout.addLayout(deep)
 
     def values(self) -> dict[str, bool]:
         return {field: box.isChecked() for field, box in self.boxes.items()}

@@ -8,7 +8,9 @@ import re
 
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QSizePolicy, QSpinBox
+from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QLineEdit, QSizePolicy, QSpinBox
+
+from core.config import parse_number
 
 MAX_INT = 2**31 - 1
 
@@ -175,3 +177,59 @@ class BigIntSpinBox(_Refusing, QDoubleSpinBox):
     def fixup(self, text: str) -> str:
         self._refuse(text)
         return text
+
+
+def number_text(value: float) -> str:
+    """A number as it reads back exactly: a small fraction as one (5/3 for Python's 5 / 3),
+    else the shortest text float() turns into the same value."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if len(repr(value)) <= 8:        # 0.1, 2.5: as typed
+        return repr(value)
+    for bottom in range(2, 13):
+        top = round(value * bottom)
+        if top / bottom == value:
+            return f"{top}/{bottom}"
+    return repr(value)
+
+
+class FractionEdit(QLineEdit):
+    """A number typed as people write a gain: 1, 0.5, 1e-1 or a fraction such as 5/3 (exactly
+    Python's 5 / 3), from `lo` (excluded) to `hi`. Text that is no such number is refused with
+    a message on Enter or leaving the field, and the last good value comes back."""
+    valueChanged = Signal(float)
+    refused = Signal(str)
+
+    def __init__(self, lo: float, hi: float, value: float, tip: str, what: str = "value"):
+        super().__init__()
+        self.lo, self.hi, self.what = lo, hi, what
+        self._value = value
+        self.setText(number_text(value))
+        self.setToolTip(tip)
+        self.editingFinished.connect(self._commit)
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, value: float) -> None:
+        changed = value != self._value
+        self._value = value
+        self.setText(number_text(value))
+        if changed and not self.signalsBlocked():
+            self.valueChanged.emit(value)
+
+    def allowed(self) -> str:
+        return f"use a number or a fraction such as 5/3, greater than {self.lo:g} and at most {self.hi:g}"
+
+    def _commit(self) -> None:
+        text = self.text().strip()
+        try:
+            value = parse_number(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and self.lo < value <= self.hi):
+            self.setText(number_text(self._value))
+            self.refused.emit(f"{text or 'An empty field'} is not a valid {self.what}: {self.allowed()}. "
+                              f"It stays {number_text(self._value)}.")
+            return
+        self.setValue(value)
