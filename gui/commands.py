@@ -72,5 +72,13 @@ class DetailSnapshot:
     """A snapshot with the dearer part-3 diagnostics; reply: (run id, Snapshot)."""
 
 
+@dataclass(frozen=True)
+class FollowLayer:
+    """Which hidden layer (0 = the first) the snapshots' hpreact, h and saturation describe,
+    from now on and in every later run deep enough (a shallower one shows its last); the
+    step shown is measured again at once. reply: the layer asked for."""
+    layer: int
+
+
 Command = (Reset | LoadCheckpoint | SaveCheckpoint | SetLive | Step | Sample | Evaluate | SplitLosses
-           | Calibrate | DetailSnapshot)
+           | Calibrate | DetailSnapshot | FollowLayer)

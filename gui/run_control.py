@@ -66,6 +66,11 @@ class RunControl(QObject):
         self.setup.training.flush()
         self.session.command(commands.Step(n))
 
+    def follow_layer(self, layer: int) -> None:
+        """The Live plots follow hidden layer `layer` from the next snapshot (the step shown is
+        measured again, so a paused run switches at once)."""
+        self.session.command(commands.FollowLayer(layer), on_error=self.report.error)
+
     # -- a new model -----------------------------------------------------------------------
     def reset(self, cfg: Config | None = None, first: bool = False) -> None:
         """Build a new model from the panels (or cfg); on failure the current one stays."""

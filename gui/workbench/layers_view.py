@@ -5,8 +5,9 @@ the gradients flowing into them, each 2-D weight's gradient with its grad:data r
 update:data ratio of each weight over time with the lecture's -3 guide, and, beyond the
 lecture, saturation % per layer over time as a small heat-map (layer x step).
 
-Self-contained: `LayersView.show_snapshot(snapshot)` draws one snapshot, `clear_run()` forgets the
-history. Plot items are made once per architecture; every frame only calls setData.
+Self-contained: `LayersView.show_snapshot(snapshot)` adds one snapshot and draws it (or
+`add_snapshot` now, `draw` when the view is seen), `clear_run()` forgets the history. Plot
+items are made once per architecture; every frame only calls setData.
 """
 from __future__ import annotations
 
@@ -164,6 +165,14 @@ class LayersView(QWidget):
         self.snapshot: Snapshot | None = None
         self.clear_run()
 
+    def plot_items(self) -> dict[str, pg.PlotItem]:
+        """Its plots, by the name the Export menu gives them."""
+        figures = {"activations": self.activations, "gradients": self.gradients,
+                   "weight gradients": self.weights, "update:data": self.updates}
+        out = {f"Layers: {name}": fig.plot.getPlotItem() for name, fig in figures.items()}
+        out["Layers: saturation over time"] = self.saturation.getPlotItem()
+        return out
+
     def clear_run(self) -> None:
         """A new run: forget the over-time history and blank every figure."""
         self.steps = np.zeros(0, dtype=np.int64)
@@ -176,11 +185,25 @@ class LayersView(QWidget):
         self.saturation.draw(self.steps, np.zeros((0, 0), dtype=np.float32))
 
     def show_snapshot(self, snap: Snapshot | None) -> None:
-        """Draw a snapshot (None or one without per-layer statistics: nothing to draw)."""
+        """Add a snapshot to the history and draw it (None or one without per-layer
+        statistics: nothing to draw)."""
+        if self.add_snapshot(snap):
+            self.draw()
+
+    def add_snapshot(self, snap: Snapshot | None) -> bool:
+        """Add a snapshot to the over-time history without drawing (while the view is hidden);
+        False when it has no per-layer statistics."""
         if snap is None or not snap.layers:
-            return
+            return False
         self._remember(snap)
         self.snapshot = snap
+        return True
+
+    def draw(self) -> None:
+        """Draw the newest snapshot added and the history up to it."""
+        snap = self.snapshot
+        if snap is None:
+            return
         layers, weights = snap.layers, snap.weights
         for fig, pairs in ((self.activations, [(s.edges, s.hist) for s in layers]),
                            (self.gradients, [(s.grad_edges, s.grad_hist) for s in layers]),

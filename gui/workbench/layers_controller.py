@@ -1,0 +1,40 @@
+"""LayersController: the Layers tab, fed from the run state's snapshots (each carries every
+hidden layer's statistics, taken when a frame was due). Every snapshot joins the tab's
+history; the tab is drawn only while it shows, at most a dozen times a second."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QTabWidget
+from superqt.utils import qthrottled
+
+from core.stats import Snapshot
+
+from ..run_state import RunState
+from .layers_view import LayersView
+
+REDRAW_INTERVAL_MS = 83     # as the diagnostics tabs
+
+
+class LayersController(QObject):
+    def __init__(self, run: RunState, tabs: QTabWidget, parent: QObject | None = None):
+        super().__init__(parent)
+        self.run, self.tabs = run, tabs
+        self.view = LayersView()
+        self._draw = qthrottled(self.view.draw, REDRAW_INTERVAL_MS, parent=self)
+        run.run_started.connect(lambda _info: self.view.clear_run())
+        run.snapshot_changed.connect(self._on_snapshot_changed)
+        tabs.currentChanged.connect(self._on_tab_changed)
+
+    def shown(self) -> bool:
+        return self.tabs.isVisible() and self.tabs.currentWidget() is self.view
+
+    def _on_snapshot_changed(self, s: Snapshot | None) -> None:
+        if not self.view.add_snapshot(s) or not self.shown():
+            return
+        self._draw()
+        if not self.run.running:
+            self._draw.flush()       # a single step, or where training stopped: at once
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.shown():
+            self.view.draw()

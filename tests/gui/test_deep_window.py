@@ -1,0 +1,83 @@
+"""The deep network in the window: the Layers tab fed from the run's snapshots, the layer
+selector of the Live tab and the uniform-guess guide on the loss plot. Driven by single steps,
+so nothing depends on the machine's speed."""
+import math
+
+import numpy as np
+import pytest
+from window_helpers import WAIT_MS, single_steps
+
+from core.config import Config
+from core.presets import CATALOGUE
+from core.stats import uniform_guess_loss
+from gui.workbench.layers_view import activation_line, gradient_line, weight_line
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def lecture_window(make_window, name="lecture-deep"):
+    return make_window(**CATALOGUE[name].settings)
+
+
+def test_the_layers_tab_draws_one_curve_per_layer_with_the_snapshots_numbers(qtbot, make_window):
+    window = lecture_window(make_window)
+    view = window.workbench.layers_view
+    window.tabs.setCurrentWidget(view)
+    single_steps(qtbot, window, 3)
+    qtbot.waitUntil(lambda: view.snapshot is not None and view.snapshot.step == 2, timeout=WAIT_MS)
+    snap = window.snapshot
+    assert snap.step == 2 and len(snap.layers) == 5 and len(snap.weights) == 7
+    assert len(view.activations.curves) == len(view.gradients.curves) == 5 and len(view.weights.curves) == 7
+    for curve, s in zip(view.activations.curves, snap.layers, strict=True):
+        x, y = curve.getData()
+        assert np.array_equal(x, s.edges[:-1]) and np.array_equal(y, s.hist)
+    assert view.activations.legend_lines == [activation_line(s) for s in snap.layers]
+    assert view.gradients.legend_lines == [gradient_line(s) for s in snap.layers]
+    assert view.weights.legend_lines == [weight_line(w) for w in snap.weights]
+    assert list(view.updates.curves[0].getData()[0]) == [0, 1, 2]    # every step it was shown
+    assert view.saturation.values.shape == (5, 3)
+    # a new, shallower model: the tab starts again with its one layer
+    window.reset(Config(data=window.run_info.cfg.data, n_hidden=20))
+    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 1, timeout=WAIT_MS)
+    assert view.activations.curves == []
+    single_steps(qtbot, window, 1)
+    qtbot.waitUntil(lambda: len(view.activations.curves) == 1, timeout=WAIT_MS)
+
+
+def test_the_layer_selector_switches_the_live_plots(qtbot, make_window):
+    window = lecture_window(make_window, "no-bn-gain-3")
+    live = window.live
+    assert live.layer_bar.isVisibleTo(window) and live.layer_box.count() == 5
+    single_steps(qtbot, window, 2)
+    trainer = window.session.worker.trainer
+    first = window.snapshot
+    assert first.layer == 0 and np.array_equal(window.hpreact_plot.counts, first.hpreact_hist)
+    live.layer_box.setCurrentIndex(3)     # as a user picks "4 of 5"
+    qtbot.waitUntil(lambda: window.snapshot.layer == 3, timeout=WAIT_MS)
+    s, expected = window.snapshot, trainer.snapshot(layer=3)
+    assert s.step == first.step == expected.step     # paused: the same step, measured again
+    assert np.array_equal(window.hpreact_plot.counts, expected.hpreact_hist)
+    assert np.array_equal(window.h_plot.counts, expected.h_hist)
+    assert window.saturation_plot.shape == expected.saturation_mask.shape
+    assert not np.array_equal(expected.h_hist, first.h_hist)
+    assert window.hpreact_plot.plot_item.titleLabel.text.startswith("layer 4 of 5")
+    single_steps(qtbot, window, 1)                   # and it keeps following that layer
+    assert window.snapshot.layer == 3
+    assert np.array_equal(window.h_plot.counts, trainer.snapshot(layer=3).h_hist)
+    # a one-layer net has nothing to choose: the selector hides and layer 1 is shown
+    window.reset(Config(data=window.run_info.cfg.data))
+    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 1, timeout=WAIT_MS)
+    assert not live.layer_bar.isVisibleTo(window)
+    single_steps(qtbot, window, 1)
+    assert window.snapshot.layer == 0
+    assert window.hpreact_plot.plot_item.titleLabel.text == "tanh input (hpreact)"
+
+
+def test_the_loss_plot_marks_the_loss_of_a_uniform_guess(qtbot, window):
+    vocab = len(window.run_info.vocab)
+    guide = window.loss_plot.guide
+    assert guide.isVisible() and guide.value() == pytest.approx(math.log10(-math.log(1 / vocab)))
+    assert f"−ln(1/{vocab}) = {-math.log(1 / vocab):.2f}" in guide.label.format
+    assert f"{uniform_guess_loss(27):.2f}" == "3.30"          # names.txt: 26 letters and '.'
+    single_steps(qtbot, window, 1)
+    assert guide.value() == pytest.approx(math.log10(-math.log(1 / vocab)))   # it stays with the run
