@@ -61,9 +61,11 @@ class TrainingSession(QObject):
         """Train whenever no command waits (the worker refuses it, through `error`, when
         there is no model or it has reached max steps)."""
         self.worker.set_running(True)
+        self._idle_owed = True
 
     def pause(self) -> None:
         self.worker.set_running(False)
+        self._idle_owed = True
 
     @property
     def running(self) -> bool:
@@ -72,12 +74,9 @@ class TrainingSession(QObject):
 
     @property
     def pending(self) -> bool:
-        """A command sent and not answered, or the flag not yet in a status. Asking, while
-        it is so, makes `idle` fire once it no longer is."""
-        pending = self.sent > self.applied or (self._status_running is not None
-                                               and self._status_running != self.running)
-        self._idle_owed = self._idle_owed or pending
-        return pending
+        """A command sent and not answered, or the flag not yet in a status."""
+        return self.sent > self.applied or (self._status_running is not None
+                                            and self._status_running != self.running)
 
     def waiting_for(self, kind: type) -> list:
         """The commands of that kind sent and not answered yet, oldest first."""
@@ -88,6 +87,9 @@ class TrainingSession(QObject):
         """What the worker published since the last poll: replies are delivered first, then
         `apply(frame)` runs. `idle` comes last, so whatever those sent in return (a stopped
         run's evaluation) is waited for too. Called at every frame."""
+        # pending now and not at the end: idle is due (the worker clears the flag itself at
+        # max steps or on divergence, and the status saying so is in this frame or a later one)
+        self._idle_owed = self._idle_owed or self.pending
         frame = self.mailbox.take()
         if frame is not None:
             for reply in frame.replies:
