@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(_scrolling(right))
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([250, 750, 280])
+        self.splitter.setSizes([265, 735, 280])   # the setup column fits beside its scroll bar
         self.setCentralWidget(self.splitter)
 
     def _build_actions(self) -> None:

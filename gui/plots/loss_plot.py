@@ -47,8 +47,8 @@ class LossPlot(LeanPlotWidget):
         """Put the dashed guide at `loss` (core.stats.uniform_guess_loss(vocab_size)), labelled."""
         self.uniform_loss = loss
         self.guide.setPos(math.log10(loss))
+        self.guide.show()             # first: a hidden label keeps its old text
         self.guide.label.setFormat(f"uniform guess −ln(1/{vocab_size}) = {loss:.2f}")
-        self.guide.show()
 
     def clear_run(self, curve: LossCurve | None = None) -> None:
         """Forget the markers and show `curve` (a new, empty one if None)."""

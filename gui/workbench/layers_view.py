@@ -67,9 +67,10 @@ class Figure(QWidget):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setStyleSheet("QLabel { font-size: 9pt; }")
         self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # a fixed box (room for 8 layers or 10 weights): new text never resizes the window
+        # a fixed box, a line per curve: set when the architecture changes, so new numbers
+        # never resize the window
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.legend.setFixedHeight(self.legend.fontMetrics().lineSpacing() * LEGEND_LINES)
+        self._size_legend(1)
         self.curves: list[pg.PlotDataItem] = []
         self.legend_lines: list[str] = []
         layout = QVBoxLayout(self)
@@ -78,8 +79,13 @@ class Figure(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
 
+    def _size_legend(self, lines: int) -> None:
+        self.legend.setFixedHeight(self.legend.fontMetrics().lineSpacing() * min(max(lines, 1), LEGEND_LINES) + 4)
+
     def ensure(self, n: int) -> None:
         """Exactly n curves, made once (again only when the architecture changes)."""
+        if n != len(self.curves) and n:
+            self._size_legend(n)
         while len(self.curves) > n:
             self.plot.removeItem(self.curves.pop())
         while len(self.curves) < n:
@@ -145,7 +151,7 @@ class LayersView(QWidget):
             "Each weight matrix's gradient. grad:data ratio = std(grad) / std(weight): how large a step\n"
             "is next to the values it changes. One far larger than the rest trains faster than the rest.")
         self.updates = Figure(
-            "update:data ratio (log10)", "step", "log10 std(lr·grad) / std(weight)",
+            "update:data ratio (log10)", "step", "log10 update:data",
             "How much each weight matrix changes per step relative to its size, over time.\n"
             "About -3 (one part in a thousand, the dashed line) is healthy; far above, the learning rate\n"
             "is too high for that layer; far below, it learns too slowly.")
@@ -161,7 +167,7 @@ class LayersView(QWidget):
         grid.addWidget(self.saturation, 2, 0, 1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 3)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(2, 2)
         self.snapshot: Snapshot | None = None
         self.clear_run()
 
