@@ -13,6 +13,7 @@ from ..run_state import RunState
 from .layers_view import LayersView
 
 REDRAW_INTERVAL_MS = 83     # as the diagnostics tabs
+LEGEND_INTERVAL_MS = 500    # ... and their numbers in words
 
 
 class LayersController(QObject):
@@ -20,7 +21,8 @@ class LayersController(QObject):
         super().__init__(parent)
         self.run, self.tabs = run, tabs
         self.view = LayersView()
-        self._draw = qthrottled(self.view.draw, REDRAW_INTERVAL_MS, parent=self)
+        self._draw = qthrottled(lambda: self.view.draw(legends=False), REDRAW_INTERVAL_MS, parent=self)
+        self._write_legends = qthrottled(self.view.write_legends, LEGEND_INTERVAL_MS, parent=self)
         run.run_started.connect(lambda _info: self.view.clear_run())
         run.snapshot_changed.connect(self._on_snapshot_changed)
         tabs.currentChanged.connect(self._on_tab_changed)
@@ -32,8 +34,10 @@ class LayersController(QObject):
         if not self.view.add_snapshot(s) or not self.shown():
             return
         self._draw()
-        if not self.run.running:
-            self._draw.flush()       # a single step, or where training stopped: at once
+        self._write_legends()
+        if not self.run.running:     # a single step, or where training stopped: at once
+            self._draw.flush()
+            self._write_legends.flush()
 
     def _on_tab_changed(self, _index: int) -> None:
         if self.shown():

@@ -14,14 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from core.stats import Snapshot
 
-from .plots import PALETTE
+from .layer_figures import Figure, SaturationMap
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: each update about 1/1000 of the data
-LEGEND_LINES = 10
 HISTORY = 512          # snapshots kept for the over-time plots; older ones are thinned out
 
 
@@ -45,95 +44,6 @@ def update_line(w) -> str:
     return f"{w.name}: log10 update:data {w.update_log10:+.2f}"
 
 
-def colour(i: int) -> tuple[int, int, int]:
-    return PALETTE[i % len(PALETTE)]
-
-
-class Figure(QWidget):
-    """A plot with one curve per item and a legend below it (a label: cheaper than a pg legend
-    painted over the data every frame), each line in its curve's colour."""
-
-    def __init__(self, title: str, x_label: str, y_label: str, tip: str, parent=None):
-        super().__init__(parent)
-        self.plot = pg.PlotWidget()
-        item = self.plot.getPlotItem()
-        item.setTitle(title, size="10pt")
-        item.setLabel("bottom", x_label)
-        item.setLabel("left", y_label)
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        self.plot.setToolTip(tip)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setStyleSheet("QLabel { font-size: 9pt; }")
-        self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # a fixed box, a line per curve: set when the architecture changes, so new numbers
-        # never resize the window
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self._size_legend(1)
-        self.curves: list[pg.PlotDataItem] = []
-        self.legend_lines: list[str] = []
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.legend)
-
-    def _size_legend(self, lines: int) -> None:
-        self.legend.setFixedHeight(self.legend.fontMetrics().lineSpacing() * min(max(lines, 1), LEGEND_LINES) + 4)
-
-    def ensure(self, n: int) -> None:
-        """Exactly n curves, made once (again only when the architecture changes)."""
-        if n != len(self.curves) and n:
-            self._size_legend(n)
-        while len(self.curves) > n:
-            self.plot.removeItem(self.curves.pop())
-        while len(self.curves) < n:
-            self.curves.append(self.plot.plot(pen=pg.mkPen(colour(len(self.curves)), width=1.5)))
-
-    def set_legend(self, lines: list[str]) -> None:
-        if lines == self.legend_lines:
-            return
-        self.legend_lines = list(lines)
-        self.legend.setText("<br>".join(f"<span style='color: rgb{colour(i)}'>{t}</span>"
-                                        for i, t in enumerate(lines)))
-
-
-class SaturationMap(pg.PlotWidget):
-    """Saturation % of each hidden layer (rows) at each snapshot (columns), 0 % dark, 100 % bright."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        item = self.getPlotItem()
-        item.setTitle("saturated % per layer over time (|t| > 0.97; dark 0 %, bright 100 %)", size="10pt")
-        item.setLabel("bottom", "step")
-        item.setLabel("left", "hidden layer")
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("viridis"))
-        self.addItem(self.image)
-        self.setToolTip("Each row is a hidden layer (the first at the bottom), each column a frame.\n"
-                        "Bright: many outputs in tanh's flat tails, where almost no gradient passes back.\n"
-                        "Without BatchNorm at gain 3 every row lights up; with it they stay dark.")
-        self.values = np.zeros((0, 0), dtype=np.float32)   # layers x snapshots, in %
-        self.rows = 0
-
-    def draw(self, steps: np.ndarray, values: np.ndarray) -> None:
-        self.values = values
-        if values.size == 0:
-            self.image.clear()
-            return
-        self.image.setImage(values, levels=(0.0, 100.0), autoLevels=False)
-        if values.shape[0] != self.rows:
-            self.rows = values.shape[0]
-            self.getPlotItem().getAxis("left").setTicks([[(k, str(k)) for k in range(1, self.rows + 1)]])
-            self.getPlotItem().setYRange(0.5, self.rows + 0.5, padding=0)
-        x0 = float(steps[0])
-        width = max(float(steps[-1]) - x0, 1.0) * values.shape[1] / max(values.shape[1] - 1, 1)
-        self.image.setRect(x0, 0.5, width, values.shape[0])
-
-
 class LayersView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -154,7 +64,7 @@ class LayersView(QWidget):
             "update:data ratio (log10)", "step", "log10 update:data",
             "How much each weight matrix changes per step relative to its size, over time.\n"
             "About -3 (one part in a thousand, the dashed line) is healthy; far above, the learning rate\n"
-            "is too high for that layer; far below, it learns too slowly.")
+            "is too high for that layer; far below, it learns too slowly.", histogram=False)
         self.guide = pg.InfiniteLine(pos=GUIDE_LOG10, angle=0,
                                      pen=pg.mkPen((0, 0, 0), width=1, style=Qt.PenStyle.DashLine))
         self.updates.plot.addItem(self.guide)
@@ -205,8 +115,9 @@ class LayersView(QWidget):
         self.snapshot = snap
         return True
 
-    def draw(self) -> None:
-        """Draw the newest snapshot added and the history up to it."""
+    def draw(self, legends: bool = True) -> None:
+        """Draw the newest snapshot added and the history up to it; `legends` writes their
+        numbers too (text is dear to lay out: the window does it a few times a second)."""
         snap = self.snapshot
         if snap is None:
             return
@@ -217,14 +128,23 @@ class LayersView(QWidget):
             fig.ensure(len(pairs))
             for curve, (edges, hist) in zip(fig.curves, pairs, strict=True):
                 curve.setData(edges[:-1], hist)   # as the lecture: plt.plot(hx[:-1], hy)
-        self.activations.set_legend([activation_line(s) for s in layers])
-        self.gradients.set_legend([gradient_line(s) for s in layers])
-        self.weights.set_legend([weight_line(w) for w in weights])
+            fig.fit()
         self.updates.ensure(len(weights))
         for j, curve in enumerate(self.updates.curves):
             curve.setData(self.steps, self.update_history[:, j], connect="finite")
-        self.updates.set_legend([update_line(w) for w in weights])
+        self.updates.fit()
         self.saturation.draw(self.steps, self.saturation_history.T.copy())
+        if legends:
+            self.write_legends()
+
+    def write_legends(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        self.activations.set_legend([activation_line(s) for s in snap.layers])
+        self.gradients.set_legend([gradient_line(s) for s in snap.layers])
+        self.weights.set_legend([weight_line(w) for w in snap.weights])
+        self.updates.set_legend([update_line(w) for w in snap.weights])
 
     def _remember(self, snap: Snapshot) -> None:
         """Append this snapshot to the history; after a step taken back (divergence) or a new
