@@ -82,8 +82,11 @@ class Figure(QWidget):
         while len(self.curves) < n:
             self.curves.append(Curve(self.plot.add_path_item(pen(colour(len(self.curves))))))
 
-    def fit(self) -> None:
-        """Widen (or, seldom, narrow) the axes to the curves' data."""
+    def fit(self, settle: bool = False) -> None:
+        """Widen (or, seldom, narrow) the axes to the curves' data; `settle`: fit them to it
+        now (the run has paused: nothing moves for a while)."""
+        if settle:
+            self.reset_ranges()
         xs = [c.x for c in self.curves if c.x.size]
         ys = [c.y[np.isfinite(c.y)] for c in self.curves if c.y.size]
         ys = [y for y in ys if y.size]

@@ -115,9 +115,10 @@ class LayersView(QWidget):
         self.snapshot = snap
         return True
 
-    def draw(self, legends: bool = True) -> None:
+    def draw(self, legends: bool = True, settle: bool = False) -> None:
         """Draw the newest snapshot added and the history up to it; `legends` writes their
-        numbers too (text is dear to lay out: the window does it a few times a second)."""
+        numbers too (text is dear to lay out: the window does it a few times a second);
+        `settle` fits the axes to the data now (paused), else they follow it lazily."""
         snap = self.snapshot
         if snap is None:
             return
@@ -128,11 +129,11 @@ class LayersView(QWidget):
             fig.ensure(len(pairs))
             for curve, (edges, hist) in zip(fig.curves, pairs, strict=True):
                 curve.setData(edges[:-1], hist)   # as the lecture: plt.plot(hx[:-1], hy)
-            fig.fit()
+            fig.fit(settle)
         self.updates.ensure(len(weights))
         for j, curve in enumerate(self.updates.curves):
             curve.setData(self.steps, self.update_history[:, j], connect="finite")
-        self.updates.fit()
+        self.updates.fit(settle)
         self.saturation.draw(self.steps, self.saturation_history.T.copy())
         if legends:
             self.write_legends()
