@@ -61,3 +61,19 @@ def test_depth_and_gain_fields_take_5_3_refuse_nonsense_and_apply_on_reset(qtbot
     qtbot.keyClick(panel.n_layers, "\r")
     assert panel.n_layers.value() == 3
     assert len(refused) == 5 and "from 1 to 8" in refused[-1]
+
+
+def test_a_deep_setup_is_remembered_and_saved_unchanged(qtbot, make_window, tmp_path):
+    first = make_window()
+    first.setup.init.experiment_buttons["no-bn-gain-5-3"].click()
+    qtbot.waitUntil(lambda: first.run_info.cfg.n_layers == 5, timeout=WAIT_MS)
+    path = first.workbench.save_setup(tmp_path / "deep.toml")
+    first.close()
+    second = make_window(saved=True)
+    panel = second.setup.model
+    assert panel.gain.text() == "5/3" and panel.gain.value() == 5 / 3
+    assert (panel.n_layers.value(), panel.style.currentText(), panel.activation.currentText()) == (5, "lecture", "tanh")
+    assert second.run_info.cfg == first.run_info.cfg
+    second.workbench.load_setup(path)
+    wait_idle(qtbot, second)
+    assert second.setup.config() == first.run_info.cfg
