@@ -5,7 +5,7 @@ from window_helpers import WAIT_MS, wait_idle
 
 from core.config import Config
 from core.data import Dataset
-from core.presets import LECTURE_EXPERIMENTS, preset_config
+from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, preset_config
 from core.train import Trainer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -24,6 +24,7 @@ def test_each_experiment_preset_builds_the_network_it_names(qtbot, make_window, 
     assert [b.activation for b in model.blocks[:-1]] == [expected.activation] * 5
     fresh = Trainer(expected, Dataset.load(str(words_path), expected.block_size)).model
     assert all(torch.equal(a.weight, b.weight) for a, b in zip(model.blocks, fresh.blocks, strict=True))
+    assert window.workbench.current.record.name.endswith(CATALOGUE[name].label)   # in the runs table
     panel = window.setup.model
     assert panel.n_layers.value() == 5 and panel.gain.value() == expected.w1_gain
     assert panel.activation.currentText() == expected.activation and not window.setup.pending.isVisible()
