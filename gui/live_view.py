@@ -16,6 +16,8 @@ from .run_state import RunState
 
 TEXT_INTERVAL_MS = 200   # numbers in words (plot notes) change at most this often while running
 HPREACT_TITLE, H_TITLE = "tanh input (hpreact)", "tanh output (h)"
+# the linear-only experiment: no tanh, the output is its input (drawn over ±1, the rest in the end bins)
+LINEAR_TITLES = ("linear layer input", "linear output (±1 shown)")
 
 
 class LiveView(QWidget):
@@ -50,6 +52,7 @@ class LiveView(QWidget):
         self.layer_bar.hide()           # until the net has more than one hidden layer
         self.shown_layer = 0            # the layer the plots below show now
         self.n_layers = 1
+        self.titles = (HPREACT_TITLE, H_TITLE)
         grid = QGridLayout()
         grid.setSpacing(2)
         grid.addWidget(self.loss_plot, 0, 0, 1, 2)
@@ -80,6 +83,7 @@ class LiveView(QWidget):
         self.loss_plot.set_uniform_guess(uniform_guess_loss(len(info.vocab)), len(info.vocab))
         self._clear_snapshot()
         n = self.n_layers = info.cfg.n_layers
+        self.titles = (HPREACT_TITLE, H_TITLE) if info.cfg.activation == "tanh" else LINEAR_TITLES
         with QSignalBlocker(self.layer_box):
             self.layer_box.clear()
             self.layer_box.addItems([f"{k} of {n}" for k in range(1, n + 1)])
@@ -103,8 +107,8 @@ class LiveView(QWidget):
             return
         self.shown_layer = layer
         prefix = f"layer {layer + 1} of {self.n_layers}: " if self.n_layers > 1 else ""
-        self.hpreact_plot.plot_item.setTitle(prefix + HPREACT_TITLE)
-        self.h_plot.plot_item.setTitle(prefix + H_TITLE)
+        self.hpreact_plot.plot_item.setTitle(prefix + self.titles[0])
+        self.h_plot.plot_item.setTitle(prefix + self.titles[1])
 
     def _on_events_added(self, events: list) -> None:
         for step, text in events:

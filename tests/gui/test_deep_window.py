@@ -81,3 +81,10 @@ def test_the_loss_plot_marks_the_loss_of_a_uniform_guess(qtbot, window):
     assert f"{uniform_guess_loss(27):.2f}" == "3.30"          # names.txt: 26 letters and '.'
     single_steps(qtbot, window, 1)
     assert guide.value() == pytest.approx(math.log10(-math.log(1 / vocab)))   # it stays with the run
+
+
+def test_without_tanh_the_live_plots_do_not_say_tanh(qtbot, make_window):
+    window = lecture_window(make_window, "linear-gain-1")
+    single_steps(qtbot, window, 1)
+    titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot)]
+    assert titles == ["layer 1 of 5: linear layer input", "layer 1 of 5: linear output (±1 shown)"]
