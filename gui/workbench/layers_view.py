@@ -51,7 +51,9 @@ class LayersView(QWidget):
             "activation distribution", "output of each hidden layer", "density",
             "Histogram (as a density, so layers of different widths compare) of each hidden layer's output\n"
             "over the last batch. With a good gain or BatchNorm every layer looks alike; at gain 1 without\n"
-            "BatchNorm they shrink layer after layer, at gain 3 they pile up at ±1 (saturated).")
+            "BatchNorm they shrink layer after layer, at gain 3 they pile up at ±1 (saturated).\n"
+            "The legend numbers layers as the lecture prints them, by place in its list of layers\n"
+            "(Linear, BatchNorm1d, Tanh, Linear, …): 'layer 2 (Tanh)' is the first hidden layer's output.")
         self.gradients = Figure(
             "gradient distribution", "gradient into each hidden layer's output", "density",
             "The gradient flowing back into each layer's output. Healthy: about the same spread in every\n"
