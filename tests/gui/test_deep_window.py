@@ -88,3 +88,15 @@ def test_without_tanh_the_live_plots_do_not_say_tanh(qtbot, make_window):
     single_steps(qtbot, window, 1)
     titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot)]
     assert titles == ["layer 1 of 5: linear layer input", "layer 1 of 5: linear output (±1 shown)"]
+
+
+def test_the_layers_tab_keeps_the_history_while_hidden_and_draws_it_when_shown(qtbot, make_window):
+    window = lecture_window(make_window, "no-bn-gain-1")
+    view = window.workbench.layers_view
+    single_steps(qtbot, window, 3)               # the Live tab in front
+    assert view.updates.curves == []             # nothing drawn unseen
+    window.tabs.setCurrentWidget(view)
+    assert list(view.updates.curves[0].getData()[0]) == [0, 1, 2]
+    assert view.activations.legend_lines == [activation_line(s) for s in window.snapshot.layers]
+    stds = [s.std for s in window.snapshot.layers]
+    assert stds == sorted(stds, reverse=True)    # gain 1 without BatchNorm: each layer narrower
