@@ -209,10 +209,19 @@ class FractionEdit(QLineEdit):
         self.editingFinished.connect(self._commit)
 
     def value(self) -> float:
-        return self._value
+        """What the field shows, once it is a valid number (a Reset pressed before Enter takes
+        it), else the last good value."""
+        return v if (v := self._parse(self.text())) is not None else self._value
+
+    def _parse(self, text: str) -> float | None:
+        try:
+            value = parse_number(text.strip())
+        except ValueError:
+            return None
+        return value if math.isfinite(value) and self.lo < value <= self.hi else None
 
     def setValue(self, value: float) -> None:
-        changed = value != self._value
+        changed = value != self._value or self._parse(self.text()) != value
         self._value = value
         self.setText(number_text(value))
         if changed and not self.signalsBlocked():
@@ -223,11 +232,8 @@ class FractionEdit(QLineEdit):
 
     def _commit(self) -> None:
         text = self.text().strip()
-        try:
-            value = parse_number(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and self.lo < value <= self.hi):
+        value = self._parse(text)
+        if value is None:
             self.setText(number_text(self._value))
             self.refused.emit(f"{text or 'An empty field'} is not a valid {self.what}: {self.allowed()}. "
                               f"It stays {number_text(self._value)}.")

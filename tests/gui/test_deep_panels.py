@@ -78,3 +78,12 @@ def test_a_deep_setup_is_remembered_and_saved_unchanged(qtbot, make_window, tmp_
     second.workbench.load_setup(path)
     wait_idle(qtbot, second)
     assert second.setup.config() == first.run_info.cfg
+
+
+def test_a_gain_typed_without_enter_goes_in_with_the_next_reset(qtbot, make_window):
+    window = make_window()
+    gain = window.setup.model.gain
+    gain.selectAll()
+    qtbot.keyClicks(gain, "3")          # no Enter, focus still there: the toolbar's Reset takes no focus
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: window.run_info.cfg.w1_gain == 3.0, timeout=WAIT_MS)
