@@ -2,6 +2,7 @@
 selector of the Live tab and the uniform-guess guide on the loss plot. Driven by single steps,
 so nothing depends on the machine's speed."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -100,3 +101,51 @@ def test_the_layers_tab_keeps_the_history_while_hidden_and_draws_it_when_shown(q
     assert view.activations.legend_lines == [activation_line(s) for s in window.snapshot.layers]
     stds = [s.std for s in window.snapshot.layers]
     assert stds == sorted(stds, reverse=True)    # gain 1 without BatchNorm: each layer narrower
+
+
+def test_random_deep_actions_leave_the_live_and_layers_tabs_agreeing_with_the_worker(qtbot, make_window):
+    import random
+
+    from window_helpers import wait_idle
+
+    from core.presets import LECTURE_EXPERIMENTS
+
+    window = lecture_window(make_window)
+    rng = random.Random(int(os.environ.get("FUZZ_SEED", 12)))
+    view, live, chosen = window.workbench.layers_view, window.live, [0]
+
+    def choose():
+        if live.layer_box.count() > 1:
+            chosen[0] = rng.randrange(live.layer_box.count())
+            live.choose_layer(chosen[0])
+
+    actions = [window.step_action.trigger, window.step100_action.trigger, window.start_action.trigger, choose,
+               choose, lambda: window.setup.init.experiment_buttons[rng.choice(LECTURE_EXPERIMENTS)].click(),
+               lambda: window.tabs.setCurrentIndex(rng.choice([0, 1])), window.reset_action.trigger,
+               lambda: window.reset(Config(data=window.run_info.cfg.data, n_hidden=20, n_layers=rng.randint(1, 3)))]
+    for i in range(120):
+        rng.choice(actions)()
+        if i % 20 == 19:
+            if window.running:
+                window.start_action.trigger()
+            wait_idle(qtbot, window)
+            before = window.status.step
+            window.step_action.trigger()
+            qtbot.waitUntil(lambda b=before: window.status.diverged_at is not None or (
+                window.snapshot is not None and window.snapshot.step == b), timeout=WAIT_MS)
+            if window.status.diverged_at is not None:    # linear, gain 5/3 soon does: start it again
+                window.reset_action.trigger()
+                qtbot.waitUntil(lambda: window.status.step == 0 and window.status.diverged_at is None,
+                                timeout=WAIT_MS)
+                single_steps(qtbot, window, 1)
+            wait_idle(qtbot, window)
+            t, s = window.session.worker.trainer, window.snapshot
+            assert s.step == t.step - 1 and window.run_info.cfg == t.cfg
+            assert s.layer == min(chosen[0], t.cfg.n_layers - 1)
+            assert np.array_equal(window.h_plot.counts, t.snapshot(layer=s.layer).h_hist)
+            assert live.layer_box.currentIndex() == s.layer
+            assert live.layer_bar.isHidden() == (t.cfg.n_layers == 1)    # (the Live tab may be behind)
+            assert len(view.snapshot.layers) == t.cfg.n_layers and view.snapshot.step == s.step
+            if window.tabs.currentWidget() is view:
+                assert view.activations.legend_lines == [activation_line(x) for x in s.layers]
+    assert "Unexpected error" not in window.message_bar.text
