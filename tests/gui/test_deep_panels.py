@@ -88,3 +88,13 @@ def test_a_gain_typed_without_enter_goes_in_with_the_next_reset(qtbot, make_wind
     qtbot.keyClicks(gain, "3")          # no Enter, focus still there: the toolbar's Reset takes no focus
     window.reset_action.trigger()
     qtbot.waitUntil(lambda: window.run_info.cfg.w1_gain == 3.0, timeout=WAIT_MS)
+
+
+def test_the_runs_table_shows_the_gain_as_typed(qtbot, make_window):
+    from gui.workbench.runs import COLUMNS
+    window = make_window()
+    window.setup.init.experiment_buttons["no-bn-gain-5-3"].click()
+    qtbot.waitUntil(lambda: window.run_info.cfg.w1_gain == 5 / 3, timeout=WAIT_MS)
+    model = window.workbench.runs_model
+    row = model.rowCount() - 1
+    assert model.data(model.index(row, COLUMNS.index("w1_gain"))) == "5/3"
