@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Config, ConfigError
+from .config import ARCH_FIELDS, Config, ConfigError
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,16 @@ NOTEBOOK_LOSS_LOG = {
     "fix tanh": (2.0369434356689453, 2.103416919708252),
     "add BN": (2.0459063053131104, 2.1086337566375732),
 }
+
+
+def experiment_of(cfg: Config) -> str | None:
+    """The label of the lecture experiment whose network cfg builds (its seed, data and
+    schedule aside), if any: what the runs table calls such a run."""
+    for name in LECTURE_EXPERIMENTS:
+        preset = CATALOGUE[name]
+        if all(getattr(cfg, k) == v for k, v in preset.settings.items() if k in ARCH_FIELDS and k != "seed"):
+            return preset.label
+    return None
 
 
 def preset_named(name: str) -> Preset:

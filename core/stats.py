@@ -105,6 +105,12 @@ class Detail:
     grad_edges: tuple[np.ndarray, ...]
 
 
+def uniform_guess_loss(vocab_size: int) -> float:
+    """The loss of a model that gives every character the same probability: -ln(1/vocab).
+    The lecture's first lesson: a well-initialised net starts here (3.30 for names.txt), not at 27."""
+    return -math.log(1.0 / vocab_size)
+
+
 def nice_range(max_abs: float) -> float:
     for r in _NICE_RANGES:
         if max_abs <= r:

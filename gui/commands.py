@@ -45,7 +45,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Sample:
-    """reply: (list of core.sample.Sample, id of the run that drew them)."""
+    """reply: (list of core.sample.Sample, run id): names drawn by a new model (Reset, then
+    Sample) stay when its run is drawn; the previous run's are cleared with it."""
     n: int
     temperature: float
     seed: int | None
@@ -76,5 +77,13 @@ class RunWords:
     """The current run's own words (its dataset's, or its checkpoint's); reply: list of str."""
 
 
+@dataclass(frozen=True)
+class FollowLayer:
+    """Which hidden layer (0 = the first) the snapshots' hpreact, h and saturation describe,
+    from now on and in every later run deep enough (a shallower one shows its last); the
+    step shown is measured again at once. reply: the layer asked for."""
+    layer: int
+
+
 Command = (Reset | LoadCheckpoint | SaveCheckpoint | SetLive | Step | Sample | Evaluate | SplitLosses
-           | Calibrate | DetailSnapshot | RunWords)
+           | Calibrate | DetailSnapshot | RunWords | FollowLayer)

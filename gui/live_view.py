@@ -1,11 +1,13 @@
-"""LiveView: the window's first tab, the loss, the tanh layer's histograms and the
-saturation picture, drawn from the run state as frames come in."""
+"""LiveView: the window's first tab, the loss, a tanh layer's histograms and its saturation
+picture (the layer a selector chooses, once the net is deep), drawn from the run state as
+frames come in."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
-from core.stats import SATURATION_THRESHOLD, Snapshot
+from core.stats import SATURATION_THRESHOLD, Snapshot, uniform_guess_loss
 
 from .mailbox import Frame
 from .plots import HistogramPlot, LossPlot, SaturationPlot
@@ -13,30 +15,52 @@ from .plots.style import ORANGE
 from .run_state import RunState
 
 TEXT_INTERVAL_MS = 200   # numbers in words (plot notes) change at most this often while running
+HPREACT_TITLE, H_TITLE = "tanh input (hpreact)", "tanh output (h)"
+# the linear-only experiment: no tanh, the output is its input (drawn over ±1, the rest in the end bins)
+LINEAR_TITLES = ("linear layer input", "linear output (±1 shown)")
 
 
 class LiveView(QWidget):
+    layer_chosen = Signal(int)     # the hidden layer (0 = the first) the histograms should follow
+
     def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
         self.run = run
         self.frames_drawn = 0          # frames that put new data on the plots
         self.loss_plot = LossPlot()
-        self.hpreact_plot = HistogramPlot("tanh input (hpreact)", "hpreact")
+        self.hpreact_plot = HistogramPlot(HPREACT_TITLE, "hpreact")
         self.hpreact_plot.setToolTip("Histogram of the hidden layer's pre-activations over the last batch "
                                      "(after BatchNorm when it is on).\nWide tails push tanh into its flat "
                                      "ends; BatchNorm keeps this roughly unit-gaussian.")
-        self.h_plot = HistogramPlot("tanh output (h)", "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), colour=ORANGE)
+        self.h_plot = HistogramPlot(H_TITLE, "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), colour=ORANGE)
         self.h_plot.setToolTip(f"Histogram of the tanh outputs over the last batch. Values near ±1 are "
                                f"saturated:\ntanh's gradient 1 − h² is near 0 there. The note counts "
                                f"|h| > {SATURATION_THRESHOLD}.")
         self.saturation_plot = SaturationPlot()
+        self.layer_box = QComboBox()
+        self.layer_box.setToolTip("The hidden layer whose pre-activations, outputs and saturation the plots "
+                                  "below show (Alt+L).\nThe Layers tab (Ctrl+2) shows every layer at once.")
+        self.layer_box.currentIndexChanged.connect(self._on_layer_box_changed)
+        self.layer_bar = QWidget()
+        bar = QHBoxLayout(self.layer_bar)
+        bar.setContentsMargins(4, 0, 4, 0)
+        label = QLabel("Histograms and saturation of hidden &layer")
+        label.setBuddy(self.layer_box)
+        bar.addWidget(label)
+        bar.addWidget(self.layer_box)
+        bar.addStretch(1)
+        self.layer_bar.hide()           # until the net has more than one hidden layer
+        self.shown_layer = 0            # the layer the plots below show now
+        self.n_layers = 1
+        self.titles = (HPREACT_TITLE, H_TITLE)
         grid = QGridLayout()
         grid.setSpacing(2)
         grid.addWidget(self.loss_plot, 0, 0, 1, 2)
-        grid.addWidget(self.hpreact_plot, 1, 0)
-        grid.addWidget(self.h_plot, 1, 1)
-        grid.addWidget(self.saturation_plot, 2, 0, 1, 2)
-        for row, stretch in enumerate((5, 4, 3)):
+        grid.addWidget(self.layer_bar, 1, 0, 1, 2)
+        grid.addWidget(self.hpreact_plot, 2, 0)
+        grid.addWidget(self.h_plot, 2, 1)
+        grid.addWidget(self.saturation_plot, 3, 0, 1, 2)
+        for row, stretch in enumerate((5, 0, 4, 3)):
             grid.setRowStretch(row, stretch)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -54,9 +78,37 @@ class LiveView(QWidget):
     def add_above_plots(self, widget: QWidget) -> None:
         self.layout_.insertWidget(0, widget)
 
-    def _on_run_started(self, _info) -> None:
+    def _on_run_started(self, info) -> None:
         self.loss_plot.clear_run(self.run.losses)
+        self.loss_plot.set_uniform_guess(uniform_guess_loss(len(info.vocab)), len(info.vocab))
         self._clear_snapshot()
+        n = self.n_layers = info.cfg.n_layers
+        self.titles = (HPREACT_TITLE, H_TITLE) if info.cfg.activation == "tanh" else LINEAR_TITLES
+        with QSignalBlocker(self.layer_box):
+            self.layer_box.clear()
+            self.layer_box.addItems([f"{k} of {n}" for k in range(1, n + 1)])
+        self.layer_bar.setVisible(n > 1)
+        self._show_layer(min(self.shown_layer, n - 1), force=True)
+
+    def choose_layer(self, layer: int) -> None:
+        """Follow hidden layer `layer` (0 = the first): the plots switch with the next snapshot."""
+        self.layer_box.setCurrentIndex(layer)
+
+    def _on_layer_box_changed(self, index: int) -> None:
+        if index >= 0:
+            self.layer_chosen.emit(index)
+
+    def _show_layer(self, layer: int, force: bool = False) -> None:
+        """Titles and selector as of the snapshot's layer: the run state, not the selector, says."""
+        if layer != self.layer_box.currentIndex():
+            with QSignalBlocker(self.layer_box):
+                self.layer_box.setCurrentIndex(layer)
+        if layer == self.shown_layer and not force:
+            return
+        self.shown_layer = layer
+        prefix = f"layer {layer + 1} of {self.n_layers}: " if self.n_layers > 1 else ""
+        self.hpreact_plot.plot_item.setTitle(prefix + self.titles[0])
+        self.h_plot.plot_item.setTitle(prefix + self.titles[1])
 
     def _on_events_added(self, events: list) -> None:
         for step, text in events:
@@ -66,6 +118,7 @@ class LiveView(QWidget):
         if s is None:
             self._clear_snapshot()
             return
+        self._show_layer(s.layer)
         self.hpreact_plot.set_histogram(s.hpreact_hist, s.hpreact_edges)
         self.h_plot.set_histogram(s.h_hist, s.h_edges)
         self.saturation_plot.set_mask(s.saturation_mask)

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
                         self.status_bar.showMessage, self.status_bar.clearMessage)
         self.control = RunControl(self.session, self.run, self.setup, self.samples, self.evaluation,
                                   self.status_bar, self.message_bar, self.settings, self, report)
+        self.live.layer_chosen.connect(self.control.follow_layer)
         self.setup.refused.connect(self.show_error)
         self.samples.refused.connect(self.show_error)
         self.run.run_started.connect(lambda info: self.setWindowTitle(
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(_scrolling(right))
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([250, 750, 280])
+        self.splitter.setSizes([265, 735, 280])   # the setup column fits beside its scroll bar
         self.setCentralWidget(self.splitter)
 
     def _build_actions(self) -> None:

@@ -66,6 +66,11 @@ class RunControl(QObject):
         self.setup.training.flush()
         self.session.command(commands.Step(n))
 
+    def follow_layer(self, layer: int) -> None:
+        """The Live plots follow hidden layer `layer` from the next snapshot (the step shown is
+        measured again, so a paused run switches at once)."""
+        self.session.command(commands.FollowLayer(layer), on_error=self.report.error)
+
     # -- a new model -----------------------------------------------------------------------
     def reset(self, cfg: Config | None = None, first: bool = False) -> None:
         """Build a new model from the panels (or cfg); on failure the current one stays."""
@@ -123,8 +128,8 @@ class RunControl(QObject):
     def sample(self, n: int, temperature: float, seed) -> None:
         # the run that drew them comes back too, as for Evaluate: names drawn by the new model
         # (Reset, then Sample) stay when its run is drawn; the previous run's are cleared with it
-        self.session.command(commands.Sample(n, temperature, seed), on_result=lambda r: self.samples.show_samples(*r),
-                             on_error=self.report.error)
+        self.session.command(commands.Sample(n, temperature, seed),
+                             on_result=lambda r: self.samples.show_samples(*r), on_error=self.report.error)
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()

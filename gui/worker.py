@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from core.calibration import calibrate
 from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from core.config import Config, ConfigError
+from core.config import MAX_LAYERS, Config, ConfigError
 from core.data import Dataset
 from core.sample import sample_names
 from core.train import Cancelled, Trainer
@@ -194,6 +194,11 @@ class TrainingWorker(QObject):
                 return calibrate(self._require_trainer())
             case c.DetailSnapshot():
                 return self._run_id, self._require_trainer().snapshot(detail=True)
+            case c.FollowLayer(layer):
+                if not 0 <= layer < MAX_LAYERS:
+                    raise ConfigError(f"There is no hidden layer {layer + 1}: a net has at most {MAX_LAYERS}.")
+                self._publisher.follow_layer(layer)
+                return layer
         raise TypeError(f"not a command: {command!r}")
 
     def _train(self, n: int) -> int:
@@ -303,12 +308,21 @@ class RunPublisher:
         self._last_at = 0.0
         self._rate = 0.0
         self._rate_mark = (0.0, 0)       # (time, step) where the current steps/s count began
+        self.layer = 0                   # the hidden layer the snapshots' single-layer fields describe
         self.new_run(None)
 
     def new_run(self, info: RunInfo | None) -> None:
         self._info = info
         self._losses_sent = self._events_sent = 0
         self._snapshot_step = -1         # step of the last snapshot published
+
+    def follow_layer(self, layer: int) -> None:
+        self.layer = layer
+        self._snapshot_step = -1         # the step shown, measured again for this layer
+
+    def layer_of(self, t: Trainer) -> int:
+        """The hidden layer followed, or the trainer's last when it has fewer."""
+        return min(self.layer, t.cfg.n_layers - 1)
 
     def due(self) -> bool:
         return time.perf_counter() - self._last_at >= PUBLISH_INTERVAL_S
@@ -334,7 +348,7 @@ class RunPublisher:
         self._events_sent = len(t.events)
         snapshot = None
         if t.last is not None and t.last.step != self._snapshot_step:
-            snapshot = t.snapshot()
+            snapshot = t.snapshot(layer=self.layer_of(t))
             self._snapshot_step = snapshot.step
         self.running = running
         status = Status(run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None, self._rate, running,

@@ -1,12 +1,12 @@
-"""InitPanel: the notebook's initialisation fixes and BatchNorm, each a checkbox, and presets
-that jump to each stage of its loss log."""
+"""InitPanel: the notebook's initialisation fixes and BatchNorm, each a checkbox, presets that
+jump to each stage of its loss log, and the lecture's deep-net experiments, one click each."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
-from core.presets import NOTEBOOK_LOSS_LOG, PRESETS
+from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, PRESETS
 
 FIXES = (
     ("fix_w2", "W2 × 0.01",
@@ -29,6 +29,9 @@ FIXES = (
 
 PRESET_LABELS = {"original": "Original", "fix softmax": "Fix softmax", "fix tanh": "Fix tanh",
                  "add BN": "Add BN"}
+# short enough for two buttons a row in the left column; the tooltip has the preset's own label
+EXPERIMENT_LABELS = {"lecture-deep": "Deep net", "no-bn-gain-5-3": "No BN, 5/3", "no-bn-gain-1": "No BN, 1",
+                     "no-bn-gain-3": "No BN, 3", "linear-gain-1": "Linear, 1", "linear-gain-5-3": "Linear, 5/3"}
 
 
 class InitPanel(QGroupBox):
@@ -55,6 +58,20 @@ class InitPanel(QGroupBox):
             button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
             grid.addWidget(button, i // 2, i % 2)
         layout.addLayout(grid)
+        heading = QLabel("The lecture's deep net, and without BatchNorm or tanh at a gain:")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        deep = QGridLayout()
+        self.experiment_buttons: dict[str, QPushButton] = {}
+        for i, name in enumerate(LECTURE_EXPERIMENTS):
+            preset = CATALOGUE[name]
+            button = QPushButton(EXPERIMENT_LABELS.get(name, preset.label))
+            button.setToolTip(f"{preset.label}: {preset.about}\nWatch the Layers tab (Ctrl+2). "
+                              f"Resets the model at once (main.py --preset {name}).")
+            button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
+            deep.addWidget(button, i // 2, i % 2)
+            self.experiment_buttons[name] = button
+        layout.addLayout(deep)
 
     def values(self) -> dict[str, bool]:
         return {field: box.isChecked() for field, box in self.boxes.items()}

@@ -6,10 +6,26 @@ from pathlib import Path
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from core.config import ENGINES, Config
+from core.config import ACTIVATIONS, ENGINES, LAYER_STYLES, Config
 from core.devices import available_devices
 
 from .widgets import field_box
+
+ACTIVATION_TIPS = {
+    "tanh": "tanh squashes every value into (−1, 1): it bends the network, and at |x| ≳ 2 it saturates "
+            "(its gradient 1 − t² vanishes).",
+    "none": "No activation: a stack of Linear layers is one linear map (the lecture's linear-only "
+            "experiment).\nWithout tanh squashing them, the activations keep their spread at gain 1 and "
+            "grow at 5/3.",
+}
+STYLE_TIPS = {
+    "seed": "The seed notebook's layers: every Linear has a bias (drawn, then scaled by the fixes), its "
+            "BatchNorm divides by the batch std\n(no eps, momentum 0.001, running mean/std), the output has no "
+            "BatchNorm. One layer of this style is the seed's net bit for bit.",
+    "lecture": "The lecture's layers: Linear weights randn/√fan_in × gain, no bias before a BatchNorm, its "
+               "BatchNorm1d\n(batch variance + 1e-5, running mean/var at the BN momentum) on every layer and "
+               "on the output,\nwhose gamma starts at 0.1 (W2 × 0.01 on) so the first guesses are not confident.",
+}
 
 
 def dataset_name(source: str) -> str:
@@ -31,18 +47,41 @@ class ModelPanel(QGroupBox):
         form = QFormLayout()
         self.n_embed = field_box("n_embed", "Size of each character's embedding vector (C is vocab × n_embed).",
                                  what="embedding size (n_embed)")
-        self.n_hidden = field_box("n_hidden", "Neurons in the hidden tanh layer.", step=10,
+        self.n_hidden = field_box("n_hidden", "Width: the neurons in each hidden layer.", step=10,
                                   what="hidden layer size (n_hidden)")
         self.block_size = field_box("block_size", "Context length: how many previous characters predict the "
                                     "next one.", what="context length (block_size)")
         self.seed = field_box("seed", "Seed of the generator that draws the initial weights and every "
                               "minibatch.\nThe notebook's is 2147483647; the same seed gives the same run.")
-        for label, box in (("n_embed", self.n_embed), ("n_hidden", self.n_hidden),
-                           ("block_size", self.block_size), ("seed", self.seed)):
+        self.n_layers = field_box("n_layers", "How many hidden layers, each Linear → (BatchNorm) → activation, "
+                                  "between the embedding and the output.\nThe seed has 1; the lecture's deep net "
+                                  "5. Deep without BatchNorm, a wrong gain shrinks or saturates\nthe activations "
+                                  "layer after layer: the Layers tab (Ctrl+2) shows each one.")
+        self.gain = field_box("w1_gain", "The gain each hidden Linear's weights get on top of "
+                              "1/√fan_in (Kaiming): type 5/3, 1 or 3.\n5/3 makes up for what tanh squashes; "
+                              "1 suits a linear stack. Too small and the activations shrink\nlayer after "
+                              "layer, too large and tanh saturates. BatchNorm makes it almost irrelevant.\n"
+                              "In the seed style it applies to W1 when 'W1 Kaiming' is on.", what="gain",
+                              fractions=True)
+        self.activation = QComboBox()
+        self.style = QComboBox()
+        for combo, items, tips, tip in (
+                (self.activation, ACTIVATIONS, ACTIVATION_TIPS, "What each hidden layer applies after its "
+                 "Linear (and BatchNorm)."),
+                (self.style, LAYER_STYLES, STYLE_TIPS, "Whose layers: the seed notebook's or the lecture's.")):
+            for i, name in enumerate(items):
+                combo.addItem(name)
+                combo.setItemData(i, tips[name], Qt.ItemDataRole.ToolTipRole)
+            combo.setToolTip(tip + "\n\n" + "\n\n".join(f"{n}: {tips[n]}" for n in items) + "\nApplied on Reset.")
+            combo.currentIndexChanged.connect(self.changed)
+        for label, box in (("n_layers", self.n_layers), ("n_hidden", self.n_hidden), ("gain", self.gain),
+                           ("n_embed", self.n_embed), ("block_size", self.block_size), ("seed", self.seed)):
             box.setToolTip(box.toolTip() + "\nApplied on Reset.")
             box.valueChanged.connect(lambda _: self.changed.emit())
             box.refused.connect(self.refused)
             form.addRow(label, box)
+        form.addRow("activation", self.activation)
+        form.addRow("layer style", self.style)
         # CPU by default; the choice appears only where torch sees a CUDA GPU
         self.device = QComboBox()
         self.device.addItems(available_devices())
@@ -80,16 +119,21 @@ class ModelPanel(QGroupBox):
         layout.addLayout(row)
 
     def values(self) -> dict:
-        return {"n_embed": self.n_embed.value(), "n_hidden": self.n_hidden.value(),
-                "block_size": self.block_size.value(), "seed": self.seed.int_value(), "data": self.data,
-                "device": self.device.currentText(), "engine": self.engine.currentText()}
+        # what each field shows: a valid number typed but not yet entered goes in with a Reset
+        return {"n_embed": self.n_embed.typed_value(), "n_hidden": self.n_hidden.typed_value(),
+                "block_size": self.block_size.typed_value(), "seed": self.seed.typed_value(), "data": self.data,
+                "device": self.device.currentText(), "engine": self.engine.currentText(),
+                "n_layers": self.n_layers.typed_value(), "w1_gain": self.gain.typed_value(),
+                "activation": self.activation.currentText(), "layer_style": self.style.currentText()}
 
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
-                           (self.block_size, cfg.block_size), (self.seed, cfg.seed)):
+                           (self.block_size, cfg.block_size), (self.seed, cfg.seed),
+                           (self.n_layers, cfg.n_layers), (self.gain, cfg.w1_gain)):
             with QSignalBlocker(box):
                 box.setValue(value)
-        for combo, value in ((self.device, cfg.device), (self.engine, cfg.engine)):
+        for combo, value in ((self.device, cfg.device), (self.engine, cfg.engine),
+                             (self.activation, cfg.activation), (self.style, cfg.layer_style)):
             with QSignalBlocker(combo):
                 combo.setCurrentIndex(max(0, combo.findText(value)))
         self.set_data(cfg.data)

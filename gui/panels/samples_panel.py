@@ -92,7 +92,7 @@ class SamplesPanel(QGroupBox):
         if keep_run is not None and self.run_id == keep_run:
             return
         self.show_samples([])
-        self.caption.setText("A new model: press Sample (Ctrl+G) to draw its names.")
+        self.caption.setText("A new model: press Sample (Ctrl+G).")
 
     def _show_probabilities(self, row: int) -> None:
         self.chars.setRowCount(0)

@@ -11,6 +11,7 @@ from core.presets import preset_config
 from .init_panel import InitPanel
 from .model_panel import ModelPanel, dataset_name
 from .training_panel import TrainingPanel
+from .widgets import number_text
 
 
 class SetupPanel(QWidget):
@@ -80,4 +81,6 @@ def _show(value) -> str:
         return dataset_name(value)
     if isinstance(value, bool):
         return "on" if value else "off"
+    if isinstance(value, float):
+        return number_text(value)      # the gain 5/3 as 5/3, not 1.6666666666666667
     return str(value)

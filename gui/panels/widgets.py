@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QAbstractSpinBox, QSizePolicy
 
-from core.config import LIMITS, Limit
+from core.config import LIMITS, Limit, parse_number
 
 # what may still become a number as more is typed: "", "-", "1.", "1e", "1e-"
 _FLOAT_PREFIX = re.compile(r"[+-]?\d*\.?\d*(?:[eE][+-]?\d*)?")
@@ -30,16 +30,31 @@ def show_float(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def number_text(value: float) -> str:
+    """A number as it reads back exactly: a small fraction as one (5/3 for Python's 5 / 3),
+    else the shortest text float() turns into the same value."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if len(repr(value)) <= 8:        # 0.1, 2.5: as typed
+        return repr(value)
+    for bottom in range(2, 13):
+        top = round(value * bottom)
+        if top / bottom == value:
+            return f"{top}/{bottom}"
+    return repr(value)
+
+
 class NumberBox(QAbstractSpinBox):
-    """A field for one LIMITS entry. value() is an int or a float, exactly as set or typed."""
+    """A field for one LIMITS entry. value() is an int or a float, exactly as set or typed.
+    With `fractions` (a gain) it also takes 5/3, exactly Python's 5 / 3, and shows it so."""
     valueChanged = Signal(object)
     refused = Signal(str)      # a typed value was thrown away: why, and what it stays
 
     def __init__(self, limit: Limit, tip: str = "", what: str | None = None, step: int | float = 1,
-                 grouped: bool = True):
+                 grouped: bool = True, fractions: bool = False):
         super().__init__()
         self.limit, self.what = limit, what or limit.words
-        self.step, self.grouped = step, grouped
+        self.step, self.grouped, self.fractions = step, grouped, fractions
         self._value = limit.low if not limit.low_open else min(1, limit.high)
         self._refused_text: str | None = None
         self.setToolTip(tip)
@@ -55,6 +70,14 @@ class NumberBox(QAbstractSpinBox):
 
     def int_value(self) -> int:
         return int(self._value)
+
+    def typed_value(self):
+        """What the field shows, once it is a valid value (a Reset pressed before Enter takes
+        it, as shown), else value()."""
+        text = self.lineEdit().text()
+        if self.validate(text, len(text))[0] == QValidator.State.Acceptable:
+            return self._parse(text)
+        return self._value
 
     def minimum(self):
         return self.limit.low
@@ -77,11 +100,15 @@ class NumberBox(QAbstractSpinBox):
             self.valueChanged.emit(value)
 
     def textFromValue(self, value) -> str:
+        if self.fractions:
+            return number_text(value)
         if self.limit.kind is float:
             return show_float(value)
         return f"{value:,}" if self.grouped else str(value)
 
     def allowed(self) -> str:
+        if self.fractions:
+            return f"use {self.limit.allowed()}, or a fraction such as 5/3"
         return f"use {self.limit.allowed()}"
 
     def _show(self) -> None:
@@ -92,7 +119,7 @@ class NumberBox(QAbstractSpinBox):
         s = text.strip()
         if self.limit.kind is int:
             return int(s.replace(",", ""))
-        value = float(s)
+        value = parse_number(s) if self.fractions else float(s)
         if not math.isfinite(value):
             raise ValueError(s)
         return value
@@ -102,7 +129,8 @@ class NumberBox(QAbstractSpinBox):
         one out of range ("0" may be on its way to "0.01"; refused on Enter with a message)."""
         s = text.strip()
         prefix = _INT_PREFIX if self.limit.kind is int else _FLOAT_PREFIX
-        if not prefix.fullmatch(s) or len(s) > _MAX_DIGITS:
+        if len(s) > _MAX_DIGITS or not (self.fractions or prefix.fullmatch(s)):
+            # a fraction field lets anything be typed, and says on Enter why it is refused
             return QValidator.State.Invalid, text, pos
         try:
             value = self._parse(s)
@@ -166,10 +194,11 @@ class NumberBox(QAbstractSpinBox):
         return flags
 
 
-def field_box(name: str, tip: str, step: int | float = 1, what: str | None = None) -> NumberBox:
+def field_box(name: str, tip: str, step: int | float = 1, what: str | None = None,
+              fractions: bool = False) -> NumberBox:
     """The field for LIMITS[name]: the window takes what the command line and setup files take."""
     limit = LIMITS[name]
-    box = NumberBox(limit, tip, what=what, step=step, grouped="seed" not in name)
+    box = NumberBox(limit, tip, what=what, step=step, grouped="seed" not in name, fractions=fractions)
     if "seed" in name:
         # its size hint would fit 2**64 in digits; take the width the panel has instead
         box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)

@@ -2,6 +2,8 @@
 a view of a LossCurve (in the window, the run state's: the one loss store)."""
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
@@ -28,7 +30,25 @@ class LossPlot(LeanPlotWidget):
         self.scene().sigMouseClicked.connect(self._on_click)
         self.max_steps = 0
         self.markers: list[pg.InfiniteLine] = []
+        # where a uniform guess over the vocabulary would put the loss: a good init starts there
+        self.guide = pg.InfiniteLine(angle=0, movable=False,
+                                     pen=pg.mkPen(GREY, width=1, style=Qt.PenStyle.DashLine),
+                                     label="uniform guess", labelOpts={"position": 0.98, "color": (60, 60, 60),
+                                                          "anchors": [(1, 1), (1, 1)]})
+        self.guide.setToolTip("The loss of a uniform guess, −ln(1/vocab): every character equally likely.\n"
+                              "A well-initialised net starts about here; one that starts far above it is "
+                              "confidently wrong\n(the lecture's first lesson: 3.30 for names.txt, not 27).")
+        self.guide.hide()
+        self.plot_item.addItem(self.guide, ignoreBounds=True)
+        self.uniform_loss: float | None = None
         self.clear_run()
+
+    def set_uniform_guess(self, loss: float, vocab_size: int) -> None:
+        """Put the dashed guide at `loss` (core.stats.uniform_guess_loss(vocab_size)), labelled."""
+        self.uniform_loss = loss
+        self.guide.setPos(math.log10(loss))
+        self.guide.show()             # first: a hidden label keeps its old text
+        self.guide.label.setFormat(f"uniform guess −ln(1/{vocab_size}) = {loss:.2f}")
 
     def clear_run(self, curve: LossCurve | None = None) -> None:
         """Forget the markers and show `curve` (a new, empty one if None)."""

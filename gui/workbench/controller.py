@@ -1,6 +1,7 @@
 """Workbench: what goes beyond the notebook, as small controllers wired into the window's
-tabs, menus and status bar: the runs (table, overlays, calibration), the diagnostics tabs
-and Look back, files (setup, checkpoints, exports) and the loss-log experiment.
+tabs, menus and status bar: the runs (table, overlays, calibration), the Layers tab (every
+hidden layer, as the lecture's figures), the diagnostics tabs and Look back, files (setup,
+checkpoints, exports) and the loss-log experiment.
 
 Each controller is handed what it uses (the session, the run state, a Report, a panel),
 never the window; they listen to the run state and talk to the worker only in commands.
@@ -24,11 +25,14 @@ from ..run_state import RunState
 from ..session import TrainingSession
 from .diagnostics_controller import DiagnosticsController
 from .files import FilesController
+from .layers_controller import LayersController
 from .loss_log import LossLogController
 from .runs_controller import RunsController
 from .smoothing import SmoothingBar
 
 TAB_TIPS = {
+    "Layers": "Every hidden layer at once, as the lecture's figures: activations, their gradients, the weights' "
+              "gradients, update:data over time, and saturation per layer over time.",
     "Gradients": "Histograms of the gradient into h and of every parameter's gradient, with grad:data ratios "
                  "(lecture part 3).",
     "Update ratio": "log10 of update:data for every parameter over the steps, with the 1e-3 guide (lecture part 3).",
@@ -49,6 +53,8 @@ class Workbench(QObject):
         runs_shown = lambda: tabs.currentWidget() is self.runs_tab  # noqa: E731
         self.runs = RunsController(session, run, self.smoothing, report, runs_shown, self)
         self.diagnostics = DiagnosticsController(session, run, self.runs, tabs, self)
+        self.layers = LayersController(run, tabs, self)
+        self.layers_view = self.layers.view
         self.files = FilesController(session, setup, self.runs, run, self.plots, reset, settings, report, window)
         self.loss_log = LossLogController(session, run, self.runs, report, runs_shown, self)
         self.runs_tab = self.runs.runs_tab
@@ -93,13 +99,14 @@ class Workbench(QObject):
     # -- building ----------------------------------------------------------------------------
     def _build_tabs(self) -> None:
         tabs = self.tabs
-        tabs.setTabToolTip(0, "The loss, the tanh layer's histograms and the saturation picture, live.")
-        for widget, title in ((self.gradients, "Gradients"), (self.update_ratio, "Update ratio"),
+        tabs.setTabToolTip(0, "The loss, a tanh layer's histograms and its saturation picture, live.")
+        for widget, title in ((self.layers_view, "Layers"), (self.gradients, "Gradients"),
+                              (self.update_ratio, "Update ratio"),
                               (self.distributions, "Distributions"), (self.lookback, "Look back"),
                               (self.runs_tab, "Runs")):
             tabs.setTabToolTip(tabs.addTab(widget, title), TAB_TIPS[title])
         for arrow in tabs.tabBar().findChildren(QToolButton):     # Qt's, shown when the tabs do not fit
-            arrow.setToolTip("Scroll the tabs (or use Ctrl+1 … Ctrl+6).")
+            arrow.setToolTip(f"Scroll the tabs (or use Ctrl+1 … Ctrl+{tabs.count()}).")
 
     def _build_actions(self, owner: QWidget) -> None:
         def A(*args):
@@ -180,6 +187,7 @@ class Workbench(QObject):
         live = self.live
         out = {"Loss": live.loss_plot.plot_item, "tanh input (hpreact)": live.hpreact_plot.plot_item,
                "tanh output (h)": live.h_plot.plot_item, "Saturation": live.saturation_plot.plot_item}
+        out.update(self.layers_view.plot_items())
         out.update(self.gradients.plot_items())
         out["Update ratio"] = self.update_ratio.plot_item
         out["hpreact distribution"] = self.distributions.plot_item

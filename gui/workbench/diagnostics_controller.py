@@ -75,8 +75,8 @@ class DiagnosticsController(QObject):
     def request_detail(self) -> None:
         """As often as frames allow while a diagnostics tab shows, a few times a second
         otherwise, never when nothing is new. Once the run is paused the last step is always
-        measured, however soon after the previous one: the tabs then show where training
-        stopped, on a fast machine too."""
+        measured at once, however soon after the previous one: the tabs then show where
+        training stopped, on a fast machine too."""
         if not self._detail_wanted():
             return
         if not self.run.status.running:

@@ -162,7 +162,7 @@ class FilesController(QObject):
     def ask_export_json(self) -> None:
         ids = self.runs.runs_tab.selected_run_ids()
         if len(ids) != 1:
-            self.report.error("Select one run in the Runs tab (Ctrl+6) to export it as JSON.")
+            self.report.error("Select one run in the Runs tab (Ctrl+7) to export it as JSON.")
             return
         if path := self._ask_save("Export run", "JSON (*.json)", f"run-{ids[0]}.json"):
             self._reporting(self.runs.export_run_json, ids[0], path, done="Saved the run to {}")

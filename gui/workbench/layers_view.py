@@ -5,22 +5,22 @@ the gradients flowing into them, each 2-D weight's gradient with its grad:data r
 update:data ratio of each weight over time with the lecture's -3 guide, and, beyond the
 lecture, saturation % per layer over time as a small heat-map (layer x step).
 
-Self-contained: `LayersView.show_snapshot(snapshot)` draws one snapshot, `clear_run()` forgets the
-history. Plot items are made once per architecture; every frame only calls setData.
+Self-contained: `LayersView.show_snapshot(snapshot)` adds one snapshot and draws it (or
+`add_snapshot` now, `draw` when the view is seen), `clear_run()` forgets the history. Plot
+items are made once per architecture; every frame only calls setData.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from core.stats import Snapshot
 
-from .plots import PALETTE
+from .layer_figures import Figure, SaturationMap
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: each update about 1/1000 of the data
-LEGEND_LINES = 10
 HISTORY = 512          # snapshots kept for the over-time plots; older ones are thinned out
 
 
@@ -44,89 +44,6 @@ def update_line(w) -> str:
     return f"{w.name}: log10 update:data {w.update_log10:+.2f}"
 
 
-def colour(i: int) -> tuple[int, int, int]:
-    return PALETTE[i % len(PALETTE)]
-
-
-class Figure(QWidget):
-    """A plot with one curve per item and a legend below it (a label: cheaper than a pg legend
-    painted over the data every frame), each line in its curve's colour."""
-
-    def __init__(self, title: str, x_label: str, y_label: str, tip: str, parent=None):
-        super().__init__(parent)
-        self.plot = pg.PlotWidget()
-        item = self.plot.getPlotItem()
-        item.setTitle(title, size="10pt")
-        item.setLabel("bottom", x_label)
-        item.setLabel("left", y_label)
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        self.plot.setToolTip(tip)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setStyleSheet("QLabel { font-size: 9pt; }")
-        self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # a fixed box (room for 8 layers or 10 weights): new text never resizes the window
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.legend.setFixedHeight(self.legend.fontMetrics().lineSpacing() * LEGEND_LINES)
-        self.curves: list[pg.PlotDataItem] = []
-        self.legend_lines: list[str] = []
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.legend)
-
-    def ensure(self, n: int) -> None:
-        """Exactly n curves, made once (again only when the architecture changes)."""
-        while len(self.curves) > n:
-            self.plot.removeItem(self.curves.pop())
-        while len(self.curves) < n:
-            self.curves.append(self.plot.plot(pen=pg.mkPen(colour(len(self.curves)), width=1.5)))
-
-    def set_legend(self, lines: list[str]) -> None:
-        if lines == self.legend_lines:
-            return
-        self.legend_lines = list(lines)
-        self.legend.setText("<br>".join(f"<span style='color: rgb{colour(i)}'>{t}</span>"
-                                        for i, t in enumerate(lines)))
-
-
-class SaturationMap(pg.PlotWidget):
-    """Saturation % of each hidden layer (rows) at each snapshot (columns), 0 % dark, 100 % bright."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        item = self.getPlotItem()
-        item.setTitle("saturated % per layer over time (|t| > 0.97; dark 0 %, bright 100 %)", size="10pt")
-        item.setLabel("bottom", "step")
-        item.setLabel("left", "hidden layer")
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("viridis"))
-        self.addItem(self.image)
-        self.setToolTip("Each row is a hidden layer (the first at the bottom), each column a frame.\n"
-                        "Bright: many outputs in tanh's flat tails, where almost no gradient passes back.\n"
-                        "Without BatchNorm at gain 3 every row lights up; with it they stay dark.")
-        self.values = np.zeros((0, 0), dtype=np.float32)   # layers x snapshots, in %
-        self.rows = 0
-
-    def draw(self, steps: np.ndarray, values: np.ndarray) -> None:
-        self.values = values
-        if values.size == 0:
-            self.image.clear()
-            return
-        self.image.setImage(values, levels=(0.0, 100.0), autoLevels=False)
-        if values.shape[0] != self.rows:
-            self.rows = values.shape[0]
-            self.getPlotItem().getAxis("left").setTicks([[(k, str(k)) for k in range(1, self.rows + 1)]])
-            self.getPlotItem().setYRange(0.5, self.rows + 0.5, padding=0)
-        x0 = float(steps[0])
-        width = max(float(steps[-1]) - x0, 1.0) * values.shape[1] / max(values.shape[1] - 1, 1)
-        self.image.setRect(x0, 0.5, width, values.shape[0])
-
-
 class LayersView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -134,7 +51,9 @@ class LayersView(QWidget):
             "activation distribution", "output of each hidden layer", "density",
             "Histogram (as a density, so layers of different widths compare) of each hidden layer's output\n"
             "over the last batch. With a good gain or BatchNorm every layer looks alike; at gain 1 without\n"
-            "BatchNorm they shrink layer after layer, at gain 3 they pile up at ±1 (saturated).")
+            "BatchNorm they shrink layer after layer, at gain 3 they pile up at ±1 (saturated).\n"
+            "The legend numbers layers as the lecture prints them, by place in its list of layers\n"
+            "(Linear, BatchNorm1d, Tanh, Linear, …): 'layer 2 (Tanh)' is the first hidden layer's output.")
         self.gradients = Figure(
             "gradient distribution", "gradient into each hidden layer's output", "density",
             "The gradient flowing back into each layer's output. Healthy: about the same spread in every\n"
@@ -144,10 +63,10 @@ class LayersView(QWidget):
             "Each weight matrix's gradient. grad:data ratio = std(grad) / std(weight): how large a step\n"
             "is next to the values it changes. One far larger than the rest trains faster than the rest.")
         self.updates = Figure(
-            "update:data ratio (log10)", "step", "log10 std(lr·grad) / std(weight)",
+            "update:data ratio (log10)", "step", "log10 update:data",
             "How much each weight matrix changes per step relative to its size, over time.\n"
             "About -3 (one part in a thousand, the dashed line) is healthy; far above, the learning rate\n"
-            "is too high for that layer; far below, it learns too slowly.")
+            "is too high for that layer; far below, it learns too slowly.", histogram=False)
         self.guide = pg.InfiniteLine(pos=GUIDE_LOG10, angle=0,
                                      pen=pg.mkPen((0, 0, 0), width=1, style=Qt.PenStyle.DashLine))
         self.updates.plot.addItem(self.guide)
@@ -160,9 +79,17 @@ class LayersView(QWidget):
         grid.addWidget(self.saturation, 2, 0, 1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 3)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(2, 2)
         self.snapshot: Snapshot | None = None
         self.clear_run()
+
+    def plot_items(self) -> dict[str, pg.PlotItem]:
+        """Its plots, by the name the Export menu gives them."""
+        figures = {"activations": self.activations, "gradients": self.gradients,
+                   "weight gradients": self.weights, "update:data": self.updates}
+        out = {f"Layers: {name}": fig.plot.getPlotItem() for name, fig in figures.items()}
+        out["Layers: saturation over time"] = self.saturation.getPlotItem()
+        return out
 
     def clear_run(self) -> None:
         """A new run: forget the over-time history and blank every figure."""
@@ -176,11 +103,27 @@ class LayersView(QWidget):
         self.saturation.draw(self.steps, np.zeros((0, 0), dtype=np.float32))
 
     def show_snapshot(self, snap: Snapshot | None) -> None:
-        """Draw a snapshot (None or one without per-layer statistics: nothing to draw)."""
+        """Add a snapshot to the history and draw it (None or one without per-layer
+        statistics: nothing to draw)."""
+        if self.add_snapshot(snap):
+            self.draw()
+
+    def add_snapshot(self, snap: Snapshot | None) -> bool:
+        """Add a snapshot to the over-time history without drawing (while the view is hidden);
+        False when it has no per-layer statistics."""
         if snap is None or not snap.layers:
-            return
+            return False
         self._remember(snap)
         self.snapshot = snap
+        return True
+
+    def draw(self, legends: bool = True, settle: bool = False) -> None:
+        """Draw the newest snapshot added and the history up to it; `legends` writes their
+        numbers too (text is dear to lay out: the window does it a few times a second);
+        `settle` fits the axes to the data now (paused), else they follow it lazily."""
+        snap = self.snapshot
+        if snap is None:
+            return
         layers, weights = snap.layers, snap.weights
         for fig, pairs in ((self.activations, [(s.edges, s.hist) for s in layers]),
                            (self.gradients, [(s.grad_edges, s.grad_hist) for s in layers]),
@@ -188,14 +131,23 @@ class LayersView(QWidget):
             fig.ensure(len(pairs))
             for curve, (edges, hist) in zip(fig.curves, pairs, strict=True):
                 curve.setData(edges[:-1], hist)   # as the lecture: plt.plot(hx[:-1], hy)
-        self.activations.set_legend([activation_line(s) for s in layers])
-        self.gradients.set_legend([gradient_line(s) for s in layers])
-        self.weights.set_legend([weight_line(w) for w in weights])
+            fig.fit(settle)
         self.updates.ensure(len(weights))
         for j, curve in enumerate(self.updates.curves):
             curve.setData(self.steps, self.update_history[:, j], connect="finite")
-        self.updates.set_legend([update_line(w) for w in weights])
+        self.updates.fit(settle)
         self.saturation.draw(self.steps, self.saturation_history.T.copy())
+        if legends:
+            self.write_legends()
+
+    def write_legends(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        self.activations.set_legend([activation_line(s) for s in snap.layers])
+        self.gradients.set_legend([gradient_line(s) for s in snap.layers])
+        self.weights.set_legend([weight_line(w) for w in snap.weights])
+        self.updates.set_legend([update_line(w) for w in snap.weights])
 
     def _remember(self, snap: Snapshot) -> None:
         """Append this snapshot to the history; after a step taken back (divergence) or a new

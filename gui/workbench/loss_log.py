@@ -193,7 +193,7 @@ class LossLogController(QObject):
             self.runs.runs_tab.select([h.run_id for h in runs])
             table = ", ".join(f"{h.record.name.removeprefix('loss log: ')} {h.record.val_loss:.4f}" for h in runs)
             self.report.info(f"Loss-log experiment done; val loss: {table}. "
-                             "The Runs tab (Ctrl+6) overlays their curves.")
+                             "The Runs tab (Ctrl+7) overlays their curves.")
         elif cancelled:
             self.report.status("Loss-log experiment cancelled; finished stages stay in the table.", 8000)
         self.finished.emit(complete)

@@ -22,6 +22,7 @@ from core.run_history import RunHistory
 from core.runs import TABLE_FIELDS, RunLog
 
 from ..panels.model_panel import dataset_name
+from ..panels.widgets import number_text
 from .plots import PALETTE, lean_plot
 from .smoothing import SmoothingSlider
 
@@ -67,6 +68,8 @@ def _cell(column: str, value) -> str:
         return dataset_name(value)
     if isinstance(value, int):
         return f"{value:,}"
+    if column == "w1_gain":
+        return number_text(value)     # 5/3, as typed
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from superqt.utils import qthrottled
 
 from core.calibration import Calibration
+from core.presets import experiment_of
 from core.run_history import RunHistory, stage_of
 from core.runs import RunLog
 from core.stats import Snapshot
@@ -61,7 +62,8 @@ class RunsController(QObject):
         if self.current is not None and self.current.record.steps == 0:
             self.runs_model.delete([self.current.run_id])   # a Reset that never trained is no run
         history = self.runs_model.add(info.cfg, curve=self.run.losses)   # the run state feeds it
-        extra = " · ".join(p for p in (stage_of(info.cfg), self.origins.pop(info.run_id, "")) if p)
+        named = stage_of(info.cfg) or experiment_of(info.cfg)
+        extra = " · ".join(p for p in (named, self.origins.pop(info.run_id, "")) if p)
         if extra:
             history.record.name = f"{history.record.name} · {extra}"
         self.current, self.current_run_id = history, info.run_id

@@ -317,3 +317,13 @@ def test_a_deep_run_is_not_named_after_a_loss_log_stage():
     assert stage_of(preset_config("add-bn")) == "add BN"
     assert stage_of(preset_config("add-bn").replace(n_layers=3)) is None
     assert stage_of(preset_config("lecture-deep")) is None
+
+
+def test_a_run_of_a_lecture_experiment_is_named_after_it():
+    from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, experiment_of
+    for name in LECTURE_EXPERIMENTS:       # whatever its seed, data or schedule
+        cfg = preset_config(name).replace(seed=1, data="x.txt", max_steps=10, lr=0.05)
+        assert experiment_of(cfg) == CATALOGUE[name].label
+    assert experiment_of(preset_config("no-bn-gain-3").replace(w1_gain=2.0)) is None
+    assert experiment_of(preset_config("lecture-deep").replace(n_layers=4)) is None
+    assert experiment_of(preset_config("seed")) is None
