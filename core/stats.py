@@ -221,6 +221,12 @@ def density(t: torch.Tensor, bins: int = LAYER_BINS) -> tuple[np.ndarray, np.nda
     return counts * (bins / (max(x.size, 1) * (hi - lo))), np.linspace(lo, hi, bins + 1)
 
 
+def _std(t: torch.Tensor) -> torch.Tensor:
+    """The lecture's t.std(); undefined (NaN) for a single value, without torch's warning
+    (a batch of one through a layer of width one, as tiny setups have)."""
+    return t.std() if t.numel() > 1 else torch.tensor(float("nan"))
+
+
 @torch.no_grad()
 def layer_stats(rec: StepRecord) -> tuple[LayerStats, ...]:
     """The lecture's activation and gradient tables, computed as it computes them (torch)."""
@@ -229,9 +235,9 @@ def layer_stats(rec: StepRecord) -> tuple[LayerStats, ...]:
         t, g = t.detach(), g.detach()
         hist, edges = density(t)
         ghist, gedges = density(g)
-        out.append(LayerStats(index, kind, float(t.mean()), float(t.std()),
+        out.append(LayerStats(index, kind, float(t.mean()), float(_std(t)),
                               float((t.abs() > SATURATION_THRESHOLD).float().mean() * 100),
-                              hist, edges, float(g.mean()), float(g.std()), ghist, gedges))
+                              hist, edges, float(g.mean()), float(_std(g)), ghist, gedges))
     return tuple(out)
 
 
@@ -244,7 +250,7 @@ def weight_stats(rec: StepRecord) -> tuple[WeightStats, ...]:
             continue
         p = p.detach()
         hist, edges = density(g)
-        gstd, pstd = g.std(), p.std()
+        gstd, pstd = _std(g), _std(p)
         ratio = float(gstd / pstd)
         update = math.log10(rec.lr * ratio) if ratio > 0 and math.isfinite(ratio) else float("nan")
         out.append(WeightStats(i, name, tuple(p.shape), float(g.mean()), float(gstd), ratio, update, hist, edges))
