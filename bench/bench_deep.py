@@ -19,7 +19,7 @@ from bench.lecture_loop import lecture_run  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
 from core.presets import preset_config  # noqa: E402
-from core.train import Trainer  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 FRAME_EVERY = 100   # a snapshot with every layer's statistics this often: a window's frame rate
 

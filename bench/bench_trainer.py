@@ -17,7 +17,7 @@ import torch  # noqa: E402
 from bench.notebook_loop import notebook_run  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
-from core.train import Trainer  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 
 def trainer_rate(cfg: Config, ds: Dataset, steps: int, stats: str) -> float:

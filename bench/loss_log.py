@@ -20,7 +20,7 @@ import torch  # noqa: E402
 
 from core.data import Dataset, default_names_path  # noqa: E402
 from core.presets import NOTEBOOK_LOSS_LOG, PRESETS, preset_config  # noqa: E402
-from core.train import Trainer  # noqa: E402
+from core.training.trainer import Trainer  # noqa: E402
 
 
 def main() -> None:

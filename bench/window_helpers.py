@@ -7,7 +7,7 @@ import numpy as np
 
 from core.config import Config
 from core.data import Dataset
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 WARMUP_STEPS = 300
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import torch
 
-from .config import Config, ConfigError
-from .data import Dataset
-from .files import atomic_write
-from .train import Trainer
+from core.config import Config, ConfigError
+from core.data import Dataset
+from core.files import atomic_write
+from core.training.trainer import Trainer
 
 MAGIC = "makemore-playground-checkpoint"
 VERSION = 1
@@ -121,7 +121,7 @@ def check_compatible(trainer: Trainer, payload: dict) -> None:
     """Refuse a checkpoint whose vocabulary or architecture differs from `trainer`'s."""
     cfg = Config.from_dict(payload["trainer"]["config"])
     words = payload["words"]
-    from .data import Vocab
+    from core.data import Vocab
     vocab = Vocab.from_words(words)
     if vocab != trainer.dataset.vocab:
         raise CheckpointError(f"The checkpoint's vocabulary ({len(vocab)} characters) differs "

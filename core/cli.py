@@ -6,8 +6,8 @@ import sys
 
 import torch
 
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import (
+from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.config import (
     ACTIVATIONS,
     ENGINES,
     LAYER_STYLES,
@@ -18,12 +18,12 @@ from .config import (
     load_config_file,
     parse_number,
 )
-from .data import DataError, Dataset
-from .files import check_writable
-from .presets import CATALOGUE, preset_config
-from .sample import NOTEBOOK_SAMPLE_SEED, iter_samples
-from .stats import Snapshot
-from .train import Trainer
+from core.data import DataError, Dataset
+from core.diagnostics.stats import Snapshot
+from core.files import check_writable
+from core.model.sample import NOTEBOOK_SAMPLE_SEED, iter_samples
+from core.presets import CATALOGUE, preset_config
+from core.training.trainer import Trainer
 
 PRINT_EVERY = 10_000
 

@@ -235,7 +235,7 @@ def save_config_file(cfg: Config, path) -> None:
                 continue  # TOML has no null: a missing key means the default
             lines.append(f"{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}")
         text = "\n".join(lines) + "\n"
-    from .files import atomic_write
+    from core.files import atomic_write
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
@@ -244,7 +244,7 @@ def load_config_file(path, base: Config | None = None) -> Config:
     import tomllib
     from pathlib import Path
     path = Path(path)
-    from .files import read_limited
+    from core.files import read_limited
     try:
         text = read_limited(path, MAX_SETUP_BYTES).decode("utf-8")
     except FileNotFoundError:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .files import read_limited
+from core.files import read_limited
 
 BOUNDARY = "."
 BUILTIN_DEFAULT_YEAR = 2017

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import ARCH_FIELDS, Config, ConfigError
+from core.config import ARCH_FIELDS, Config, ConfigError
 
 
 @dataclass(frozen=True)

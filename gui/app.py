@@ -67,7 +67,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def initial_config(args: argparse.Namespace, settings: QSettings) -> Config:
     """The panels as they were left, with --data on top."""
-    from .settings import load_config
+    from gui.settings import load_config
     config = load_config(settings)
     if args.config:
         from core.config import load_config_file
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow
-    from .settings import APPLICATION, ORGANISATION, open_settings
+    from gui.main_window import MainWindow
+    from gui.settings import APPLICATION, ORGANISATION, open_settings
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setOrganizationName(ORGANISATION)

@@ -7,12 +7,11 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
-from core.stats import SATURATION_THRESHOLD, Snapshot, uniform_guess_loss
-
-from .mailbox import Frame
-from .plots import HistogramPlot, LossPlot, SaturationPlot
-from .plots.style import ORANGE
-from .run_state import RunState
+from core.diagnostics.stats import SATURATION_THRESHOLD, Snapshot, uniform_guess_loss
+from gui.bridge.mailbox import Frame
+from gui.bridge.run_state import RunState
+from gui.plots import HistogramPlot, LossPlot, SaturationPlot
+from gui.plots.style import ORANGE
 
 TEXT_INTERVAL_MS = 200   # numbers in words (plot notes) change at most this often while running
 HPREACT_TITLE, H_TITLE = "tanh input (hpreact)", "tanh output (h)"

@@ -1,7 +1,7 @@
 """MainWindow: setup on the left, live plots in the centre, samples on the right.
 
 Training runs on the session's worker thread. This thread sends it commands and, on a
-steady timer, takes the newest numbers it published into the run state (gui/run_state.py),
+steady timer, takes the newest numbers it published into the run state (gui/bridge/run_state.py),
 which the plots, panels, status bar and workbench follow.
 """
 from __future__ import annotations
@@ -24,20 +24,19 @@ from PySide6.QtWidgets import (
 )
 
 from core.config import Config
-
-from .actions import make_action
-from .live_view import LiveView
-from .message_bar import MessageBar
-from .panels import EvaluatePanel, SamplesPanel, SetupPanel
-from .panels.model_panel import dataset_name
-from .plots.style import configure_pyqtgraph
-from .report import Report
-from .run_control import RunControl
-from .run_state import RunState
-from .session import TrainingSession
-from .settings import load_config, open_settings, save_config
-from .status_bar import TrainingStatusBar
-from .workbench import Workbench
+from gui.actions import make_action
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.live_view import LiveView
+from gui.message_bar import MessageBar
+from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
+from gui.panels.model_panel import dataset_name
+from gui.plots.style import configure_pyqtgraph
+from gui.report import Report
+from gui.run_control import RunControl
+from gui.settings import load_config, open_settings, save_config
+from gui.status_bar import TrainingStatusBar
+from gui.workbench import Workbench
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
 

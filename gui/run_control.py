@@ -1,5 +1,5 @@
 """RunControl: what the window's buttons, shortcuts and side panels ask of the training run,
-as commands (gui.commands) and the start/pause flag, and how the panels and the status bar
+as commands (gui.bridge.commands) and the start/pause flag, and how the panels and the status bar
 follow the run state in return. It is handed what it uses, never the window."""
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from superqt.utils import qthrottled
 
 from core.config import Config
-
-from . import commands
-from .mailbox import RunInfo, Status
-from .message_bar import MessageBar
-from .panels import EvaluatePanel, SamplesPanel, SetupPanel
-from .panels.model_panel import dataset_name
-from .report import Report
-from .run_state import RunState
-from .session import TrainingSession
-from .settings import save_config
-from .status_bar import TrainingStatusBar
+from gui.bridge import commands
+from gui.bridge.mailbox import RunInfo, Status
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.message_bar import MessageBar
+from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
+from gui.panels.model_panel import dataset_name
+from gui.report import Report
+from gui.settings import save_config
+from gui.status_bar import TrainingStatusBar
 
 STATUS_INTERVAL_MS = 200   # the status bar's numbers change at most this often while running
 

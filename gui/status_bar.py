@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from .mailbox import Status
+from gui.bridge.mailbox import Status
 
 PROGRESS_TICKS = 1000
 ENGINE_TIP = ("The engine taking the steps (Model panel, applied on Reset). fast: a compiled kernel, the "

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
-from ..session import SPLITS
+from gui.bridge.session import SPLITS
 
 
 class EvaluatePanel(QGroupBox):

@@ -8,8 +8,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QL
 
 from core.config import ACTIVATIONS, ENGINES, LAYER_STYLES, Config
 from core.devices import available_devices
-
-from .widgets import field_box
+from gui.panels.widgets import field_box
 
 ACTIVATION_TIPS = {
     "tanh": "tanh squashes every value into (−1, 1): it bends the network, and at |x| ≳ 2 it saturates "

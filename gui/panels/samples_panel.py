@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.sample import NOTEBOOK_SAMPLE_SEED, Sample
-
-from .widgets import field_box
+from core.model.sample import NOTEBOOK_SAMPLE_SEED, Sample
+from gui.panels.widgets import field_box
 
 
 class SamplesPanel(QGroupBox):

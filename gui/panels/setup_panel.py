@@ -7,11 +7,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.config import ARCH_FIELDS, Config
 from core.presets import preset_config
-
-from .init_panel import InitPanel
-from .model_panel import ModelPanel, dataset_name
-from .training_panel import TrainingPanel
-from .widgets import number_text
+from gui.panels.init_panel import InitPanel
+from gui.panels.model_panel import ModelPanel, dataset_name
+from gui.panels.training_panel import TrainingPanel
+from gui.panels.widgets import number_text
 
 
 class SetupPanel(QWidget):

@@ -7,8 +7,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox
 from superqt.utils import qdebounced
 
 from core.config import LIVE_FIELDS, Config
-
-from .widgets import field_box
+from gui.panels.widgets import field_box
 
 SETTLE_MS = 400
 

@@ -5,8 +5,8 @@ only when they must change, because auto-ranging every frame costs more than the
 (PlotWidget copies some PlotItem methods, `clear` among them, onto itself: ours are named
 `clear_run` so they are not shadowed.)
 """
-from .histogram_plot import HistogramPlot
-from .loss_plot import LossPlot
-from .saturation_plot import SaturationPlot
+from gui.plots.histogram_plot import HistogramPlot
+from gui.plots.loss_plot import LossPlot
+from gui.plots.saturation_plot import SaturationPlot
 
 __all__ = ["HistogramPlot", "LossPlot", "SaturationPlot"]

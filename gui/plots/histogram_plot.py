@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from .lean import LeanPlotWidget, pen, set_note, step_outline
-from .style import BLUE, Hysteresis
+from gui.plots.lean import LeanPlotWidget, pen, set_note, step_outline
+from gui.plots.style import BLUE, Hysteresis
 
 
 class HistogramPlot(LeanPlotWidget):

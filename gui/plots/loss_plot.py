@@ -7,10 +7,9 @@ import math
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from core.loss_curve import LossCurve
-
-from .lean import LeanPlotWidget, pen, polyline
-from .style import BLUE, GREY, RED, html_title
+from core.runs.loss_curve import LossCurve
+from gui.plots.lean import LeanPlotWidget, pen, polyline
+from gui.plots.style import BLUE, GREY, RED, html_title
 
 # x-axis ends the view jumps between, so the axis is redrawn a dozen times a run, not per frame
 _X_STOPS = [m * 10 ** e for e in range(2, 10) for m in (1, 2, 5)]
@@ -44,7 +43,7 @@ class LossPlot(LeanPlotWidget):
         self.clear_run()
 
     def set_uniform_guess(self, loss: float, vocab_size: int) -> None:
-        """Put the dashed guide at `loss` (core.stats.uniform_guess_loss(vocab_size)), labelled."""
+        """Put the dashed guide at `loss` (core.diagnostics.stats.uniform_guess_loss(vocab_size)), labelled."""
         self.uniform_loss = loss
         self.guide.setPos(math.log10(loss))
         self.guide.show()             # first: a hidden label keeps its old text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lean import LeanPlotWidget, add_pixmap_item, mask_pixmap, set_note
+from gui.plots.lean import LeanPlotWidget, add_pixmap_item, mask_pixmap, set_note
 
 
 class SaturationPlot(LeanPlotWidget):

@@ -16,19 +16,18 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QTabWidget, QToolButton, QWidget
 
 from core.config import Config
-
-from ..actions import make_action
-from ..live_view import LiveView
-from ..panels import SetupPanel
-from ..report import Report
-from ..run_state import RunState
-from ..session import TrainingSession
-from .diagnostics_controller import DiagnosticsController
-from .files import FilesController
-from .layers_controller import LayersController
-from .loss_log import LossLogController
-from .runs_controller import RunsController
-from .smoothing import SmoothingBar
+from gui.actions import make_action
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.live_view import LiveView
+from gui.panels import SetupPanel
+from gui.report import Report
+from gui.workbench.diagnostics_controller import DiagnosticsController
+from gui.workbench.files import FilesController
+from gui.workbench.layers_controller import LayersController
+from gui.workbench.loss_log import LossLogController
+from gui.workbench.runs_controller import RunsController
+from gui.workbench.smoothing import SmoothingBar
 
 TAB_TIPS = {
     "Layers": "Every hidden layer at once, as the lecture's figures: activations, their gradients, the weights' "
@@ -85,7 +84,7 @@ class Workbench(QObject):
 
     @property
     def current(self):
-        """The history of the run now in the window (core.run_history.RunHistory)."""
+        """The history of the run now in the window (core.runs.run_history.RunHistory)."""
         return self.runs.current
 
     @property

@@ -9,14 +9,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from core.model import PARAM_NAMES
-from core.run_history import RunHistory
-from core.stats import PERCENTILES, SATURATION_MASK_THRESHOLD, Snapshot
-
-from ..plots import HistogramPlot
-from ..plots.lean import LeanPlotWidget, pen
-from ..plots.style import BLUE, GREY, html_title
-from .plots import PARAM_COLOURS, FollowX, FollowY, band, gappy_polyline, hline
+from core.diagnostics.stats import PERCENTILES, SATURATION_MASK_THRESHOLD, Snapshot
+from core.model.mlp import PARAM_NAMES
+from core.runs.run_history import RunHistory
+from gui.plots import HistogramPlot
+from gui.plots.lean import LeanPlotWidget, pen
+from gui.plots.style import BLUE, GREY, html_title
+from gui.workbench.plots import PARAM_COLOURS, FollowX, FollowY, band, gappy_polyline, hline
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: updates about 1/1000 of the data
 DASHED = pg.mkPen((0, 0, 0), width=0, style=Qt.PenStyle.DashLine)

@@ -7,14 +7,13 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QTabWidget
 from superqt.utils import qthrottled
 
-from core.run_history import RunHistory
-
-from .. import commands
-from ..run_state import RunState
-from ..session import TrainingSession
-from .diagnostics import DistributionsTab, GradientsTab, UpdateRatioTab
-from .lookback import LookBackTab
-from .runs_controller import RunsController
+from core.runs.run_history import RunHistory
+from gui.bridge import commands
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.workbench.diagnostics import DistributionsTab, GradientsTab, UpdateRatioTab
+from gui.workbench.lookback import LookBackTab
+from gui.workbench.runs_controller import RunsController
 
 SHOWN_DETAIL_INTERVAL_MS = 83     # detail while a diagnostics tab shows: as often as they redraw
 HIDDEN_DETAIL_INTERVAL_MS = 250   # ... and while none does (~0.4 ms each): for the bands

@@ -12,14 +12,13 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from core.checkpoint import CheckpointError
 from core.config import Config, ConfigError, load_config_file, save_config_file
 from core.devices import available_devices
-
-from .. import commands
-from ..panels import SetupPanel
-from ..report import Report
-from ..run_state import RunState
-from ..session import TrainingSession
-from .export import PLOT_FILTERS, ExportError, export_plot, save_window_image
-from .runs_controller import RunsController
+from gui.bridge import commands
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.panels import SetupPanel
+from gui.report import Report
+from gui.workbench.export import PLOT_FILTERS, ExportError, export_plot, save_window_image
+from gui.workbench.runs_controller import RunsController
 
 USER_FILE_ERRORS = (ExportError, ConfigError, CheckpointError, ValueError, OSError)
 

@@ -9,9 +9,9 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..plots.lean import LeanPlotWidget, add_pixmap_item, pen, polyline
-from ..plots.style import Hysteresis
-from .plots import PALETTE, FollowX, FollowY, gappy_polyline
+from gui.plots.lean import LeanPlotWidget, add_pixmap_item, pen, polyline
+from gui.plots.style import Hysteresis
+from gui.workbench.plots import PALETTE, FollowX, FollowY, gappy_polyline
 
 LEGEND_LINES = 10      # room for 8 layers, or 10 weights, at most
 

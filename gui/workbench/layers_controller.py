@@ -7,10 +7,9 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QTabWidget
 from superqt.utils import qthrottled
 
-from core.stats import Snapshot
-
-from ..run_state import RunState
-from .layers_view import LayersView
+from core.diagnostics.stats import Snapshot
+from gui.bridge.run_state import RunState
+from gui.workbench.layers_view import LayersView
 
 REDRAW_INTERVAL_MS = 83     # as the diagnostics tabs
 LEGEND_INTERVAL_MS = 500    # ... and their numbers in words

@@ -1,4 +1,4 @@
-"""The Layers view: the lecture's four figures of a deep net, live, from core.stats snapshots.
+"""The Layers view: the lecture's four figures of a deep net, live, from core.diagnostics.stats snapshots.
 
 Activation distributions (one curve per hidden layer, with its mean, std and saturated %),
 the gradients flowing into them, each 2-D weight's gradient with its grad:data ratio, the
@@ -16,9 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from core.stats import Snapshot
-
-from .layer_figures import Figure, SaturationMap
+from core.diagnostics.stats import Snapshot
+from gui.workbench.layer_figures import Figure, SaturationMap
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: each update about 1/1000 of the data
 HISTORY = 512          # snapshots kept for the over-time plots; older ones are thinned out

@@ -7,12 +7,11 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from core.run_history import RunHistory
-from core.stats import Snapshot
-
-from ..plots import HistogramPlot, SaturationPlot
-from ..plots.lean import step_outline
-from ..plots.style import ORANGE
+from core.diagnostics.stats import Snapshot
+from core.runs.run_history import RunHistory
+from gui.plots import HistogramPlot, SaturationPlot
+from gui.plots.lean import step_outline
+from gui.plots.style import ORANGE
 
 OTHER_PEN = pg.mkPen((20, 20, 20), width=0, style=Qt.PenStyle.DashLine)
 

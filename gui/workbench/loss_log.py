@@ -1,4 +1,4 @@
-"""LossLogController: the notebook's loss-log experiment (core.experiment.loss_log_stages)
+"""LossLogController: the notebook's loss-log experiment (core.runs.loss_log.loss_log_stages)
 on superqt's GeneratorWorker, its progress in the status bar, its runs in the runs table.
 It trains on the run's own words, asked of the training worker (never the file again: it
 may have changed or gone since the run loaded it).
@@ -20,14 +20,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 from superqt.utils import GeneratorWorker
 
 from core.config import Config
-from core.experiment import loss_log_stages
 from core.presets import PRESETS
-
-from .. import commands
-from ..report import USER_ERRORS, Report
-from ..run_state import RunState
-from ..session import TrainingSession
-from .runs_controller import RunsController
+from core.runs.loss_log import loss_log_stages
+from gui.bridge import commands
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.report import USER_ERRORS, Report
+from gui.workbench.runs_controller import RunsController
 
 JOB_CLOSE_WAIT_S = 5.0
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QPainterPath
 
-# matplotlib's tab10, one per parameter in core.model.PARAM_NAMES order, as the lecture's plots
+# matplotlib's tab10, one per parameter in core.model.mlp.PARAM_NAMES order, as the lecture's plots
 PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 PARAM_COLOURS = dict(zip(("C", "W1", "b1", "W2", "b2", "bngain", "bnbias"), PALETTE, strict=False))

@@ -17,14 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.config import Config
-from core.loss_curve import LossCurve
-from core.run_history import RunHistory
-from core.runs import TABLE_FIELDS, RunLog
-
-from ..panels.model_panel import dataset_name
-from ..panels.widgets import number_text
-from .plots import PALETTE, lean_plot
-from .smoothing import SmoothingSlider
+from core.runs.loss_curve import LossCurve
+from core.runs.records import TABLE_FIELDS, RunLog
+from core.runs.run_history import RunHistory
+from gui.panels.model_panel import dataset_name
+from gui.panels.widgets import number_text
+from gui.workbench.plots import PALETTE, lean_plot
+from gui.workbench.smoothing import SmoothingSlider
 
 COLUMNS = ("run", "name", "steps", "train", "val", *TABLE_FIELDS, "data")
 HEADERS = {

@@ -8,20 +8,19 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import qthrottled
 
-from core.calibration import Calibration
+from core.diagnostics.calibration import Calibration
+from core.diagnostics.stats import Snapshot
 from core.presets import experiment_of
-from core.run_history import RunHistory, stage_of
-from core.runs import RunLog
-from core.stats import Snapshot
-
-from .. import commands
-from ..mailbox import RunInfo, Status
-from ..report import Report
-from ..run_state import RunState
-from ..session import TrainingSession
-from .export import ExportError
-from .runs import RunsModel, RunsTab
-from .smoothing import SmoothingBar
+from core.runs.records import RunLog
+from core.runs.run_history import RunHistory, stage_of
+from gui.bridge import commands
+from gui.bridge.mailbox import RunInfo, Status
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
+from gui.report import Report
+from gui.workbench.export import ExportError
+from gui.workbench.runs import RunsModel, RunsTab
+from gui.workbench.smoothing import SmoothingBar
 
 ROW_INTERVAL_MS = 500          # the training run's row in the runs table, while it trains
 OVERLAY_INTERVAL_MS = 1000     # the overlay, while a selected run is still training
@@ -31,7 +30,7 @@ class RunsController(QObject):
     current_changed = Signal(object)     # RunHistory of the run now in the window
     runs_changed = Signal()              # runs were deleted or renamed
     evaluated = Signal(int)              # a run's train/val losses were measured (its record's id)
-    calibrated = Signal(object)          # core.calibration.Calibration
+    calibrated = Signal(object)          # core.diagnostics.calibration.Calibration
 
     def __init__(self, session: TrainingSession, run: RunState, smoothing: SmoothingBar, report: Report,
                  runs_tab_shown: Callable[[], bool], parent: QObject | None = None):

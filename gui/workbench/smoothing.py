@@ -4,9 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
-from core.smoothing import SmoothedCurve
-
-from ..plots.lean import LeanPlotWidget, pen, polyline
+from core.runs.smoothing import SmoothedCurve
+from gui.plots.lean import LeanPlotWidget, pen, polyline
 
 SMOOTHED_COLOUR = (16, 64, 128)
 TICKS = 100            # slider positions; the weight is 1 - 10^(-4 t / TICKS): 0 … 0.9999

@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-from core.calibration import calibrate
 from core.config import Config, ConfigError
 from core.devices import available_devices
-from core.train import Trainer
+from core.diagnostics.calibration import calibrate
+from core.training.trainer import Trainer
 
 
 def test_calibration_measures_over_the_training_split_and_reports_val_loss(small_dataset):

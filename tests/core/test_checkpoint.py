@@ -15,7 +15,7 @@ from core.checkpoint import (
 )
 from core.config import Config
 from core.data import Dataset
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 
 def all_tensors(trainer):

@@ -9,7 +9,7 @@ import torch
 
 from core.config import Config
 from core.data import DataError, Dataset, Vocab, build_windows, builtin_words, load_words, words_from_source
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 
 def notebook_vocab(words):

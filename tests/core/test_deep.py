@@ -13,7 +13,7 @@ from core.checkpoint import load_checkpoint, save_checkpoint
 from core.cli import build_parser, config_from_args
 from core.config import Config, ConfigError, load_config_file, save_config_file
 from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, PRESETS, preset_config
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
 
@@ -229,9 +229,9 @@ def test_depth_width_and_gain_that_can_never_work_are_refused(args, message):
 
 
 def test_a_deep_model_too_big_for_memory_is_refused_before_allocating(small_dataset, monkeypatch):
-    monkeypatch.setattr("core.train.available_memory", lambda: 64 << 20)
+    monkeypatch.setattr("core.training.trainer.available_memory", lambda: 64 << 20)
     cfg = Config(n_layers=8, n_hidden=1500)
-    monkeypatch.setattr("core.model.MLP.__init__", lambda *a: pytest.fail("allocated"))
+    monkeypatch.setattr("core.model.mlp.MLP.__init__", lambda *a: pytest.fail("allocated"))
     with pytest.raises(ConfigError, match="GiB of memory"):
         Trainer(cfg, small_dataset)
 
@@ -292,7 +292,7 @@ def test_the_experiments_show_the_lectures_pictures(names_dataset):
 
 
 def test_calibration_and_divergence_at_depth(small_dataset):
-    from core.calibration import calibrate
+    from core.diagnostics.calibration import calibrate
     trainer = Trainer(Config(layer_style="lecture", n_layers=3, n_hidden=20, bn_momentum=0.1), small_dataset)
     trainer.train(30)
     result = calibrate(trainer)
@@ -313,7 +313,7 @@ def test_calibration_and_divergence_at_depth(small_dataset):
 
 
 def test_a_deep_run_is_not_named_after_a_loss_log_stage():
-    from core.run_history import stage_of
+    from core.runs.run_history import stage_of
     assert stage_of(preset_config("add-bn")) == "add BN"
     assert stage_of(preset_config("add-bn").replace(n_layers=3)) is None
     assert stage_of(preset_config("lecture-deep")) is None

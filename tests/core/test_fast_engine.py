@@ -7,9 +7,9 @@ import torch
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config, ConfigError
 from core.data import Dataset
-from core.fast_engine import unavailable_reason
-from core.fast_kernel_binding import available
-from core.train import Trainer
+from core.training.fast_engine import unavailable_reason
+from core.training.fast_kernel_binding import available
+from core.training.trainer import Trainer
 
 pytestmark = pytest.mark.skipif(not available(), reason="numba is not installed")
 
@@ -179,10 +179,10 @@ def test_odd_shapes_follow_the_exact_engine(small_dataset, changes):
 def test_the_exact_engines_autograd_path_equals_its_hand_written_backward(small_dataset, monkeypatch):
     """The hand-written backward serves the seed MLP on the CPU; autograd (CUDA, other models)
     must give the same bits."""
-    import core.exact_engine
+    import core.training.exact_engine
     manual = Trainer(Config(engine="exact", lr_decay_step=30), small_dataset)
     manual.train(60)
-    monkeypatch.setattr(core.exact_engine, "has_manual_step", lambda model, device: False)
+    monkeypatch.setattr(core.training.exact_engine, "has_manual_step", lambda model, device: False)
     autograd = Trainer(Config(engine="exact", lr_decay_step=30), small_dataset)
     autograd.train(60)
     assert np.array_equal(manual.losses, autograd.losses)
@@ -245,7 +245,7 @@ def test_the_record_of_a_step_is_not_changed_by_the_next_chunk(names_dataset):
     ({"layer_style": "lecture"}, False), ({"layer_style": "lecture", "batchnorm": False}, False),
 ])
 def test_the_hand_written_backward_serves_only_the_seed_mlp(small_dataset, changes, manual):
-    from core.exact_engine import has_manual_step
+    from core.training.exact_engine import has_manual_step
     trainer = Trainer(Config(engine="exact", **changes), small_dataset)
     assert has_manual_step(trainer.model, trainer.device) is manual
     assert has_manual_step(trainer.model, torch.device("cuda")) is False

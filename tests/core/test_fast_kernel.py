@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core import fast_kernel as fk
-from core.fast_kernel_binding import BoundNetwork, available
-from core.network import BatchNorm, Block, Network
+from core.model.network import BatchNorm, Block, Network
+from core.training import fast_kernel as fk
+from core.training.fast_kernel_binding import BoundNetwork, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="numba is not installed")
 

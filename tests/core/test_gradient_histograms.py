@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from core.config import Config
-from core.stats import fine_range
-from core.train import Trainer
+from core.diagnostics.stats import fine_range
+from core.training.trainer import Trainer
 
 
 @pytest.mark.parametrize("value,expected", [(0.003, 0.005), (0.001, 0.001), (0.0011, 0.002), (7.0, 10.0),

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core.history import ChunkMeans, DecimatedSeries, ema
+from core.runs.history import ChunkMeans, DecimatedSeries, ema
 
 
 def loss_like(n, seed=0):

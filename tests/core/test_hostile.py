@@ -10,16 +10,16 @@ import pytest
 import torch
 
 import core.cli
-import core.sample
-import core.train
+import core.model.sample
+import core.training.trainer
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.cli import build_parser, main
 from core.config import LIMITS, Config, ConfigError, load_config_file, save_config_file
 from core.data import MAX_WORD_LIST_BYTES, DataError, Dataset, load_words
-from core.experiment import run_loss_log
-from core.runs import RunLog
-from core.sample import sample_names
-from core.train import Cancelled, Trainer
+from core.model.sample import sample_names
+from core.runs.loss_log import run_loss_log
+from core.runs.records import RunLog
+from core.training.trainer import Cancelled, Trainer
 
 BIG_SEED = 2**53 + 1        # 9007199254740993: the first whole number a float cannot hold
 
@@ -210,8 +210,8 @@ def test_a_wild_setup_file_ends_in_one_line_and_exit_2(capsys, tmp_path, name, t
 def test_evaluation_in_pieces_stops_when_cancelled(small_dataset, monkeypatch):
     trainer = Trainer(Config(), small_dataset)
     whole = trainer.split_loss("train")
-    monkeypatch.setattr(core.train, "EVAL_ELEMENTS", 200 * 10)      # 10 rows at once: many pieces
-    monkeypatch.setattr(core.train, "EVAL_CHUNK_ELEMENTS", 200 * 10, raising=False)
+    monkeypatch.setattr(core.training.trainer, "EVAL_ELEMENTS", 200 * 10)      # 10 rows at once: many pieces
+    monkeypatch.setattr(core.training.trainer, "EVAL_CHUNK_ELEMENTS", 200 * 10, raising=False)
     asked = []
     assert trainer.split_loss("train", cancelled=lambda: asked.append(1) and False) == pytest.approx(whole)
     pieces = len(asked)
@@ -260,7 +260,7 @@ def test_the_cli_samples_at_a_tiny_temperature(word_file, small_words):
 def test_the_cli_prints_each_name_as_it_is_drawn(word_file, small_words, monkeypatch):
     drawn = []
     real = torch.multinomial
-    monkeypatch.setattr(core.sample.torch, "multinomial", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    monkeypatch.setattr(core.model.sample.torch, "multinomial", lambda *a, **k: drawn.append(1) or real(*a, **k))
 
     class FirstName(Exception):
         pass

@@ -2,9 +2,9 @@
 import pytest
 
 from core.config import Config
-from core.experiment import run_loss_log
 from core.presets import NOTEBOOK_LOSS_LOG
-from core.runs import RunLog
+from core.runs.loss_log import run_loss_log
+from core.runs.records import RunLog
 
 
 @pytest.mark.slow

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from core.config import Config
-from core.model import MLP
-from core.train import Trainer
+from core.model.mlp import MLP
+from core.training.trainer import Trainer
 
 SEED = 2147483647
 VOCAB = 27

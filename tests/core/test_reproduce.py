@@ -11,7 +11,7 @@ import torch
 
 from bench.notebook_loop import notebook_run
 from core.config import Config
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
 

@@ -10,10 +10,10 @@ import pytest
 
 from core.config import Config, ConfigError, load_config_file, save_config_file
 from core.data import Dataset
-from core.experiment import run_loss_log
 from core.presets import PRESETS, preset_config
-from core.runs import RunLog
-from core.train import Trainer
+from core.runs.loss_log import run_loss_log
+from core.runs.records import RunLog
+from core.training.trainer import Trainer
 
 WORDS = ["anna", "bella", "carla", "dora", "emma", "fiona", "greta", "hanna", "ida", "julia",
          "karl", "leo", "max", "nils", "otto", "paul", "quinn", "rolf", "sven", "tom"] * 5

@@ -6,8 +6,8 @@ import torch.nn.functional as F
 
 from core.config import Config
 from core.data import DataError
-from core.sample import NOTEBOOK_SAMPLE_SEED, sample_names
-from core.train import Trainer
+from core.model.sample import NOTEBOOK_SAMPLE_SEED, sample_names
+from core.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +133,8 @@ def test_bad_arguments(trained):
 def test_a_prefix_as_long_as_the_cap_is_refused():
     from core.config import Config
     from core.data import Dataset
-    from core.sample import sample_names
-    from core.train import Trainer
+    from core.model.sample import sample_names
+    from core.training.trainer import Trainer
     words = ["anna", "bert", "carl", "dora", "emil", "fred", "gina", "hans", "ida", "jan", "kai"]
     trainer = Trainer(Config(), Dataset.from_words(words, 3))
     with pytest.raises(ValueError, match="shorter than the length cap"):

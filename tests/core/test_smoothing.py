@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from core.history import ema
-from core.smoothing import MeanSeries, SmoothedCurve, ema_buckets
+from core.runs.history import ema
+from core.runs.smoothing import MeanSeries, SmoothedCurve, ema_buckets
 
 
 def losses(n, seed=0):

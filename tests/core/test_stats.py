@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from core.config import Config
-from core.stats import StepRecord, histogram, nice_range, percentiles, spread, take_snapshot
-from core.train import Trainer
+from core.diagnostics.stats import StepRecord, histogram, nice_range, percentiles, spread, take_snapshot
+from core.training.trainer import Trainer
 
 
 def tensors(trainer):

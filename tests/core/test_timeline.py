@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 
 from core.config import Config
-from core.run_history import RunHistory
-from core.runs import RunLog
-from core.stats import PERCENTILES
-from core.timeline import StepSeries, Timeline
-from core.train import Trainer
+from core.diagnostics.stats import PERCENTILES
+from core.runs.records import RunLog
+from core.runs.run_history import RunHistory
+from core.runs.timeline import StepSeries, Timeline
+from core.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

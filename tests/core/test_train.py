@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-import core.train
+import core.training.trainer
 from core.config import Config, ConfigError
 from core.data import Dataset
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 
 def params_copy(trainer):
@@ -152,7 +152,7 @@ def peak_rss_mib():
 def test_huge_model_is_refused_before_allocating(small_words, monkeypatch, changes):
     cfg = Config(**changes)
     dataset = Dataset.from_words(small_words, cfg.block_size)
-    monkeypatch.setattr(core.train, "available_memory", lambda: 4 << 30)  # a small laptop
+    monkeypatch.setattr(core.training.trainer, "available_memory", lambda: 4 << 30)  # a small laptop
     peak = peak_rss_mib()
     start = time.perf_counter()
     with pytest.raises(ConfigError, match="n_embed|embedding size"):

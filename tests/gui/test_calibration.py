@@ -3,7 +3,7 @@ the val loss before and after."""
 import torch
 from window_helpers import wait_status
 
-from core.calibration import Calibration
+from core.diagnostics.calibration import Calibration
 
 
 def test_calibration_changes_the_bn_statistics_and_reports_both_losses(qtbot, window):

@@ -6,7 +6,7 @@ from window_helpers import WAIT_MS, wait_idle
 from core.config import Config
 from core.data import Dataset
 from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, preset_config
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -9,8 +9,8 @@ import pytest
 from window_helpers import WAIT_MS, single_steps
 
 from core.config import Config
+from core.diagnostics.stats import uniform_guess_loss
 from core.presets import CATALOGUE
-from core.stats import uniform_guess_loss
 from gui.workbench.layers_view import activation_line, gradient_line, weight_line
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -5,8 +5,8 @@ import time
 import numpy as np
 from window_helpers import single_steps, wait_status
 
-from core.stats import PERCENTILES
-from gui.commands import DetailSnapshot
+from core.diagnostics.stats import PERCENTILES
+from gui.bridge.commands import DetailSnapshot
 from gui.workbench.diagnostics_controller import HIDDEN_DETAIL_INTERVAL_MS
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from window_helpers import WAIT_MS, wait_paused, wait_status
 
-import core.fast_kernel_binding as fb
+import core.training.fast_kernel_binding as fb
 
 
 @pytest.mark.parametrize("engine", ["fast", "exact"])

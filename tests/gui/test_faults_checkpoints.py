@@ -94,7 +94,7 @@ def test_a_process_killed_mid_save_leaves_the_previous_file(tmp_path, small_trai
 def small_trainer_path(tmp_path, words_path):
     from core.config import Config
     from core.data import Dataset
-    from core.train import Trainer
+    from core.training.trainer import Trainer
     trainer = Trainer(Config(data=str(words_path)), Dataset.load(str(words_path), 3))
     trainer.train(5)
     path = tmp_path / "small.pt"

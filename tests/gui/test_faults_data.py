@@ -17,8 +17,8 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from window_helpers import WAIT_MS, wait_status
 
 from core.data import Dataset
-from core.train import Trainer
-from gui.commands import Sample
+from core.training.trainer import Trainer
+from gui.bridge.commands import Sample
 
 
 def bad_path(kind, tmp_path, monkeypatch):

@@ -6,8 +6,8 @@ from fault_helpers import wait_answered
 from window_helpers import WAIT_MS, wait_paused, wait_status
 
 from core.data import Dataset
-from core.loss_curve import LOSS_FLOOR, LossCurve
-from core.train import Trainer
+from core.runs.loss_curve import LOSS_FLOOR, LossCurve
+from core.training.trainer import Trainer
 
 # With BatchNorm, a batch of 2 whose examples share a context has a std of 0 and a NaN loss:
 # with this seed and the small word list that happens at step 68, whatever the learning rate.

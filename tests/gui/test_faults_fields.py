@@ -5,7 +5,7 @@ import pytest
 from fault_helpers import assert_intact, run_state, type_into, wait_answered
 from window_helpers import WAIT_MS, wait_status
 
-import core.train
+import core.training.trainer
 from core.config import MAX_PARAMETERS
 
 
@@ -89,10 +89,10 @@ def test_a_model_too_big_for_the_playground_is_refused_on_reset(qtbot, trained):
 def test_a_model_too_big_for_memory_is_refused_before_allocating(qtbot, trained, monkeypatch):
     window = trained
     before = run_state(window)
-    monkeypatch.setattr(core.train, "available_memory", lambda: 256 << 20)   # a machine with 256 MiB free
+    monkeypatch.setattr(core.training.trainer, "available_memory", lambda: 256 << 20)   # a machine with 256 MiB free
     built = []
-    real_mlp = core.train.MLP
-    monkeypatch.setattr(core.train, "MLP", lambda *a: built.append(a) or real_mlp(*a))
+    real_mlp = core.training.trainer.MLP
+    monkeypatch.setattr(core.training.trainer, "MLP", lambda *a: built.append(a) or real_mlp(*a))
     model = window.setup.model
     type_into(qtbot, model.n_embed, "1000")
     type_into(qtbot, model.n_hidden, "10000")   # 30 million weights: allowed in size, too big for 256 MiB

@@ -9,12 +9,12 @@ import pytest
 from fault_helpers import assert_intact, run_state, type_into, wait_answered
 from window_helpers import WAIT_MS, wait_status
 
-import core.train
+import core.training.trainer
 from core.checkpoint import save_checkpoint
 from core.config import Config, ConfigError, load_config_file, save_config_file
 from core.data import Dataset
-from core.model import MLP
-from core.train import Trainer
+from core.model.mlp import MLP
+from core.training.trainer import Trainer
 from gui.panels import SetupPanel
 from gui.workbench.export import ExportError
 
@@ -144,8 +144,8 @@ def test_closing_during_a_long_evaluate_stops_the_worker(qtbot, window, monkeypa
     """The evaluation runs in one-row pieces that, once the window has asked the worker to
     stop, hold up the second piece begun after that for 30 s: only an evaluation that checks
     for cancellation between pieces lets the window close at once."""
-    monkeypatch.setattr(core.train, "EVAL_ELEMENTS", 1)
-    monkeypatch.setattr(core.train, "EVAL_CHUNK_ELEMENTS", 1, raising=False)   # absent before issue 13
+    monkeypatch.setattr(core.training.trainer, "EVAL_ELEMENTS", 1)
+    monkeypatch.setattr(core.training.trainer, "EVAL_CHUNK_ELEMENTS", 1, raising=False)   # absent before issue 13
     worker = window.session.worker
     stop_asked, release = threading.Event(), threading.Event()
     pieces, after_stop = [], []

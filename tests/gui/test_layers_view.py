@@ -5,7 +5,7 @@ import pytest
 from core.config import Config
 from core.data import Dataset
 from core.presets import preset_config
-from core.train import Trainer
+from core.training.trainer import Trainer
 from gui.workbench.layers_view import GUIDE_LOG10, LayersView, activation_line, gradient_line, weight_line
 
 # The offscreen platform says so whenever a top-level widget with a layout is shown.

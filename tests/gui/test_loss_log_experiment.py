@@ -8,7 +8,7 @@ from window_helpers import wait_status
 from core.cli import build_parser, run
 from core.data import Dataset
 from core.presets import PRESETS, preset_config
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 STEPS = 200
 

@@ -2,7 +2,7 @@
 import numpy as np
 from window_helpers import wait_status
 
-from core.history import ema
+from core.runs.history import ema
 
 
 def test_smoothing_draws_the_debiased_ema_of_the_loss(qtbot, make_window):

@@ -6,13 +6,13 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from core.config import Config
-from gui import commands
-from gui.mailbox import Frame, RunInfo, Status
+from gui.bridge import commands
+from gui.bridge.mailbox import Frame, RunInfo, Status
+from gui.bridge.run_state import RunState
 from gui.message_bar import MessageBar
 from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
 from gui.report import Report
 from gui.run_control import RunControl
-from gui.run_state import RunState
 from gui.status_bar import TrainingStatusBar
 
 

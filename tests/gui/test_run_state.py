@@ -6,12 +6,12 @@ from window_helpers import WAIT_MS
 
 from core.config import Config
 from core.data import Dataset
-from core.train import Trainer
-from gui import commands
+from core.training.trainer import Trainer
+from gui.bridge import commands
+from gui.bridge.mailbox import Frame, RunInfo, Status
+from gui.bridge.run_state import RunState
+from gui.bridge.session import TrainingSession
 from gui.live_view import LiveView
-from gui.mailbox import Frame, RunInfo, Status
-from gui.run_state import RunState
-from gui.session import TrainingSession
 
 
 @pytest.fixture

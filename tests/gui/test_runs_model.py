@@ -3,7 +3,7 @@ adding, training, renaming and deleting runs."""
 import numpy as np
 
 from core.config import Config
-from core.runs import RunLog
+from core.runs.records import RunLog
 from gui.workbench.runs import COLUMNS, RunsModel
 
 

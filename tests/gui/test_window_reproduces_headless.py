@@ -5,7 +5,7 @@ from window_helpers import wait_status
 
 from core.config import Config
 from core.data import Dataset
-from core.train import Trainer
+from core.training.trainer import Trainer
 
 STEPS = 1000
 

@@ -3,7 +3,7 @@ import math
 
 from window_helpers import wait_status, wait_ticks
 
-from core.sample import sample_names
+from core.model.sample import sample_names
 
 
 def test_sample_lists_names_made_of_the_datasets_characters(qtbot, window):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import ConfigError
-from .train import Trainer
+from core.config import ConfigError
+from core.training.trainer import Trainer
 
 
 @dataclass(frozen=True)

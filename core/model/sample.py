@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .data import Vocab
-from .model import MLP
+from core.data import Vocab
+from core.model.mlp import MLP
 
 NOTEBOOK_SAMPLE_SEED = 2147483647 + 10
 

@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .stats import StepRecord
+from core.diagnostics.stats import StepRecord
 
 aten = torch.ops.aten
 CHUNK = 1000    # batches drawn per call of torch.randint

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from .config import Config
-from .layers import BatchNorm, Block
+from core.config import Config
+from core.model.layers import BatchNorm, Block
 
 PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")   # the seed's, one layer
 

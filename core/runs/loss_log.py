@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from .config import Config
-from .data import Dataset
-from .presets import PRESETS, preset_config
-from .runs import RunLog, RunRecord
-from .train import Trainer
+from core.config import Config
+from core.data import Dataset
+from core.presets import PRESETS, preset_config
+from core.runs.records import RunLog, RunRecord
+from core.training.trainer import Trainer
 
 CHUNK = 1000
 

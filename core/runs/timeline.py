@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from .stats import Snapshot
+from core.diagnostics.stats import Snapshot
 
 
 class StepGrid:

@@ -8,8 +8,8 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from .config import Config
-from .loss_curve import LossCurve
+from core.config import Config
+from core.runs.loss_curve import LossCurve
 
 # what the runs table shows of each run's settings
 TABLE_FIELDS = ("batchnorm", "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_scale", "n_embed", "n_hidden",

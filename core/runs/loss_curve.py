@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from .history import LOSS_FLOOR, ChunkMeans, DecimatedSeries, log10_losses
-from .smoothing import SmoothedCurve
+from core.runs.history import LOSS_FLOOR, ChunkMeans, DecimatedSeries, log10_losses
+from core.runs.smoothing import SmoothedCurve
 
 __all__ = ["LOSS_FLOOR", "LossCurve", "log10_losses"]
 

@@ -1,6 +1,6 @@
 """TrainingSession: the GUI thread's handle on the training worker and its thread.
 
-Every method returns at once. `command` numbers a command (gui.commands) and queues it for
+Every method returns at once. `command` numbers a command (gui.bridge.commands) and queues it for
 the worker; `start` / `pause` set the worker's flag. `poll` (called by the window's frame
 timer) takes what the worker published and calls back whoever asked. Something is pending
 while a command sent has not been applied, or the flag differs from the last status; `idle`
@@ -14,9 +14,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from . import commands
-from .mailbox import Frame, Mailbox
-from .worker import SPLITS, TrainingWorker
+from gui.bridge import commands
+from gui.bridge.mailbox import Frame, Mailbox
+from gui.bridge.worker import SPLITS, TrainingWorker
 
 OnResult = Callable[[Any], None]
 OnError = Callable[[str], None]

@@ -2,10 +2,10 @@
 overlays, the look-back timeline, and the part-3 diagnostics over time. All bounded."""
 from __future__ import annotations
 
-from .runs import RunRecord
-from .smoothing import SmoothedCurve
-from .stats import PERCENTILES, Snapshot
-from .timeline import StepSeries, Timeline
+from core.diagnostics.stats import PERCENTILES, Snapshot
+from core.runs.records import RunRecord
+from core.runs.smoothing import SmoothedCurve
+from core.runs.timeline import StepSeries, Timeline
 
 
 class RunHistory:
@@ -65,7 +65,7 @@ class RunHistory:
 
 def stage_of(cfg) -> str | None:
     """The loss-log stage (core.presets) whose init switches cfg has, if any."""
-    from .presets import PRESETS
+    from core.presets import PRESETS
     if (cfg.n_layers, cfg.layer_style, cfg.activation) != (1, "seed", "tanh"):
         return None    # a stage is the seed's one-layer net
     for name, switches in PRESETS.items():

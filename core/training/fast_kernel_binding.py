@@ -1,4 +1,4 @@
-"""A Network (core/network.py) bound to the compiled kernel: its arrays as the kernel's tuples,
+"""A Network (core/model/network.py) bound to the compiled kernel: its arrays as the kernel's tuples,
 the scratch arrays of one batch size, and `run(idx, k, lr)` for k steps."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from . import fast_kernel as fk
-from .network import Block, Network
+from core.model.network import Block, Network
+from core.training import fast_kernel as fk
 
 f32 = np.float32
 EMPTY = np.empty(0, dtype=f32)
@@ -123,7 +123,7 @@ _prepare_lock = threading.Lock()
 
 def warm_network(n_blocks: int = 2) -> Network:
     """A tiny network of n_blocks blocks (every kind of block) for compiling the kernel."""
-    from .network import BatchNorm
+    from core.model.network import BatchNorm
     rng = np.random.default_rng(0)
     w = lambda *s: rng.standard_normal(s).astype(f32) * f32(0.3)
     blocks = []

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import fast_kernel_binding as fb
-from . import network
-from .stats import StepRecord
+from core.diagnostics.stats import StepRecord
+from core.model import network
+from core.training import fast_kernel_binding as fb
 
 MAX_CHUNK = 10_000    # steps per kernel call: bounds the batch indices held (k * B)
 

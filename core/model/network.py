@@ -89,7 +89,7 @@ def mlp_tensors(model) -> tuple[torch.Tensor, ...]:
 
 
 def network_from_mlp(model) -> Network:
-    """The MLP (core/model.py) as a Network: its blocks as they are, hidden ones then the output
+    """The MLP (core/model/mlp.py) as a Network: its blocks as they are, hidden ones then the output
     one (any depth; the seed's or the lecture's BatchNorm wherever the model has one)."""
     arrays: dict[int, np.ndarray] = {}    # id(tensor) -> its view
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from core.config import Config
-from core.stats import Snapshot
+from core.diagnostics.stats import Snapshot
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Status:
     running: bool
     done: bool                  # reached max_steps
     diverged_at: int | None = None   # the step whose loss was not finite, while paused by it
-    applied: int = 0            # the number of the last command applied (gui.commands)
+    applied: int = 0            # the number of the last command applied (gui.bridge.commands)
     engine: str = ""            # the engine running ("fast" or "exact")
     engine_note: str | None = None   # why it is not the one asked for
     preparing: bool = False     # the fast engine's kernel is being compiled (or loaded from the cache)

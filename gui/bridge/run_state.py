@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from core.loss_curve import LossCurve
-from core.stats import Snapshot
-
-from .mailbox import Frame, RunInfo, Status
+from core.diagnostics.stats import Snapshot
+from core.runs.loss_curve import LossCurve
+from gui.bridge.mailbox import Frame, RunInfo, Status
 
 
 class RunState(QObject):

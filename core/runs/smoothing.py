@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .history import log10_losses
+from core.runs.history import log10_losses
 
 
 class MeanSeries:

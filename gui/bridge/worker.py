@@ -1,7 +1,7 @@
 """TrainingWorker: drives a core Trainer on its own QThread.
 
 Its Qt event loop is busy inside `run`, so nothing reaches it through queued slots. The
-session hands it numbered commands (gui.commands) through a thread-safe queue, read
+session hands it numbered commands (gui.bridge.commands) through a thread-safe queue, read
 between steps, and one dispatcher (`apply`) handles them; start and pause are a flag the
 session sets and clears, read once a step. Results go back through the Mailbox: a
 command's reply with the status that follows it, which carries the command's number.
@@ -19,16 +19,15 @@ from typing import Any
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.calibration import calibrate
 from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import MAX_LAYERS, Config, ConfigError
 from core.data import Dataset
-from core.sample import sample_names
-from core.train import Cancelled, Trainer
-
-from . import commands as c
-from .mailbox import Mailbox, Reply, RunInfo, Status
-from .report import USER_ERRORS
+from core.diagnostics.calibration import calibrate
+from core.model.sample import sample_names
+from core.training.trainer import Cancelled, Trainer
+from gui.bridge import commands as c
+from gui.bridge.mailbox import Mailbox, Reply, RunInfo, Status
+from gui.report import USER_ERRORS
 
 PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a second, so no frame goes empty
 RATE_INTERVAL_S = 1.0         # steps/s is counted over this long
@@ -181,7 +180,7 @@ class TrainingWorker(QObject):
                 # model (Reset, then Sample) stay when its run is drawn; the previous run's go
                 return sample_names(t.model, t.dataset.vocab, n, seed=seed, temperature=temperature), self._run_id
             case c.Evaluate():
-                # a long evaluation gives way to a closing window between chunks (core.train.Cancelled)
+                # a long evaluation gives way to a closing window between chunks (core.training.trainer.Cancelled)
                 t = self._require_trainer()
                 return t.step, {s: t.split_loss(s, cancelled=self._stop.is_set) for s in SPLITS}, self._run_id
             case c.SplitLosses():

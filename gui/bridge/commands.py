@@ -45,7 +45,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Sample:
-    """reply: (list of core.sample.Sample, run id): names drawn by a new model (Reset, then
+    """reply: (list of core.model.sample.Sample, run id): names drawn by a new model (Reset, then
     Sample) stay when its run is drawn; the previous run's are cleared with it."""
     n: int
     temperature: float
@@ -64,7 +64,7 @@ class SplitLosses:
 
 @dataclass(frozen=True)
 class Calibrate:
-    """BatchNorm's statistics over the whole training split; reply: core.calibration.Calibration."""
+    """BatchNorm's statistics over the whole training split; reply: core.diagnostics.calibration.Calibration."""
 
 
 @dataclass(frozen=True)

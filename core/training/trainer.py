@@ -7,12 +7,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .config import LIVE_FIELDS, Config, ConfigError
-from .data import Dataset
-from .exact_engine import ExactEngine
-from .fast_engine import FastEngine, unavailable_reason
-from .model import MLP
-from .stats import Snapshot, StepRecord, layer_kinds, take_snapshot
+from core.config import LIVE_FIELDS, Config, ConfigError
+from core.data import Dataset
+from core.diagnostics.stats import Snapshot, StepRecord, layer_kinds, take_snapshot
+from core.model.mlp import MLP
+from core.training.exact_engine import ExactEngine
+from core.training.fast_engine import FastEngine, unavailable_reason
 
 EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
 EVAL_CHUNK_ELEMENTS = 4_000_000   # a split too large for one piece goes in pieces this size (~10 ms each)
