@@ -30,8 +30,11 @@ _LECTURE = {"layer_style": "lecture", "n_layers": 5, "n_embed": 10, "n_hidden": 
 
 
 def _stage(fixes: str, batchnorm: bool) -> dict:
+    """A loss-log stage: the seed's whole setup (its net, width, context, seed, batch size and
+    learning rates: every setting the notebook's numbers depend on) with the stage's switches
+    and the loss log's 200k-step schedule. After a deep-net preset it is the notebook's net again."""
     switches = {f: f in fixes.split() for f in ("fix_w2", "fix_b2", "fix_w1", "fix_b1")}
-    return {**_SEED_NET, **switches, "batchnorm": batchnorm, **LOSS_LOG_SCHEDULE}
+    return {**_SEED, **switches, "batchnorm": batchnorm, **LOSS_LOG_SCHEDULE}
 
 
 def _lecture(**changes) -> dict:
@@ -76,6 +79,8 @@ PRESETS: dict[str, dict] = {
     _STAGE_TITLES[n]: {k: CATALOGUE[n].settings[k] for k in ("fix_w2", "fix_b2", "fix_w1", "fix_b1", "batchnorm")}
     for n in LOSS_LOG_STAGES}
 
+# train and val loss the seed notebook printed after its own 100,000-step run
+NOTEBOOK_SEED_LOSSES = (2.0939648151397705, 2.1244211196899414)
 # val loss the notebook's author recorded for each stage (the seed's "loss log" cell)
 NOTEBOOK_LOSS_LOG = {
     "original": (2.1267659664154053, 2.1697638034820557),
@@ -104,6 +109,6 @@ def preset_named(name: str) -> Preset:
 
 
 def preset_config(name: str, base: Config | None = None) -> Config:
-    """`base` with the preset's settings (a loss-log stage: its init switches, the seed's
-    one-layer net and the loss log's 200k-step schedule)."""
+    """`base` with the preset's settings (a loss-log stage: its init switches, the rest of the
+    seed's setup and the loss log's 200k-step schedule); data, device and engine stay base's."""
     return (base or Config()).replace(**preset_named(name).settings)

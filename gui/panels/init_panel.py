@@ -6,7 +6,7 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
-from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, PRESETS
+from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, NOTEBOOK_SEED_LOSSES, PRESETS
 
 FIXES = (
     ("fix_w2", "W2 × 0.01",
@@ -49,14 +49,23 @@ class InitPanel(QGroupBox):
             layout.addWidget(box)
             self.boxes[field] = box
         grid = QGridLayout()
-        for i, name in enumerate(PRESETS):
+        seed = CATALOGUE["seed"]
+        self.seed_button = QPushButton(seed.label)
+        self.seed_button.setToolTip(f"{seed.about}\nThe notebook got train {NOTEBOOK_SEED_LOSSES[0]:.4f}, val "
+                                    f"{NOTEBOOK_SEED_LOSSES[1]:.4f}. Builds a new model (main.py --preset seed).")
+        self.seed_button.clicked.connect(lambda: self.preset_chosen.emit("seed"))
+        grid.addWidget(self.seed_button, 0, 0, 1, 2)
+        self.stage_buttons: dict[str, QPushButton] = {}
+        for i, name in enumerate(PRESETS, start=2):
             button = QPushButton(PRESET_LABELS.get(name, name))
             train, val = NOTEBOOK_LOSS_LOG[name]
             button.setToolTip(f"The notebook's '{name}' stage: {_describe(PRESETS[name])}.\n"
-                              f"200,000 steps, learning rate decay at 100,000. The notebook got "
-                              f"train {train:.4f}, val {val:.4f}.\nResets the model at once.")
+                              f"Its one hidden layer of 200, seed, batch 32, 200,000 steps, learning rate 0.1 "
+                              f"then 0.01 from step 100,000.\nThe notebook got train {train:.4f}, val {val:.4f}. "
+                              "Builds a new model.")
             button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
             grid.addWidget(button, i // 2, i % 2)
+            self.stage_buttons[name] = button
         layout.addLayout(grid)
         heading = QLabel("The lecture's deep net, and without BatchNorm or tanh at a gain:")
         heading.setWordWrap(True)
