@@ -4,12 +4,13 @@ frames come in."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from core.diagnostics.stats import SATURATION_THRESHOLD, Snapshot, uniform_guess_loss
 from gui.bridge.mailbox import Frame
 from gui.bridge.run_state import RunState
+from gui.panels.widgets import ChoiceBox
 from gui.plots import HistogramPlot, LossPlot, SaturationPlot
 from gui.plots.style import ORANGE
 
@@ -36,7 +37,7 @@ class LiveView(QWidget):
                                f"saturated:\ntanh's gradient 1 − h² is near 0 there. The note counts "
                                f"|h| > {SATURATION_THRESHOLD}.")
         self.saturation_plot = SaturationPlot()
-        self.layer_box = QComboBox()
+        self.layer_box = ChoiceBox()
         self.layer_box.setToolTip("The hidden layer whose pre-activations, outputs and saturation the plots "
                                   "below show (Alt+L).\nThe Layers tab (Ctrl+2) shows every layer at once.")
         self.layer_box.currentIndexChanged.connect(self._on_layer_box_changed)

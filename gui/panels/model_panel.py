@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from core.config import ACTIVATIONS, ENGINES, LAYER_STYLES, Config
 from core.devices import available_devices
-from gui.panels.widgets import field_box
+from gui.panels.widgets import ChoiceBox, field_box
 
 ACTIVATION_TIPS = {
     "tanh": "tanh squashes every value into (−1, 1): it bends the network, and at |x| ≳ 2 it saturates "
@@ -62,8 +62,8 @@ class ModelPanel(QGroupBox):
                               "layer, too large and tanh saturates. BatchNorm makes it almost irrelevant.\n"
                               "In the seed style it applies to W1 when 'W1 Kaiming' is on.", what="gain",
                               fractions=True)
-        self.activation = QComboBox()
-        self.style = QComboBox()
+        self.activation = ChoiceBox()
+        self.style = ChoiceBox()
         for combo, items, tips, tip in (
                 (self.activation, ACTIVATIONS, ACTIVATION_TIPS, "What each hidden layer applies after its "
                  "Linear (and BatchNorm)."),
@@ -82,7 +82,7 @@ class ModelPanel(QGroupBox):
         form.addRow("activation", self.activation)
         form.addRow("layer style", self.style)
         # CPU by default; the choice appears only where torch sees a CUDA GPU
-        self.device = QComboBox()
+        self.device = ChoiceBox()
         self.device.addItems(available_devices())
         self.device.setToolTip("Where to train: the CPU, or the CUDA GPU torch sees. Applied on Reset.")
         self.device.currentIndexChanged.connect(self.changed)
@@ -91,7 +91,7 @@ class ModelPanel(QGroupBox):
         else:
             self.device.setParent(self)
             self.device.hide()
-        self.engine = QComboBox()
+        self.engine = ChoiceBox()
         self.engine.addItems(ENGINES)
         self.engine.setToolTip("fast: a compiled kernel, about 7× the notebook's loop, with the notebook's numbers "
                                "to float32 rounding (CPU only).\nexact: torch autograd's arithmetic, bit for bit "

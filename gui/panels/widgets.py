@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QSizePolicy
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator, QWheelEvent
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QSizePolicy
 
 from core.config import LIMITS, Limit, parse_number
 
@@ -44,6 +44,27 @@ def number_text(value: float) -> str:
     return repr(value)
 
 
+def wheel_when_focused(widget) -> None:
+    """Let `widget` take the wheel only once it has the focus (a click or Tab): scrolling the
+    panel past it must not change a setting. Its class ignores unfocused wheel events (see
+    NumberBox.wheelEvent, ChoiceBox.wheelEvent), so they scroll the panel instead."""
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+class ChoiceBox(QComboBox):
+    """A combo box that the wheel changes only when it has the focus."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        wheel_when_focused(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()      # to the scroll area around it
+
+
 class NumberBox(QAbstractSpinBox):
     """A field for one LIMITS entry. value() is an int or a float, exactly as set or typed.
     With `fractions` (a gain) it also takes 5/3, exactly Python's 5 / 3, and shows it so."""
@@ -60,6 +81,7 @@ class NumberBox(QAbstractSpinBox):
         self.setToolTip(tip)
         self.setKeyboardTracking(False)
         self.setAccelerated(True)
+        wheel_when_focused(self)
         self.lineEdit().textEdited.connect(self._forget_refusal)
         self.editingFinished.connect(self._commit)
         self._show()
@@ -160,6 +182,12 @@ class NumberBox(QAbstractSpinBox):
         self._show()
 
     # -- arrows, wheel and Page Up/Down ---------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()      # to the scroll area around it
+
     def _step_size(self, up: bool):
         if self.limit.kind is int:
             return self.step

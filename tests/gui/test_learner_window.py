@@ -19,3 +19,31 @@ def test_add_bn_after_the_deep_net_trains_the_notebooks_net(qtbot, window, words
     with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
         init.seed_button.click()
     assert window.run_info.cfg == Config(data=str(words_path))
+
+
+def _wheel(widget, notches: int = -1) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120 * notches), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_panel_past_settings_it_has_not_focused(qtbot, window):
+    model, training = window.setup.model, window.setup.training
+    fields = [(model.activation, model.activation.currentText), (model.style, model.style.currentText),
+              (model.n_hidden, model.n_hidden.value), (training.lr, training.lr.value),
+              (training.batch_size, training.batch_size.value)]
+    before = [read() for _, read in fields]
+    for widget, _ in fields:
+        _wheel(widget, -1)     # one notch down: the next item, a smaller number
+    assert [read() for _, read in fields] == before
+    # once focused (clicked or tabbed to), the wheel does change it
+    window.activateWindow()
+    model.n_hidden.setFocus()
+    qtbot.waitUntil(model.n_hidden.hasFocus)
+    _wheel(model.n_hidden, +1)
+    assert model.n_hidden.value() != before[2]
