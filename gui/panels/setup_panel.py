@@ -1,5 +1,6 @@
-"""SetupPanel: the left column. Initialisation and Model apply on Reset (and say so while a
-change is pending); Training applies live."""
+"""SetupPanel: the left column. Training (applied live, what a learner tweaks while it runs)
+comes first, so it is in view at 1280×800 without scrolling; Initialisation and Model apply
+on Reset, and the banner between says so while a change is pending."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -30,7 +31,7 @@ class SetupPanel(QWidget):
         self.pending.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for w in (self.init, self.model, self.pending, self.training):
+        for w in (self.training, self.pending, self.init, self.model):
             layout.addWidget(w)
         layout.addStretch(1)
         self._base = Config()

@@ -1,6 +1,7 @@
 """The window as a learner meets it (issue 18): what it shows is true, nothing hidden."""
 from __future__ import annotations
 
+import pytest
 from window_helpers import WAIT_MS
 
 from core.config import Config
@@ -47,3 +48,15 @@ def test_the_wheel_scrolls_the_panel_past_settings_it_has_not_focused(qtbot, win
     qtbot.waitUntil(model.n_hidden.hasFocus)
     _wheel(model.n_hidden, +1)
     assert model.n_hidden.value() != before[2]
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
+def test_the_training_group_is_in_view_without_scrolling(qtbot, window, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    training = window.setup.training
+    area = window.setup.parentWidget().parentWidget()      # the scroll area's viewport, then the area
+    viewport = area.viewport()
+    for field in (training.lr, training.batch_size, training.max_steps):
+        bottom = field.mapTo(viewport, field.rect().bottomLeft()).y()
+        assert 0 <= bottom <= viewport.height()
