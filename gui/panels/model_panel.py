@@ -26,6 +26,13 @@ STYLE_TIPS = {
                "on the output,\nwhose gamma starts at 0.1 (W2 × 0.01 on) so the first guesses are not confident.",
 }
 
+# each Config field's label on screen (the pending banner names a change by it)
+LABELS = {"n_layers": "n_layers", "n_hidden": "n_hidden", "w1_gain": "gain", "n_embed": "n_embed",
+          "block_size": "block_size", "seed": "seed", "activation": "activation", "layer_style": "layer style",
+          "device": "device", "engine": "engine", "data": "dataset",
+          # set by setup files and the command line, not a field of their own here
+          "w1_scale": "W1 scale", "bn_momentum": "BatchNorm momentum"}
+
 
 def dataset_name(source: str) -> str:
     if source == "builtin" or source.startswith("builtin:"):
@@ -73,21 +80,22 @@ class ModelPanel(QGroupBox):
                 combo.setItemData(i, tips[name], Qt.ItemDataRole.ToolTipRole)
             combo.setToolTip(tip + "\n\n" + "\n\n".join(f"{n}: {tips[n]}" for n in items) + "\nApplied on Reset.")
             combo.currentIndexChanged.connect(self.changed)
-        for label, box in (("n_layers", self.n_layers), ("n_hidden", self.n_hidden), ("gain", self.gain),
+        for field, box in (("n_layers", self.n_layers), ("n_hidden", self.n_hidden), ("w1_gain", self.gain),
                            ("n_embed", self.n_embed), ("block_size", self.block_size), ("seed", self.seed)):
+            label = LABELS[field]
             box.setToolTip(box.toolTip() + "\nApplied on Reset.")
             box.valueChanged.connect(lambda _: self.changed.emit())
             box.refused.connect(self.refused)
             form.addRow(label, box)
-        form.addRow("activation", self.activation)
-        form.addRow("layer style", self.style)
+        form.addRow(LABELS["activation"], self.activation)
+        form.addRow(LABELS["layer_style"], self.style)
         # CPU by default; the choice appears only where torch sees a CUDA GPU
         self.device = ChoiceBox()
         self.device.addItems(available_devices())
         self.device.setToolTip("Where to train: the CPU, or the CUDA GPU torch sees. Applied on Reset.")
         self.device.currentIndexChanged.connect(self.changed)
         if self.device.count() > 1:
-            form.addRow("device", self.device)
+            form.addRow(LABELS["device"], self.device)
         else:
             self.device.setParent(self)
             self.device.hide()
@@ -97,7 +105,7 @@ class ModelPanel(QGroupBox):
                                "to float32 rounding (CPU only).\nexact: torch autograd's arithmetic, bit for bit "
                                "the notebook. Applied on Reset.")
         self.engine.currentIndexChanged.connect(self.changed)
-        form.addRow("engine", self.engine)
+        form.addRow(LABELS["engine"], self.engine)
         layout.addLayout(form)
         self.data = "builtin"
         self.data_label = QLabel()
@@ -113,7 +121,7 @@ class ModelPanel(QGroupBox):
         row.addWidget(open_button)
         row.addWidget(builtin_button)
         form2 = QFormLayout()
-        form2.addRow("dataset", self.data_label)
+        form2.addRow(LABELS["data"], self.data_label)
         layout.addLayout(form2)
         layout.addLayout(row)
 

@@ -8,10 +8,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.config import ARCH_FIELDS, Config
 from core.presets import preset_config
-from gui.panels.init_panel import InitPanel
-from gui.panels.model_panel import ModelPanel, dataset_name
+from gui.panels.init_panel import FIXES, InitPanel
+from gui.panels.model_panel import LABELS, ModelPanel, dataset_name
 from gui.panels.training_panel import TrainingPanel
 from gui.panels.widgets import number_text
+
+# the label each setting has on screen: what the pending banner calls it
+ON_SCREEN = {**LABELS, **{field: label for field, label, _ in FIXES}}
 
 
 class SetupPanel(QWidget):
@@ -66,7 +69,7 @@ class SetupPanel(QWidget):
         if self.applied is None:
             return []
         now = self.config()
-        return [f"{f} {_show(getattr(self.applied, f))} → {_show(getattr(now, f))}"
+        return [f"{ON_SCREEN[f]} {_show(getattr(self.applied, f))} → {_show(getattr(now, f))}"
                 for f in sorted(ARCH_FIELDS) if getattr(self.applied, f) != getattr(now, f)]
 
     def _show_pending(self) -> None:
@@ -77,6 +80,8 @@ class SetupPanel(QWidget):
 
 
 def _show(value) -> str:
+    if value is None:
+        return "none"
     if isinstance(value, str):
         return dataset_name(value)
     if isinstance(value, bool):

@@ -52,7 +52,7 @@ def test_depth_and_gain_fields_take_5_3_refuse_nonsense_and_apply_on_reset(qtbot
     panel.n_layers.setValue(3)
     panel.activation.setCurrentIndex(panel.activation.findText("none"))
     assert window.setup.pending.isVisible() and window.run_info.cfg.n_layers == 1   # not before Reset
-    assert "n_layers 1 → 3" in window.setup.pending.text() and "w1_gain 5/3 → 1" in window.setup.pending.text()
+    assert "n_layers 1 → 3" in window.setup.pending.text() and "gain 5/3 → 1" in window.setup.pending.text()
     window.reset_action.trigger()
     qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 3, timeout=WAIT_MS)
     cfg = window.run_info.cfg

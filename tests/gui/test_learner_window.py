@@ -60,3 +60,13 @@ def test_the_training_group_is_in_view_without_scrolling(qtbot, window, size):
     for field in (training.lr, training.batch_size, training.max_steps):
         bottom = field.mapTo(viewport, field.rect().bottomLeft()).y()
         assert 0 <= bottom <= viewport.height()
+
+
+def test_the_pending_banner_names_settings_as_the_panel_labels_them(window):
+    setup = window.setup
+    setup.init.boxes["fix_b2"].setChecked(False)
+    setup.model.gain.setValue(1.5)
+    setup.model.style.setCurrentText("lecture")
+    text = setup.pending.text()
+    assert "b2 × 0 on → off" in text and "gain 5/3 → 1.5" in text and "layer style seed → lecture" in text
+    assert not any(name in text for name in ("fix_b2", "w1_gain", "layer_style"))

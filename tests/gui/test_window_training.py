@@ -73,7 +73,7 @@ def test_learning_rate_change_is_used_by_the_next_step(qtbot, window):
 def test_toggling_batchnorm_then_reset_rebuilds_without_it(qtbot, window):
     assert window.run_info.cfg.batchnorm
     window.setup.init.boxes["batchnorm"].setChecked(False)
-    assert window.setup.pending.isVisibleTo(window) and "batchnorm on → off" in window.setup.pending.text()
+    assert window.setup.pending.isVisibleTo(window) and "BatchNorm on → off" in window.setup.pending.text()
     assert window.session.worker.trainer.cfg.batchnorm  # nothing changes before Reset
     with qtbot.waitSignal(window.run_started, timeout=10_000):
         window.reset_action.trigger()
