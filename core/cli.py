@@ -111,8 +111,11 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    cfg = load_config_file(args.config) if args.config else Config()
+def config_from_args(args: argparse.Namespace, base: Config | None = None) -> Config:
+    """The setup the options name: `base` (the defaults; the window's, as it was left), then
+    --config, then --preset, then each option given."""
+    base = base or Config()
+    cfg = load_config_file(args.config, base=base) if args.config else base
     if args.preset:
         cfg = preset_config(args.preset, cfg)
     flags = {"data": args.data, "max_steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,

@@ -56,27 +56,69 @@ def missing_xcb_packages(qt_args: list[str], env=os.environ, loads=None) -> list
     return [package for soname, package in XCB_LIBRARIES.items() if not loads(soname)]
 
 
+# Qt's own command-line options (single dash), and those of them that take a value
+QT_OPTIONS_WITH_VALUE = frozenset({"-platform", "-platformpluginpath", "-platformtheme", "-plugin", "-style",
+                                   "-stylesheet", "-qwindowgeometry", "-qwindowtitle", "-qwindowicon", "-display",
+                                   "-geometry", "-title", "-name", "-session", "-qmljsdebugger"})
+WINDOW_ONLY_HEADLESS = (("save", "--save"), ("layer_stats", "--layer-stats"))
+
+
+def split_qt_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(ours, Qt's): Qt's options start with one dash (-platform offscreen, -style=fusion)."""
+    ours, qt = [], []
+    args = iter(argv)
+    for arg in args:
+        if arg.startswith("-") and not arg.startswith("--") and arg != "-h" and len(arg) > 2:
+            qt.append(arg)
+            value = next(args, None) if arg in QT_OPTIONS_WITH_VALUE else None
+            if value is not None:
+                qt.append(value)
+        else:
+            ours.append(arg)
+    return ours, qt
+
+
+def no_display(qt_args: list[str], env=os.environ) -> bool:
+    """True where Qt would look for an X11 or Wayland display and there is none (over SSH
+    without -X): Qt would abort with a misleading message about xcb libraries."""
+    platform = qt_platform(qt_args, env).split(":")[0]
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb", "wayland"):
+        return False
+    if platform == "xcb":
+        return not env.get("DISPLAY")
+    if platform == "wayland":
+        return not env.get("WAYLAND_DISPLAY")
+    return not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY")
+
+
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    p = argparse.ArgumentParser(prog="main.py", description="makemore playground: the window. "
-                                "Use --headless to train in the terminal instead.")
-    p.add_argument("--data", metavar="PATH", help="open with this word list (one name per line), "
-                   "or 'builtin' for the built-in US names")
-    p.add_argument("--config", metavar="FILE", help="open with a setup file (.toml or .json) saved by the app")
-    return p.parse_known_args(argv)  # what is left is Qt's (-platform, -style, ...)
+    """The command line's options, read by the one parser --headless uses (core.cli), and
+    what is left for Qt. An unknown option ends the program with argparse's message."""
+    from core.cli import build_parser
+    ours, qt_args = split_qt_args(argv)
+    parser = build_parser()
+    parser.set_defaults(samples=None, sample_seed=None, temperature=None)   # given, or the panel's as left
+    args = parser.parse_args(ours)
+    for name, flag in WINDOW_ONLY_HEADLESS:
+        if getattr(args, name):
+            parser.error(f"{flag} is for --headless; in the window use the File menu")
+    return args, qt_args
 
 
 def initial_config(args: argparse.Namespace, settings: QSettings) -> Config:
-    """The panels as they were left, with --data on top."""
+    """The panels as they were left, with the command line's setup on top (the same options
+    as --headless, in the same order: --config, --preset, then each option given)."""
+    from core.cli import config_from_args
     from gui.settings import load_config
-    config = load_config(settings)
-    if args.config:
-        from core.config import load_config_file
-        config = load_config_file(args.config, base=config)
-    return config.replace(data=args.data) if args.data else config
+    return config_from_args(args, base=load_config(settings))
 
 
 def main(argv: list[str] | None = None) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    if no_display(qt_args):
+        print("main.py: error: there is no display to open the window on ($DISPLAY is not set); "
+              "train in the terminal with  python main.py --headless  (the same options)", file=sys.stderr)
+        return 2
     if missing := missing_xcb_packages(qt_args):
         print(f"main.py: error: Qt cannot open a window on this X11 desktop without {', '.join(missing)}: "
               f"install them with  sudo apt install {' '.join(missing)}", file=sys.stderr)
@@ -92,11 +134,29 @@ def main(argv: list[str] | None = None) -> int:
     settings = open_settings()
     try:
         config = initial_config(args, settings)
-    except ConfigError as e:
+    except (ConfigError, ValueError) as e:
         print(f"main.py: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"main.py: error: {e.strerror or e}: {e.filename or ''}".rstrip(": ") + ".", file=sys.stderr)
+        return 2
     window = MainWindow(config, settings)
+    apply_window_options(window, args)
     window.show()
     # Ctrl+C in the terminal closes the window properly (the handler runs at the next frame)
     signal.signal(signal.SIGINT, lambda *_: window.close())
     return app.exec()
+
+
+def apply_window_options(window, args: argparse.Namespace) -> None:
+    """What the command line asks of the window beyond the setup: the sampling fields, and a
+    checkpoint to continue from (--load) as its first run."""
+    samples = window.samples
+    for box, value in ((samples.count, args.samples), (samples.temperature, args.temperature),
+                       (samples.seed, args.sample_seed)):
+        if value is not None:
+            box.setValue(value)
+    if args.sample_seed is not None:
+        samples.random.setChecked(False)
+    if args.load:
+        window.workbench.files.load_checkpoint(args.load)

@@ -70,3 +70,45 @@ def test_the_pending_banner_names_settings_as_the_panel_labels_them(window):
     text = setup.pending.text()
     assert "b2 × 0 on → off" in text and "gain 5/3 → 1.5" in text and "layer style seed → lecture" in text
     assert not any(name in text for name in ("fix_b2", "w1_gain", "layer_style"))
+
+
+def _main_py(args: list[str], env_changes: dict, timeout: float = 90):
+    """`python main.py args` in a child process; a window that opens instead of refusing never returns."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(PYTHONPATH=str(root), **env_changes)
+    try:
+        return subprocess.run([sys.executable, str(root / "main.py"), *args], env=env, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"main.py {' '.join(args)} opened the window instead of refusing")
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="X11 and Wayland are Linux's")
+def test_without_a_display_the_window_says_so_in_one_line_and_points_to_headless():
+    done = _main_py([], {})
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "no display" in done.stderr and "--headless" in done.stderr
+
+
+def test_an_unknown_option_is_refused_with_argparses_message():
+    done = _main_py(["--stesp", "1000"], {"QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 2
+    assert "unrecognized arguments: --stesp 1000" in done.stderr and done.stderr.count("\n") <= 2
+
+
+def test_the_window_takes_the_headless_options_for_its_first_run(qtbot, make_window, words_path):
+    from gui.app import apply_window_options, initial_config, parse_args
+    from gui.settings import open_settings
+    args, qt_args = parse_args(["--preset", "lecture-deep", "--lr", "0.05", "--samples", "7",
+                                "--data", str(words_path), "-platform", "offscreen"])
+    assert qt_args == ["-platform", "offscreen"]
+    cfg = initial_config(args, open_settings())
+    window = make_window(**cfg.to_dict())
+    apply_window_options(window, args)
+    assert (window.run_info.cfg.n_layers, window.run_info.cfg.n_hidden, window.run_info.cfg.lr) == (5, 100, 0.05)
+    assert window.setup.training.lr.value() == 0.05 and window.samples.count.value() == 7
