@@ -208,6 +208,30 @@ class Trainer:
             raise ConfigError(f"There is no hidden layer {layer + 1}; this model has {self.cfg.n_layers}.")
         return take_snapshot(self.last, detail, layer=layer, layers=layers)
 
+    def look(self) -> None:
+        """Measure the weights as they are on the next minibatch, without a step (the generator,
+        weights and running statistics stay as they were): a loaded checkpoint's histograms and
+        saturation picture, before any step is taken. Its record stands for the last step taken."""
+        model, (Xtr, Ytr) = self.model, self.splits["train"]
+        g = torch.Generator().manual_seed(0)
+        g.set_state(self.generator.get_state())
+        ix = torch.randint(0, Xtr.shape[0], (self.cfg.batch_size,), generator=g).to(self.device)
+        params = model.parameters()
+        with torch.enable_grad():
+            fw = model.forward(Xtr[ix], training=True)
+            loss = torch.nn.functional.cross_entropy(fw.logits, Ytr[ix])
+            outs = tuple(fw.outs[:-1])
+            grads = torch.autograd.grad(loss, [*params, *outs])
+        grads, out_grads = grads[: len(params)], grads[len(params):]
+        raws, pres = tuple(fw.raws[:-1]), tuple(fw.pres[:-1])
+        step = self.step - 1
+        value = float(self.losses[-1]) if self.step else loss.item()
+        self.last = StepRecord(step, value, self.cfg.lr_at(max(step, 0)), raws[0].detach(), pres[0].detach(),
+                               outs[0].detach(), out_grads[0], model.param_names, tuple(params), tuple(grads),
+                               raws=tuple(r.detach() for r in raws), pres=tuple(p.detach() for p in pres),
+                               outs=tuple(o.detach() for o in outs), out_grads=tuple(out_grads),
+                               new_params=tuple(params), layer_kinds=self.layer_kinds)
+
     # -- evaluation ---------------------------------------------------------------------
     @torch.no_grad()
     def split_loss(self, split: str, cancelled: Callable[[], bool] | None = None) -> float:

@@ -167,6 +167,7 @@ class TrainingWorker(QObject):
             case c.LoadCheckpoint(path, device):
                 trainer = load_checkpoint(Path(path), device=device)   # raises CheckpointError: nothing changes
                 self._go.clear()                                       # it starts paused
+                trainer.look()             # its plots are drawn at once, not after the next step
                 return self._adopt(trainer), trainer.step
             case c.SaveCheckpoint(path):
                 return self._save_checkpoint(Path(path))
@@ -313,11 +314,11 @@ class RunPublisher:
     def new_run(self, info: RunInfo | None) -> None:
         self._info = info
         self._losses_sent = self._events_sent = 0
-        self._snapshot_step = -1         # step of the last snapshot published
+        self._snapshot_step: int | None = None   # step of the last snapshot published
 
     def follow_layer(self, layer: int) -> None:
         self.layer = layer
-        self._snapshot_step = -1         # the step shown, measured again for this layer
+        self._snapshot_step = None       # the step shown, measured again for this layer
 
     def layer_of(self, t: Trainer) -> int:
         """The hidden layer followed, or the trainer's last when it has fewer."""
@@ -340,7 +341,7 @@ class RunPublisher:
         rewind = None
         if t.step < self._losses_sent:    # a divergence took back steps already published
             rewind, self._losses_sent = t.losses.copy(), t.step
-            self._snapshot_step = -1     # the steps taken again must be drawn, even at the same numbers
+            self._snapshot_step = None   # the steps taken again must be drawn, even at the same numbers
         losses = t.losses[self._losses_sent:].copy()
         self._losses_sent = t.step
         events = t.events[self._events_sent:]

@@ -112,3 +112,24 @@ def test_the_window_takes_the_headless_options_for_its_first_run(qtbot, make_win
     apply_window_options(window, args)
     assert (window.run_info.cfg.n_layers, window.run_info.cfg.n_hidden, window.run_info.cfg.lr) == (5, 100, 0.05)
     assert window.setup.training.lr.value() == 0.05 and window.samples.count.value() == 7
+
+
+def test_a_loaded_checkpoint_is_drawn_before_any_step(qtbot, make_window, tmp_path):
+    from window_helpers import wait_status
+    first = make_window()
+    first.step100_action.trigger()
+    wait_status(qtbot, first, lambda s: s.step == 100)
+    path = tmp_path / "at-100.pt"
+    files = first.workbench.files
+    with qtbot.waitSignal(files.checkpoint_saved, timeout=WAIT_MS):
+        files.save_checkpoint(path)
+    qtbot.waitUntil(lambda: first.snapshot is not None and first.snapshot.step == 99)
+    shown = first.snapshot
+    second = make_window()
+    with qtbot.waitSignal(second.workbench.files.checkpoint_loaded, timeout=WAIT_MS):
+        second.workbench.files.load_checkpoint(path)
+    qtbot.waitUntil(lambda: second.status.step == 100 and second.snapshot is not None, timeout=WAIT_MS)
+    s = second.snapshot
+    assert s.step == 99 and s.saturation_mask.shape == shown.saturation_mask.shape
+    assert second.saturation_plot.image.isVisible() and second.hpreact_plot.counts is not None
+    assert second.status.step == 100 and second.status.loss == pytest.approx(shown.loss)
