@@ -11,8 +11,10 @@ from core.runs.loss_curve import LossCurve
 from gui.plots.lean import LeanPlotWidget, pen, polyline
 from gui.plots.style import BLUE, GREY, RED, html_title
 
-# x-axis ends the view jumps between, so the axis is redrawn a dozen times a run, not per frame
-_X_STOPS = [m * 10 ** e for e in range(2, 10) for m in (1, 2, 5)]
+# x-axis ends the view jumps between, so the axis is redrawn a few dozen times a run, not per
+# frame, and the data always fill at least two thirds of it
+_X_STOPS = [m * 10 ** e for e in range(2, 13) for m in (1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9)]
+FIRST_STEPS_AS_DOTS = 20     # steps drawn as dots too, until their line is long enough to see
 
 
 class LossPlot(LeanPlotWidget):
@@ -22,6 +24,10 @@ class LossPlot(LeanPlotWidget):
         super().__init__(title, "step", "log10 loss (loss in nats)", parent)
         self.per_step = self.add_path_item(pen((*BLUE, 70)))
         self.chunk_mean = self.add_path_item(pen(RED, width=2), z=1)
+        # the first steps as dots: one step is no line, yet its loss (27 against 3.3) is the first lesson
+        self.first_steps = pg.ScatterPlotItem(size=7, pen=pg.mkPen(BLUE), brush=pg.mkBrush(BLUE))
+        self.first_steps.setZValue(2)
+        self.plot_item.addItem(self.first_steps, ignoreBounds=True)
         self.setToolTip("Cross-entropy loss of each minibatch, as log10 (the lecture's lossi), "
                         "and its mean over every 1,000 steps.\nDrag or scroll to zoom; "
                         "double-click to follow the run again.")
@@ -61,6 +67,8 @@ class LossPlot(LeanPlotWidget):
         self.following = True
         self.per_step.setPath(polyline([], []))
         self.chunk_mean.setPath(polyline([], []))
+        self.first_steps.setData([], [])
+        self.first_steps.hide()
         self._apply_range()
 
     def set_max_steps(self, max_steps: int) -> None:
@@ -88,7 +96,12 @@ class LossPlot(LeanPlotWidget):
         if now[0] != self._drawn[0]:
             self._means_drawn = -1
         self._drawn = now
-        self.per_step.setPath(polyline(*self.curve.step_xy()))
+        x, y = self.curve.step_xy()
+        self.per_step.setPath(polyline(x, y))
+        dots = len(x) <= FIRST_STEPS_AS_DOTS
+        if dots or self.first_steps.isVisible():
+            self.first_steps.setData(x if dots else [], y if dots else [])
+            self.first_steps.setVisible(dots and len(x) > 0)
         if len(self.curve.chunk_means.means) != self._means_drawn:  # a new mean every 1,000 steps
             mean_x, mean_y = self.curve.mean_xy()
             self.chunk_mean.setPath(polyline(mean_x, mean_y))
@@ -108,6 +121,9 @@ class LossPlot(LeanPlotWidget):
         if self.curve.lo <= self.curve.hi:
             (_, _), (y0, y1) = self.view_box.viewRange()
             lo, hi = self.curve.lo, self.curve.hi
+            if self.uniform_loss is not None:      # the guide stays in view: where the loss should start
+                guide = math.log10(self.uniform_loss)
+                lo, hi = min(lo, guide), max(hi, guide)
             if lo < y0 or hi > y1 or (y1 - y0) > 3 * (hi - lo + 0.05):
                 pad = 0.05 * (hi - lo) + 0.02
                 self.plot_item.setYRange(lo - pad, hi + pad, padding=0)

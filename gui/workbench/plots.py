@@ -14,8 +14,9 @@ PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 PARAM_COLOURS = dict(zip(("C", "W1", "b1", "W2", "b2", "bngain", "bnbias"), PALETTE, strict=False))
 
-# ends of the x-axis the view jumps between, so its text is redrawn a dozen times a run
-X_STOPS = [m * 10 ** e for e in range(1, 10) for m in (1, 2, 5)]
+# ends of the x-axis the view jumps between, so its text is redrawn a few dozen times a run,
+# close enough together that the data always fill three quarters of the axis or more
+X_STOPS = [m * 10 ** e for e in range(1, 13) for m in (1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9)]
 
 
 def gappy_polyline(x, y) -> QPainterPath:

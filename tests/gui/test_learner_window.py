@@ -133,3 +133,45 @@ def test_a_loaded_checkpoint_is_drawn_before_any_step(qtbot, make_window, tmp_pa
     assert s.step == 99 and s.saturation_mask.shape == shown.saturation_mask.shape
     assert second.saturation_plot.image.isVisible() and second.hpreact_plot.counts is not None
     assert second.status.step == 100 and second.status.loss == pytest.approx(shown.loss)
+
+
+def _colour_pixels_in_view(plot, colour) -> int:
+    from PySide6.QtGui import QColor
+    image = plot.grab().toImage()
+    rect = plot.mapFromScene(plot.view_box.sceneBoundingRect()).boundingRect()
+    want = QColor(*colour).rgb()
+    return sum(image.pixel(x, y) == want for x in range(max(rect.left(), 0), min(rect.right(), image.width()))
+               for y in range(max(rect.top(), 0), min(rect.bottom(), image.height())))
+
+
+def test_the_first_step_is_drawn_against_the_uniform_guess(qtbot, window):
+    import math
+
+    from window_helpers import wait_status
+
+    from gui.plots.style import BLUE
+    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+        window.setup.init.stage_buttons["original"].click()
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 1)
+    plot = window.loss_plot
+    qtbot.waitUntil(lambda: plot.curve.n == 1)
+    (_, _), (y0, y1) = plot.view_box.viewRange()
+    first, guide = math.log10(window.status.loss), math.log10(plot.uniform_loss)
+    assert first > guide + 0.3                       # confidently wrong: far above the guide
+    assert y0 < guide < first < y1                   # both in view
+    assert _colour_pixels_in_view(plot, BLUE) > 0    # the step itself is drawn
+
+
+def test_axes_end_near_the_last_step():
+    from gui.plots.loss_plot import LossPlot
+    from gui.workbench.plots import FollowX
+    for last in (3_000, 32_000, 150_000, 199_999, 1_000_000):
+        follow = FollowX()
+        follow.update(last)
+        assert follow.top <= 1.35 * last
+        plot = LossPlot()
+        plot.append([2.5] * last)
+        plot.redraw()
+        (x0, x1), _ = plot.view_box.viewRange()
+        assert x1 <= 1.35 * last
