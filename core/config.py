@@ -145,6 +145,10 @@ class Config:
     def lr_at(self, step: int) -> float:
         return self.lr if step < self.lr_decay_step else self.lr_after
 
+    def lr_field_at(self, step: int) -> str:
+        """Which setting gives step's learning rate: "lr", or "lr_after" from the decay step on."""
+        return "lr" if step < self.lr_decay_step else "lr_after"
+
     def validate(self) -> Config:
         """Refuse values that can never work; return self so calls can chain."""
         for f in fields(self):

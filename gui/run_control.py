@@ -166,6 +166,7 @@ class RunControl(QObject):
 
     def _on_status_changed(self, s: Status) -> None:
         self._show_status_text(s)
+        self.setup.training.show_rate_in_effect(s.step, s.cfg)
         if not s.running:
             self._show_status_text.flush()
 

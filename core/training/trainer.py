@@ -129,6 +129,10 @@ class Trainer:
         self._check_batch_size(new.batch_size)
         described = [f"{k} {getattr(self.cfg, k):g}→{v:g}" for k, v in changes.items()
                      if getattr(self.cfg, k) != v]
+        schedule = [k for k in ("lr", "lr_decay_step", "lr_after") if getattr(self.cfg, k) != getattr(new, k)]
+        if schedule and schedule != [new.lr_field_at(self.step)]:
+            # the edit is not (only) to the rate in effect: say which rate the next step takes
+            described.append(f"rate now {new.lr_at(self.step):g}")
         self.cfg = new
         if described:
             self.events.append((self.step, ", ".join(described)))

@@ -3,7 +3,7 @@ the next step; edits settle for a moment first so one change leaves one plot mar
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel
 from superqt.utils import qdebounced
 
 from core.config import LIVE_FIELDS, Config
@@ -34,11 +34,33 @@ class TrainingPanel(QGroupBox):
         assert set(self.fields) == LIVE_FIELDS
         self._send_settled = qdebounced(self._send, SETTLE_MS, parent=self)
         self._unsent = False
+        self.labels: dict[str, QLabel] = {}
         for name, box in self.fields.items():
             box.setToolTip(box.toolTip() + "\nApplied live at the next step; leaves a marker on the loss plot.")
             box.valueChanged.connect(self._on_value_changed)
             box.refused.connect(self.refused)
-            form.addRow(labels[name], box)
+            self.labels[name] = QLabel(labels[name])
+            form.addRow(self.labels[name], box)
+        # which of the two rates the next step takes: after the decay step, editing `lr` changes nothing now
+        self.rate_now = QLabel()
+        self.rate_now.setWordWrap(True)
+        self.rate_now.setToolTip("The learning rate of the next step, and the field (in bold) that sets it: "
+                                 "'learning rate' before the decay step, 'lr after decay' from it on.")
+        form.addRow("rate now", self.rate_now)
+        self._rate_shown = None
+        self.show_rate_in_effect(0, Config())
+
+    def show_rate_in_effect(self, step: int, cfg: Config) -> None:
+        """Say which rate the next step (`step`) takes, and embolden the field that sets it."""
+        field, rate = cfg.lr_field_at(step), cfg.lr_at(step)
+        if (field, rate, cfg.lr_decay_step) == self._rate_shown:
+            return
+        self._rate_shown = (field, rate, cfg.lr_decay_step)
+        when = (f"lr after decay, since step {cfg.lr_decay_step:,}" if field == "lr_after"
+                else f"learning rate, until step {cfg.lr_decay_step:,}")
+        self.rate_now.setText(f"{rate:g} ({when})")
+        for name in ("lr", "lr_after"):
+            self.labels[name].setStyleSheet("font-weight: bold" if name == field else "")
 
     def values(self) -> dict:
         return {name: box.value() for name, box in self.fields.items()}

@@ -175,3 +175,29 @@ def test_axes_end_near_the_last_step():
         plot.redraw()
         (x0, x1), _ = plot.view_box.viewRange()
         assert x1 <= 1.35 * last
+
+
+def test_after_the_decay_step_the_panel_and_markers_say_which_rate_is_in_effect(qtbot, make_window):
+    from window_helpers import wait_idle, wait_status
+    window = make_window(lr_decay_step=50, lr=0.1, lr_after=0.01)
+    training = window.setup.training
+    assert training.rate_now.text().startswith("0.1 (learning rate")
+    window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 100)
+    qtbot.waitUntil(lambda: training.rate_now.text().startswith("0.01 (lr after decay"))
+    # the learning-rate field no longer sets the rate: an edit to it says so on its marker
+    training.lr.setValue(1.0)
+    training.flush()
+    wait_idle(qtbot, window)
+    wait_status(qtbot, window, lambda s: s.applied == window.session.sent)
+    assert window.status.lr == 0.01 and training.rate_now.text().startswith("0.01")
+    qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 1)
+    assert window.loss_plot.markers[-1].toolTip() == "step 100: lr 0.1→1, rate now 0.01"
+    # the field shown in effect takes effect as shown
+    training.lr_after.setValue(0.05)
+    training.flush()
+    wait_idle(qtbot, window)
+    wait_status(qtbot, window, lambda s: s.lr == 0.05)
+    qtbot.waitUntil(lambda: training.rate_now.text().startswith("0.05 (lr after decay"))
+    qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 2)
+    assert window.loss_plot.markers[-1].toolTip() == "step 100: lr_after 0.01→0.05"
