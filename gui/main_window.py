@@ -33,7 +33,7 @@ from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
 from gui.panels.model_panel import dataset_name
 from gui.plots.style import configure_pyqtgraph
 from gui.report import Report
-from gui.run_control import RunControl
+from gui.run_control import CONFIRM_AFTER_STEPS, RunControl
 from gui.settings import load_config, open_settings, save_config
 from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         # the tabs, menus and runs beyond the notebook (gui/workbench)
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
+        self.workbench.files.checkpoint_saved.connect(lambda _path: self.control.mark_saved())
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------
@@ -120,7 +121,8 @@ class MainWindow(QMainWindow):
         self.step_action = A("Step", "S", "Take one training step", lambda: c.step(1))
         self.step100_action = A("Step ×100", "Shift+S", "Take 100 training steps", lambda: c.step(100))
         self.reset_action = A("Reset", "Ctrl+R", "Build a new model from the Model and Initialisation "
-                              "settings and start again", c.reset)
+                              "settings and start again\n(asks first when that would discard "
+                              f"{CONFIRM_AFTER_STEPS:,} steps or more not saved)", c.reset_asking)
         self.evaluate_action = A("Evaluate", "Ctrl+E", "Loss of the current weights on train, val and test",
                                  c.evaluate)
         self.sample_action = A("Sample", "Ctrl+G", "Draw names from the current weights", self.samples.request)

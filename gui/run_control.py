@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from superqt.utils import qthrottled
 
 from core.config import Config
+from core.presets import preset_named
 from gui.bridge import commands
 from gui.bridge.mailbox import RunInfo, Status
 from gui.bridge.run_state import RunState
@@ -22,6 +23,9 @@ from gui.settings import save_config
 from gui.status_bar import TrainingStatusBar
 
 STATUS_INTERVAL_MS = 200   # the status bar's numbers change at most this often while running
+# A Reset or preset that would throw away this many steps or more, not saved in a checkpoint,
+# asks first (a message, not a modal dialog: press it again to go ahead); fewer are quick to redo.
+CONFIRM_AFTER_STEPS = 1_000
 
 
 class RunControl(QObject):
@@ -34,6 +38,8 @@ class RunControl(QObject):
         self.status_bar, self.message_bar = status_bar, message_bar
         self.settings, self.dialog_parent, self.report = settings, dialog_parent, report
         self.notice: str | None = None    # shown once the next run has started
+        self.saved_at: tuple[int, int] | None = None   # (run id, step) of the last checkpoint saved
+        self._asked: tuple[int, str] | None = None     # (run id, what) a discard was asked about
         self._show_status_text = qthrottled(status_bar.show_status, STATUS_INTERVAL_MS, parent=self)
 
         setup.training.live_changed.connect(self.apply_live)
@@ -92,7 +98,42 @@ class RunControl(QObject):
             self.reset(first=False)
 
     def apply_preset(self, name: str) -> None:
+        label = preset_named(name).label
+        if self.asks_before_discarding(f"preset {name}", f"The preset '{label}'", "click it again"):
+            return
         self.reset(self.setup.apply_preset(name))
+
+    def reset_asking(self) -> None:
+        """Reset, as the Reset button asks: first saying what it would discard, if much."""
+        if not self.asks_before_discarding("reset", "Reset", "press Reset again (Ctrl+R)"):
+            self.reset()
+
+    def unsaved_steps(self) -> int:
+        """Steps of the current run a new model would throw away: those since its last checkpoint."""
+        s = self.run.status
+        if s is None:
+            return 0
+        saved = self.saved_at[1] if self.saved_at and self.saved_at[0] == s.run_id else 0
+        return max(0, s.step - saved)
+
+    def mark_saved(self) -> None:
+        """A checkpoint of the current run was written: its steps are no longer lost by a Reset."""
+        if self.run.status is not None:
+            self.saved_at = (self.run.status.run_id, self.run.status.step)
+
+    def asks_before_discarding(self, what: str, action: str, again: str) -> bool:
+        """True (and a message asking) when `what` would discard CONFIRM_AFTER_STEPS unsaved steps
+        or more and has not been asked about for this run yet; the second time it goes ahead."""
+        n, run_id = self.unsaved_steps(), self.run.info.run_id if self.run.info else None
+        if n < CONFIRM_AFTER_STEPS or self._asked == (run_id, what):
+            self._asked = None
+            return False
+        self._asked = (run_id, what)
+        self.pause()
+        self.message_bar.show_message(f"{action} builds a new model and discards this run's {n:,} steps, not saved "
+                                      f"in a checkpoint. To go ahead, {again}; to keep them, File ▸ Save "
+                                      "checkpoint… (Ctrl+S) first.", "info")
+        return True
 
     def open_word_list(self) -> None:
         start = self.settings.value("data/last_folder", str(Path.home()))

@@ -15,6 +15,7 @@ from window_helpers import WAIT_MS
 
 from core.config import ARCH_FIELDS, LIVE_FIELDS
 from core.presets import PRESETS
+from gui.panels.setup_panel import ON_SCREEN
 
 SEED = int(os.environ.get("FUZZ_SEED", 5))
 ACTIONS = int(os.environ.get("FUZZ_ACTIONS", 500))
@@ -131,7 +132,9 @@ def assert_agrees_with_the_worker(qtbot, window) -> None:
     pending = window.setup.pending_changes()
     assert window.setup.pending.isVisibleTo(window) == bool(pending)
     shown = window.setup.config()
-    assert {p.split(" ")[0] for p in pending} == {f for f in ARCH_FIELDS if getattr(shown, f) != getattr(t.cfg, f)}
+    differ = sorted(f for f in ARCH_FIELDS if getattr(shown, f) != getattr(t.cfg, f))   # as pending_changes orders them
+    assert len(pending) == len(differ)
+    assert all(p.startswith(ON_SCREEN[f] + " ") for p, f in zip(pending, differ, strict=True))
     assert window.setup.model.data == t.cfg.data == window.run_info.source
     # ... and the plots the run's history
     assert window.loss_plot.curve.n == t.step

@@ -201,3 +201,40 @@ def test_after_the_decay_step_the_panel_and_markers_say_which_rate_is_in_effect(
     qtbot.waitUntil(lambda: training.rate_now.text().startswith("0.05 (lr after decay"))
     qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 2)
     assert window.loss_plot.markers[-1].toolTip() == "step 100: lr_after 0.01→0.05"
+
+
+def test_a_preset_or_reset_asks_before_discarding_unsaved_steps(qtbot, window, tmp_path):
+    from window_helpers import wait_idle, wait_status
+
+    from gui.run_control import CONFIRM_AFTER_STEPS
+    for _ in range(CONFIRM_AFTER_STEPS // 100):
+        window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == CONFIRM_AFTER_STEPS)
+    run_id = window.run_info.run_id
+    original = window.setup.init.stage_buttons["original"]
+    original.click()
+    wait_idle(qtbot, window)
+    assert window.run_info.run_id == run_id and window.status.step == CONFIRM_AFTER_STEPS
+    assert f"discards this run's {CONFIRM_AFTER_STEPS:,} steps" in window.message_bar.text
+    assert "Original" in window.message_bar.text and "click it again" in window.message_bar.text
+    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+        original.click()                           # asked once: the second click goes ahead
+    assert not window.run_info.cfg.batchnorm
+    # Reset asks too, unless the steps are saved
+    for _ in range(CONFIRM_AFTER_STEPS // 100):
+        window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == CONFIRM_AFTER_STEPS)
+    run_id = window.run_info.run_id
+    window.reset_action.trigger()
+    wait_idle(qtbot, window)
+    assert window.run_info.run_id == run_id and "press Reset again" in window.message_bar.text
+    files = window.workbench.files
+    with qtbot.waitSignal(files.checkpoint_saved, timeout=WAIT_MS):
+        files.save_checkpoint(tmp_path / "kept.pt")
+    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+        window.reset_action.trigger()              # nothing unsaved: at once
+    # a few steps are quick to redo: no question
+    window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 100)
+    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+        window.setup.init.seed_button.click()
