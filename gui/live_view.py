@@ -7,17 +7,20 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
-from core.diagnostics.stats import SATURATION_THRESHOLD, Snapshot, uniform_guess_loss
+from core.diagnostics.stats import Snapshot, uniform_guess_loss
 from gui.bridge.mailbox import Frame
 from gui.bridge.run_state import RunState
 from gui.panels.widgets import ChoiceBox
 from gui.plots import HistogramPlot, LossPlot, SaturationPlot
 from gui.plots.style import ORANGE
+from gui.plots.words import SATURATED, SATURATED_PICTURE, THRESHOLDS_WHY, hidden_layer
 
 TEXT_INTERVAL_MS = 200   # numbers in words (plot notes) change at most this often while running
 HPREACT_TITLE, H_TITLE = "tanh input (hpreact)", "tanh output (h)"
-# the linear-only experiment: no tanh, the output is its input (drawn over ±1, the rest in the end bins)
-LINEAR_TITLES = ("linear layer input", "linear output (±1 shown)")
+# the linear-only experiment: no tanh, the output is its input, drawn over its whole range
+LINEAR_TITLES = ("pre-activation (hpreact)", "output h = hpreact (no activation)")
+SATURATION_TITLE = f"Saturated tanh outputs, {SATURATED_PICTURE} (white; the % above counts {SATURATED})"
+NO_SATURATION_TITLE = "No activation: nothing saturates (this picture is for tanh layers)"
 
 
 class LiveView(QWidget):
@@ -33,10 +36,11 @@ class LiveView(QWidget):
                                      "(after BatchNorm when it is on).\nWide tails push tanh into its flat "
                                      "ends; BatchNorm keeps this roughly unit-gaussian.")
         self.h_plot = HistogramPlot(H_TITLE, "h = tanh(hpreact)", fixed_x=(-1.0, 1.0), colour=ORANGE)
-        self.h_plot.setToolTip(f"Histogram of the tanh outputs over the last batch. Values near ±1 are "
-                               f"saturated:\ntanh's gradient 1 − h² is near 0 there. The note counts "
-                               f"|h| > {SATURATION_THRESHOLD}.")
+        self.h_plot.setToolTip("Histogram of the tanh outputs over the last batch. Values near ±1 are "
+                               "saturated:\ntanh's gradient 1 − h² is near 0 there.\n" + THRESHOLDS_WHY)
         self.saturation_plot = SaturationPlot()
+        self.saturation_plot.plot_item.setTitle(SATURATION_TITLE)
+        self.tanh = True                # whether the hidden layers have a tanh to saturate
         self.layer_box = ChoiceBox()
         self.layer_box.setToolTip("The hidden layer whose pre-activations, outputs and saturation the plots "
                                   "below show (Alt+L).\nThe Layers tab (Ctrl+2) shows every layer at once.")
@@ -83,10 +87,14 @@ class LiveView(QWidget):
         self.loss_plot.set_uniform_guess(uniform_guess_loss(len(info.vocab)), len(info.vocab))
         self._clear_snapshot()
         n = self.n_layers = info.cfg.n_layers
-        self.titles = (HPREACT_TITLE, H_TITLE) if info.cfg.activation == "tanh" else LINEAR_TITLES
+        self.tanh = info.cfg.activation == "tanh"
+        self.titles = (HPREACT_TITLE, H_TITLE) if self.tanh else LINEAR_TITLES
+        self.h_plot.fixed_x = (-1.0, 1.0) if self.tanh else None     # a linear layer's output is not clipped
+        self.h_plot.plot_item.setLabel("bottom", "h = tanh(hpreact)" if self.tanh else "h = hpreact")
+        self.saturation_plot.plot_item.setTitle(SATURATION_TITLE if self.tanh else NO_SATURATION_TITLE)
         with QSignalBlocker(self.layer_box):
             self.layer_box.clear()
-            self.layer_box.addItems([f"{k} of {n}" for k in range(1, n + 1)])
+            self.layer_box.addItems([f"{k + 1} of {n}" for k in range(n)])
         self.layer_bar.setVisible(n > 1)
         self._show_layer(min(self.shown_layer, n - 1), force=True)
 
@@ -106,7 +114,7 @@ class LiveView(QWidget):
         if layer == self.shown_layer and not force:
             return
         self.shown_layer = layer
-        prefix = f"layer {layer + 1} of {self.n_layers}: " if self.n_layers > 1 else ""
+        prefix = f"{hidden_layer(layer, self.n_layers)}: " if self.n_layers > 1 else ""
         self.hpreact_plot.plot_item.setTitle(prefix + self.titles[0])
         self.h_plot.plot_item.setTitle(prefix + self.titles[1])
 
@@ -121,7 +129,8 @@ class LiveView(QWidget):
         self._show_layer(s.layer)
         self.hpreact_plot.set_histogram(s.hpreact_hist, s.hpreact_edges)
         self.h_plot.set_histogram(s.h_hist, s.h_edges)
-        self.saturation_plot.set_mask(s.saturation_mask)
+        if self.tanh:
+            self.saturation_plot.set_mask(s.saturation_mask)
         self._write_notes(s)
         if not self.run.running:
             self._write_notes.flush()
@@ -130,8 +139,12 @@ class LiveView(QWidget):
     def _write_notes_now(self, s: Snapshot) -> None:
         if self.run.snapshot is not s:
             return   # a later snapshot, or a new run, came before the throttle let this through
-        self.h_plot.set_note(f"saturated (|h| > {SATURATION_THRESHOLD}): {100 * s.saturated_fraction:.1f} %")
-        self.saturation_plot.set_dead(s.dead_neurons, s.saturation_mask.shape[1])
+        if self.tanh:
+            self.h_plot.set_note(f"saturated ({SATURATED}): {100 * s.saturated_fraction:.1f} %")
+            self.saturation_plot.set_dead(s.dead_neurons, s.saturation_mask.shape[1])
+        else:
+            self.h_plot.set_note("")
+            self.saturation_plot.set_dead(None, 0)
 
     def _clear_snapshot(self) -> None:
         for plot in (self.hpreact_plot, self.h_plot, self.saturation_plot):

@@ -176,7 +176,9 @@ def take_snapshot(rec: StepRecord, detail: bool = False, layer: int = 0, layers:
     abs_h = np.abs(h)
     mask = abs_h > SATURATION_MASK_THRESHOLD
     hp_hist, hp_edges = symmetric_histogram(hpre)
-    h_hist, h_edges = histogram(h, -1.0, 1.0)
+    tanh = not rec.layer_kinds or rec.layer_kinds[layer][1] == "Tanh"
+    # a tanh's outputs lie in (-1, 1); a layer without one is drawn over its own range, unclipped
+    h_hist, h_edges = histogram(h, -1.0, 1.0) if tanh else symmetric_histogram(h)
     grads = [_np(g) for g in rec.grads]
     stds = spread(grads + [_np(p) for p in rec.params])
     grad_std, data_std = stds[: len(grads)], stds[len(grads):]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gui.plots.lean import LeanPlotWidget, add_pixmap_item, mask_pixmap, set_note
+from gui.plots.lean import LeanPlotWidget, add_pixmap_item, mask_pixmap
 
 
 class SaturationPlot(LeanPlotWidget):
@@ -14,8 +14,7 @@ class SaturationPlot(LeanPlotWidget):
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item.invertY(True)  # row 0 at the top, as imshow draws it
         self.image = add_pixmap_item(self)
-        self.note = self.add_note()
-        self.view_box.sigResized.connect(self._pin_note)
+        self._axis_text = "hidden neuron"
         self.setToolTip("Each row is one example of the last minibatch, each column one hidden neuron.\n"
                         "White: |h| > 0.99, where tanh is flat and passes almost no gradient back.\n"
                         "A column white from top to bottom is a dead neuron: it learns nothing from this batch.")
@@ -35,9 +34,10 @@ class SaturationPlot(LeanPlotWidget):
             self.plot_item.setRange(xRange=(0, mask.shape[1]), yRange=(0, mask.shape[0]), padding=0)
 
     def set_dead(self, dead_neurons: int | None, n_neurons: int) -> None:
-        text = "" if dead_neurons is None else f"{dead_neurons} of {n_neurons} neurons saturated for the whole batch"
-        if set_note(self.note, text):
-            self._pin_note()
-
-    def _pin_note(self, *_) -> None:
-        self.note.setPos(self.view_box.width() - self.note.boundingRect().width() - 4, 2)
+        """Say how many neurons are saturated for the whole batch, under the picture (on the
+        axis, so it never covers the picture's top rows)."""
+        text = ("hidden neuron" if dead_neurons is None
+                else f"hidden neuron · {dead_neurons} of {n_neurons} saturated for the whole batch")
+        if text != self._axis_text:
+            self._axis_text = text
+            self.plot_item.setLabel("bottom", text)

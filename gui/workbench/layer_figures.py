@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.plots.lean import LeanPlotWidget, add_pixmap_item, pen, polyline
 from gui.plots.style import Hysteresis
+from gui.plots.words import SATURATED
 from gui.workbench.plots import PALETTE, FollowX, FollowY, gappy_polyline
 
 LEGEND_LINES = 10      # room for 8 layers, or 10 weights, at most
@@ -120,14 +121,15 @@ class SaturationMap(LeanPlotWidget):
     """Saturation % of each hidden layer (rows) at each snapshot (columns), 0 % dark, 100 % bright."""
 
     def __init__(self, parent=None):
-        super().__init__("saturated % per layer over time (|t| > 0.97; dark 0 %, bright 100 %)", "step",
-                         "hidden layer", parent)
-        self.plot_item.setTitle("saturated % per layer over time (|t| > 0.97; dark 0 %, bright 100 %)", size="10pt")
+        title = f"saturated % of each hidden layer over time ({SATURATED}; dark 0 %, bright 100 %)"
+        super().__init__(title, "step", "hidden layer", parent)
+        self.plot_item.setTitle(title, size="10pt")
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.image = add_pixmap_item(self)
         self.setToolTip("Each row is a hidden layer (the first at the bottom), each column a frame.\n"
                         "Bright: many outputs in tanh's flat tails, where almost no gradient passes back.\n"
-                        "Without BatchNorm at gain 3 every row lights up; with it they stay dark.")
+                        "Without BatchNorm at gain 3 every row lights up; with it they stay dark.\n"
+                        "A net without tanh has nothing to saturate: its rows stay dark.")
         self.values = np.zeros((0, 0), dtype=np.float32)   # layers x snapshots, in %
         self.rows = 0
         self._x = FollowX()

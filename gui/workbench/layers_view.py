@@ -17,22 +17,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from core.diagnostics.stats import Snapshot
+from gui.plots.words import THRESHOLDS_WHY, saturates, with_module
 from gui.workbench.layer_figures import Figure, SaturationMap
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: each update about 1/1000 of the data
 HISTORY = 512          # snapshots kept for the over-time plots; older ones are thinned out
 
 
-def layer_label(s) -> str:
-    return f"layer {s.index} ({s.kind})"
+def activation_lines(layers) -> list[str]:
+    """One legend line per hidden layer: its name, mean, std and (a tanh layer's) saturated %."""
+    n = len(layers)
+    return [f"{with_module(k, n, s.index, s.kind)}: mean {s.mean:+.2f}, std {s.std:.2f}"
+            + (f", saturated {s.saturated_pct:.2f}%" if saturates(s.kind) else "") for k, s in enumerate(layers)]
 
 
-def activation_line(s) -> str:
-    return f"{layer_label(s)}: mean {s.mean:+.2f}, std {s.std:.2f}, saturated {s.saturated_pct:.2f}%"
-
-
-def gradient_line(s) -> str:
-    return f"{layer_label(s)}: mean {s.grad_mean:+.2e}, std {s.grad_std:.3e}"
+def gradient_lines(layers) -> list[str]:
+    n = len(layers)
+    return [f"{with_module(k, n, s.index, s.kind)}: mean {s.grad_mean:+.2e}, std {s.grad_std:.3e}"
+            for k, s in enumerate(layers)]
 
 
 def weight_line(w) -> str:
@@ -51,8 +53,9 @@ class LayersView(QWidget):
             "Histogram (as a density, so layers of different widths compare) of each hidden layer's output\n"
             "over the last batch. With a good gain or BatchNorm every layer looks alike; at gain 1 without\n"
             "BatchNorm they shrink layer after layer, at gain 3 they pile up at ±1 (saturated).\n"
-            "The legend numbers layers as the lecture prints them, by place in its list of layers\n"
-            "(Linear, BatchNorm1d, Tanh, Linear, …): 'layer 2 (Tanh)' is the first hidden layer's output.")
+            "The legend names each hidden layer as every tab does, with the lecture's place in its list of\n"
+            "modules in brackets, as its tables print it: [2 Tanh] is the first hidden layer's output.\n"
+            + THRESHOLDS_WHY)
         self.gradients = Figure(
             "gradient distribution", "gradient into each hidden layer's output", "density",
             "The gradient flowing back into each layer's output. Healthy: about the same spread in every\n"
@@ -143,8 +146,8 @@ class LayersView(QWidget):
         snap = self.snapshot
         if snap is None:
             return
-        self.activations.set_legend([activation_line(s) for s in snap.layers])
-        self.gradients.set_legend([gradient_line(s) for s in snap.layers])
+        self.activations.set_legend(activation_lines(snap.layers))
+        self.gradients.set_legend(gradient_lines(snap.layers))
         self.weights.set_legend([weight_line(w) for w in snap.weights])
         self.updates.set_legend([update_line(w) for w in snap.weights])
 
@@ -152,7 +155,7 @@ class LayersView(QWidget):
         """Append this snapshot to the history; after a step taken back (divergence) or a new
         architecture, what no longer belongs to this run is dropped first."""
         ups = np.array([w.update_log10 for w in snap.weights], dtype=np.float64)
-        sat = np.array([s.saturated_pct for s in snap.layers], dtype=np.float32)
+        sat = np.array([s.saturated_pct if saturates(s.kind) else 0.0 for s in snap.layers], dtype=np.float32)
         if self.update_history.shape[1:] != ups.shape or self.saturation_history.shape[1:] != sat.shape:
             self.clear_run()
             self.update_history = np.zeros((0, len(ups)))

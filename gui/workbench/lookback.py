@@ -12,6 +12,7 @@ from core.runs.run_history import RunHistory
 from gui.plots import HistogramPlot, SaturationPlot
 from gui.plots.lean import step_outline
 from gui.plots.style import ORANGE
+from gui.plots.words import SATURATED
 
 OTHER_PEN = pg.mkPen((20, 20, 20), width=0, style=Qt.PenStyle.DashLine)
 
@@ -153,7 +154,7 @@ class LookBackTab(QWidget):
         self._overlaid = o is not None
         self.hpreact.set_histogram(s.hpreact_hist, s.hpreact_edges)
         self.h.set_histogram(s.h_hist, s.h_edges)
-        self.h.set_note(f"saturated: {100 * s.saturated_fraction:.1f} %")
+        self.h.set_note(f"saturated ({SATURATED}): {100 * s.saturated_fraction:.1f} %")
         self.saturation.set_mask(s.saturation_mask)
         self.saturation.set_dead(s.dead_neurons, s.saturation_mask.shape[1])
         if o is None:

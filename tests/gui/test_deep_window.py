@@ -11,7 +11,7 @@ from window_helpers import WAIT_MS, single_steps
 from core.config import Config
 from core.diagnostics.stats import uniform_guess_loss
 from core.presets import CATALOGUE
-from gui.workbench.layers_view import activation_line, gradient_line, weight_line
+from gui.workbench.layers_view import activation_lines, gradient_lines, weight_line
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -32,8 +32,8 @@ def test_the_layers_tab_draws_one_curve_per_layer_with_the_snapshots_numbers(qtb
     for curve, s in zip(view.activations.curves, snap.layers, strict=True):
         x, y = curve.getData()
         assert np.array_equal(x, s.edges[:-1]) and np.array_equal(y, s.hist)
-    assert view.activations.legend_lines == [activation_line(s) for s in snap.layers]
-    assert view.gradients.legend_lines == [gradient_line(s) for s in snap.layers]
+    assert view.activations.legend_lines == activation_lines(snap.layers)
+    assert view.gradients.legend_lines == gradient_lines(snap.layers)
     assert view.weights.legend_lines == [weight_line(w) for w in snap.weights]
     assert list(view.updates.curves[0].getData()[0]) == [0, 1, 2]    # every step it was shown
     assert view.saturation.values.shape == (5, 3)
@@ -61,7 +61,7 @@ def test_the_layer_selector_switches_the_live_plots(qtbot, make_window):
     assert np.array_equal(window.h_plot.counts, expected.h_hist)
     assert window.saturation_plot.shape == expected.saturation_mask.shape
     assert not np.array_equal(expected.h_hist, first.h_hist)
-    assert window.hpreact_plot.plot_item.titleLabel.text.startswith("layer 4 of 5")
+    assert window.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 4 of 5")
     single_steps(qtbot, window, 1)                   # and it keeps following that layer
     assert window.snapshot.layer == 3
     assert np.array_equal(window.h_plot.counts, trainer.snapshot(layer=3).h_hist)
@@ -88,7 +88,8 @@ def test_without_tanh_the_live_plots_do_not_say_tanh(qtbot, make_window):
     window = lecture_window(make_window, "linear-gain-1")
     single_steps(qtbot, window, 1)
     titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot)]
-    assert titles == ["layer 1 of 5: linear layer input", "layer 1 of 5: linear output (±1 shown)"]
+    assert titles == ["hidden layer 1 of 5: pre-activation (hpreact)",
+                      "hidden layer 1 of 5: output h = hpreact (no activation)"]
 
 
 def test_the_layers_tab_keeps_the_history_while_hidden_and_draws_it_when_shown(qtbot, make_window):
@@ -98,7 +99,7 @@ def test_the_layers_tab_keeps_the_history_while_hidden_and_draws_it_when_shown(q
     assert view.updates.curves == []             # nothing drawn unseen
     window.tabs.setCurrentWidget(view)
     assert list(view.updates.curves[0].getData()[0]) == [0, 1, 2]
-    assert view.activations.legend_lines == [activation_line(s) for s in window.snapshot.layers]
+    assert view.activations.legend_lines == activation_lines(window.snapshot.layers)
     stds = [s.std for s in window.snapshot.layers]
     assert stds == sorted(stds, reverse=True)    # gain 1 without BatchNorm: each layer narrower
 
@@ -147,5 +148,5 @@ def test_random_deep_actions_leave_the_live_and_layers_tabs_agreeing_with_the_wo
             assert live.layer_bar.isHidden() == (t.cfg.n_layers == 1)    # (the Live tab may be behind)
             assert len(view.snapshot.layers) == t.cfg.n_layers and view.snapshot.step == s.step
             if window.tabs.currentWidget() is view:
-                assert view.activations.legend_lines == [activation_line(x) for x in s.layers]
+                assert view.activations.legend_lines == activation_lines(s.layers)
     assert "Unexpected error" not in window.message_bar.text

@@ -6,7 +6,7 @@ from core.config import Config
 from core.data import Dataset
 from core.presets import preset_config
 from core.training.trainer import Trainer
-from gui.workbench.layers_view import GUIDE_LOG10, LayersView, activation_line, gradient_line, weight_line
+from gui.workbench.layers_view import GUIDE_LOG10, LayersView, activation_lines, gradient_lines, weight_line
 
 # The offscreen platform says so whenever a top-level widget with a layout is shown.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -47,11 +47,12 @@ def test_one_curve_per_layer_with_the_snapshots_numbers(view, dataset):
         assert np.array_equal(x, s.edges[:-1]) and np.array_equal(y, s.hist)
     for curve, s in zip(view.gradients.curves, snap.layers, strict=True):
         assert np.array_equal(curve.getData()[1], s.grad_hist)
-    assert view.activations.legend_lines == [activation_line(s) for s in snap.layers]
+    assert view.activations.legend_lines == activation_lines(snap.layers)
     first = snap.layers[0]
-    assert view.activations.legend_lines[0] == (f"layer 2 (Tanh): mean {first.mean:+.2f}, std {first.std:.2f}, "
+    assert view.activations.legend_lines[0] == (f"hidden layer 1 of 5 [2 Tanh]: mean {first.mean:+.2f}, "
+                                                f"std {first.std:.2f}, "
                                                 f"saturated {first.saturated_pct:.2f}%")
-    assert view.gradients.legend_lines == [gradient_line(s) for s in snap.layers]
+    assert view.gradients.legend_lines == gradient_lines(snap.layers)
     assert view.weights.legend_lines == [weight_line(w) for w in snap.weights]
     assert "W1 (30, 100)" in view.weights.legend_lines[1]
     assert f"{snap.weights[1].grad_data_ratio:.3e}" in view.weights.legend.text()

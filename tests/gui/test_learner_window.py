@@ -238,3 +238,56 @@ def test_a_preset_or_reset_asks_before_discarding_unsaved_steps(qtbot, window, t
     wait_status(qtbot, window, lambda s: s.step == 100)
     with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
         window.setup.init.seed_button.click()
+
+
+def _deep_window(qtbot, make_window, words_path, preset: str):
+    from window_helpers import wait_status
+    cfg = preset_config(preset, Config(data=str(words_path))).replace(n_hidden=20)
+    window = make_window(**cfg.to_dict())
+    window.step_action.trigger()
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 2)
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 1)
+    return window
+
+
+@pytest.mark.parametrize("preset, modules", [("lecture-deep", [2, 5, 8, 11, 14]), ("no-bn-gain-3", [1, 3, 5, 7, 9])])
+def test_hidden_layers_have_one_name_on_every_tab(qtbot, make_window, words_path, preset, modules):
+    window = _deep_window(qtbot, make_window, words_path, preset)
+    view = window.workbench.layers_view
+    view.write_legends()
+    for lines in (view.activations.legend_lines, view.gradients.legend_lines):
+        assert [line.split(":")[0] for line in lines] == [f"hidden layer {k} of 5 [{m} Tanh]"
+                                                         for k, m in enumerate(modules, start=1)]
+    window.live.choose_layer(1)
+    qtbot.waitUntil(lambda: window.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 2 of 5:"))
+    assert window.live.layer_box.currentText() == "2 of 5"
+
+
+def test_a_linear_net_is_not_described_as_tanh(qtbot, make_window, words_path):
+    window = _deep_window(qtbot, make_window, words_path, "linear-gain-5-3")
+    live, view = window.live, window.workbench.layers_view
+    view.write_legends()
+    assert view.activations.legend_lines and not any("saturated" in x for x in view.activations.legend_lines)
+    assert not view.saturation.values.any()                                   # nothing lights up
+    titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot, window.saturation_plot)]
+    assert not any("tanh output" in t or "Saturated tanh" in t for t in titles)
+    assert "tanh" not in window.h_plot.plot_item.getAxis("bottom").labelText
+    qtbot.waitUntil(lambda: window.h_plot.note.toPlainText() == "")
+    s = window.snapshot
+    assert s.h_edges[-1] > 1.0 and s.h_hist[[0, -1]].sum() < s.h_hist.max()  # not clipped: no pile at the ends
+    (x0, x1), _ = window.h_plot.view_box.viewRange()
+    assert x1 > 1.0
+    assert not window.saturation_plot.image.isVisible()
+    assert live.tanh is False
+
+
+def test_the_two_saturation_thresholds_are_named_and_explained(qtbot, window):
+    from window_helpers import wait_status
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 1)
+    qtbot.waitUntil(lambda: "saturated" in window.h_plot.note.toPlainText())
+    assert "|h| > 0.97" in window.h_plot.note.toPlainText()
+    title = window.saturation_plot.plot_item.titleLabel.text
+    assert "|h| > 0.99" in title and "0.97" in title
+    assert "0.97" in window.h_plot.toolTip() and "0.99" in window.h_plot.toolTip()

@@ -17,7 +17,7 @@ def test_training_fills_the_plots(qtbot, window):
     assert window.saturation_plot.shape == (batch, hidden)
     assert window.saturation_plot.image.pixmap().size().toTuple() == (hidden, batch)
     assert "saturated" in window.h_plot.note.toPlainText()
-    assert "neurons saturated for the whole batch" in window.saturation_plot.note.toPlainText()
+    assert "saturated for the whole batch" in window.saturation_plot.plot_item.getAxis("bottom").labelText
     assert window.frames_drawn > 0
 
 
