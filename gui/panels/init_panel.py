@@ -27,6 +27,15 @@ FIXES = (
      "Running mean/std are kept for evaluation and sampling."),
 )
 
+# what a switch that does nothing in the lecture's layers says instead
+LECTURE_SKIPS = {
+    "fix_b2": "Not used by the lecture's layers: their output Linear has no bias (it starts at zero).",
+    "fix_w1": "Not used by the lecture's layers: every hidden Linear always takes randn/√fan_in × the gain "
+              "(Model panel).",
+    "fix_b1": "Not used by the lecture's layers: a Linear before BatchNorm has no bias, and without BatchNorm "
+              "its bias starts at zero.",
+}
+
 PRESET_LABELS = {"original": "Original", "fix softmax": "Fix softmax", "fix tanh": "Fix tanh",
                  "add BN": "Add BN"}
 # short enough for two buttons a row in the left column; the tooltip has the preset's own label
@@ -42,9 +51,11 @@ class InitPanel(QGroupBox):
         super().__init__("Initialisation", parent)
         layout = QVBoxLayout(self)
         self.boxes: dict[str, QCheckBox] = {}
+        self._tips: dict[str, str] = {}
         for field, label, tip in FIXES:
             box = QCheckBox(label)
-            box.setToolTip(tip + "\nApplied on Reset.")
+            self._tips[field] = tip + "\nApplied on Reset."
+            box.setToolTip(self._tips[field])
             box.toggled.connect(self.changed)
             layout.addWidget(box)
             self.boxes[field] = box
@@ -81,6 +92,25 @@ class InitPanel(QGroupBox):
             deep.addWidget(button, i // 2, i % 2)
             self.experiment_buttons[name] = button
         layout.addLayout(deep)
+
+    def follow_model(self, style: str, gain_text: str) -> None:
+        """Say what each switch does for the layers chosen: the lecture's layers have no W1 or b1
+        fix to make (their Linears always take the gain, without a bias before BatchNorm, and
+        the output has no bias to zero), and make the last layer less confident by × 0.1."""
+        lecture = style == "lecture"
+        labels = dict((field, label) for field, label, _ in FIXES)
+        labels["fix_w1"] = f"W1 Kaiming ({gain_text})/√fan_in"
+        if lecture:
+            labels["fix_w2"] = "last layer × 0.1"
+        for field, box in self.boxes.items():
+            box.setText(labels[field])
+            applies = not lecture or field in ("fix_w2", "batchnorm")
+            box.setEnabled(applies)
+            box.setToolTip(self._tips[field] if applies else LECTURE_SKIPS[field])
+        if lecture:
+            self.boxes["fix_w2"].setToolTip("The lecture's way to make the first guesses not confident: the output "
+                                            "BatchNorm's gamma × 0.1 (or, without BatchNorm, the last weight × 0.1)."
+                                            "\nApplied on Reset.")
 
     def values(self) -> dict[str, bool]:
         return {field: box.isChecked() for field, box in self.boxes.items()}

@@ -84,6 +84,8 @@ class ModelPanel(QGroupBox):
                            ("n_embed", self.n_embed), ("block_size", self.block_size), ("seed", self.seed)):
             label = LABELS[field]
             box.setToolTip(box.toolTip() + "\nApplied on Reset.")
+            if field == "w1_gain":
+                self.gain_tip = box.toolTip()
             box.valueChanged.connect(lambda _: self.changed.emit())
             box.refused.connect(self.refused)
             form.addRow(label, box)

@@ -41,6 +41,8 @@ class SetupPanel(QWidget):
         self.applied: Config | None = None
         self.init.changed.connect(self._show_pending)
         self.model.changed.connect(self._show_pending)
+        self.init.changed.connect(self._show_what_applies)
+        self.model.changed.connect(self._show_what_applies)
         self.init.preset_chosen.connect(self.preset_chosen)
         self.training.refused.connect(self.refused)
         self.model.refused.connect(self.refused)
@@ -55,6 +57,18 @@ class SetupPanel(QWidget):
         self.model.set_values(cfg)
         self.training.set_values(cfg)
         self._show_pending()
+        self._show_what_applies()
+
+    def _show_what_applies(self) -> None:
+        """Switches and fields that do nothing for the layers chosen are disabled, saying why; the
+        Kaiming switch names the gain it applies."""
+        style, gain = self.model.style.currentText(), self.model.gain
+        self.init.follow_model(style, gain.textFromValue(gain.typed_value()))
+        seed_without_kaiming = style == "seed" and not self.init.boxes["fix_w1"].isChecked()
+        gain.setEnabled(not seed_without_kaiming)
+        gain.setToolTip(self.model.gain_tip if not seed_without_kaiming else
+                        "The seed's layers take the gain only with 'W1 Kaiming' on (Initialisation); "
+                        "without it W1 keeps randn's scale.")
 
     def apply_preset(self, name: str) -> Config:
         self.set_config(preset_config(name, self.config()))

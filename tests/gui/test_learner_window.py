@@ -291,3 +291,22 @@ def test_the_two_saturation_thresholds_are_named_and_explained(qtbot, window):
     title = window.saturation_plot.plot_item.titleLabel.text
     assert "|h| > 0.99" in title and "0.97" in title
     assert "0.97" in window.h_plot.toolTip() and "0.99" in window.h_plot.toolTip()
+
+
+def test_init_switches_that_do_nothing_are_disabled_and_the_kaiming_label_follows_the_gain(window):
+    init, model = window.setup.init, window.setup.model
+    boxes = init.boxes
+    assert all(box.isEnabled() for box in boxes.values()) and model.gain.isEnabled()
+    assert boxes["fix_w1"].text() == "W1 Kaiming (5/3)/√fan_in"
+    model.gain.setValue(1.5)
+    assert boxes["fix_w1"].text() == "W1 Kaiming (1.5)/√fan_in"
+    boxes["fix_w1"].setChecked(False)          # the seed's layers take the gain only through Kaiming
+    assert not model.gain.isEnabled() and "W1 Kaiming" in model.gain.toolTip()
+    boxes["fix_w1"].setChecked(True)
+    model.style.setCurrentText("lecture")
+    assert [f for f, box in boxes.items() if not box.isEnabled()] == ["fix_b2", "fix_w1", "fix_b1"]
+    assert "Not used by the lecture's layers" in boxes["fix_b1"].toolTip()
+    assert boxes["fix_w2"].text() == "last layer × 0.1" and boxes["batchnorm"].isEnabled()
+    assert model.gain.isEnabled()
+    model.style.setCurrentText("seed")
+    assert all(box.isEnabled() for box in boxes.values()) and boxes["fix_w2"].text() == "W2 × 0.01"
