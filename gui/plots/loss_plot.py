@@ -71,6 +71,10 @@ class LossPlot(LeanPlotWidget):
         self.first_steps.hide()
         self._apply_range()
 
+    def fade_steps(self, faded: bool) -> None:
+        """Fade each step's loss further while a smoothed curve is drawn over it (TensorBoard's way)."""
+        self.per_step.setPen(pen((*BLUE, 30 if faded else 70)))
+
     def set_max_steps(self, max_steps: int) -> None:
         self.max_steps = max_steps
 

@@ -5,14 +5,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
 from core.runs.smoothing import SmoothedCurve
-from gui.plots.lean import LeanPlotWidget, pen, polyline
+from gui.plots.lean import pen, polyline
+from gui.plots.style import BLUE
 
-SMOOTHED_COLOUR = (16, 64, 128)
-TICKS = 100            # slider positions; the weight is 1 - 10^(-4 t / TICKS): 0 … 0.9999
+SMOOTHED_COLOUR = BLUE  # TensorBoard's way: the raw steps faded, the smoothed curve strong, in one hue
+# a few weights with two or three digits, as TensorBoard's slider shows them: 0.99 averages over ~100 steps
+WEIGHTS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.997, 0.999)
+TICKS = len(WEIGHTS) - 1
 
 
 def weight_at(t: int) -> float:
-    return 0.0 if t <= 0 else round(1.0 - 10.0 ** (-4.0 * t / TICKS), 6)
+    return WEIGHTS[min(max(t, 0), TICKS)]
 
 
 def position_of(weight: float) -> int:
@@ -26,7 +29,8 @@ class SmoothingSlider(QWidget):
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, TICKS)
-        self.slider.setPageStep(TICKS // 8)
+        self.slider.setPageStep(3)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setMinimumWidth(120)
         self.slider.setMaximumWidth(220)
         self.value = QLabel()
@@ -60,15 +64,18 @@ class SmoothingSlider(QWidget):
 class SmoothingBar(QWidget):
     """A row above the loss plot: the slider, and a smoothed line drawn on that plot."""
 
-    def __init__(self, plot: LeanPlotWidget, parent=None):
+    def __init__(self, plot, parent=None):
         super().__init__(parent)
-        self.curve = plot.add_path_item(pen(SMOOTHED_COLOUR), z=2)
+        self.plot = plot
+        # under the red 1,000-step mean (z 1), over the faded steps (z 0)
+        self.curve = plot.add_path_item(pen(SMOOTHED_COLOUR, width=2), z=0.5)
         self.drawn: tuple | None = None
         self.slider = SmoothingSlider(
             "loss smoothing",
-            "Draws the loss smoothed with TensorBoard's debiased exponential moving average (dark line),\n"
-            "beside the mean of each 1,000 steps (red). 0: off; 0.9 averages over about 10 steps,\n"
-            "0.99 about 100, 0.999 about 1,000. Unlike the 1,000-step mean it follows every step.")
+            "Draws the loss smoothed with TensorBoard's debiased exponential moving average (strong blue;\n"
+            "the steps themselves fade), under the mean of each 1,000 steps (red). 0: off; 0.9 averages\n"
+            "over about 10 steps, 0.99 about 100, 0.999 about 1,000. Unlike the 1,000-step mean it follows\n"
+            "every step.")
         self.legend = QLabel(f"<span style='color: rgb{SMOOTHED_COLOUR}'>━ smoothed</span>")
         self.legend.setToolTip(self.slider.toolTip())
         layout = QHBoxLayout(self)
@@ -86,6 +93,7 @@ class SmoothingBar(QWidget):
     def redraw(self) -> None:
         w = self.slider.weight
         self.legend.setVisible(w > 0)
+        self.plot.fade_steps(w > 0)
         if w <= 0 or self.source is None or self.source.n == 0:
             self.drawn = None
             self.curve.setPath(polyline([], []))

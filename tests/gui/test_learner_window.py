@@ -310,3 +310,20 @@ def test_init_switches_that_do_nothing_are_disabled_and_the_kaiming_label_follow
     assert model.gain.isEnabled()
     model.style.setCurrentText("seed")
     assert all(box.isEnabled() for box in boxes.values()) and boxes["fix_w2"].text() == "W2 × 0.01"
+
+
+def test_the_smoothing_slider_steps_through_short_weights_and_the_mean_stays_on_top(window):
+    bar = window.workbench.smoothing
+    slider = bar.slider.slider
+    shown = []
+    for t in range(slider.minimum(), slider.maximum() + 1):
+        slider.setValue(t)
+        shown.append(bar.slider.value.text())
+    assert shown[0] == "off" and "0.99" in shown and "0.999" in shown and len(shown) <= 16
+    assert all(len(text.split(".")[1]) <= 3 for text in shown[1:])          # two or three digits
+    plot = window.loss_plot
+    assert bar.curve.zValue() < plot.chunk_mean.zValue()                    # the red mean is not hidden
+    assert bar.curve.pen().color().alpha() == 255 and bar.curve.pen().widthF() >= 2   # smoothed: strong
+    assert plot.per_step.pen().color().alpha() < 60                         # raw: faded
+    slider.setValue(0)
+    assert plot.per_step.pen().color().alpha() >= 60                        # off: the steps as before
