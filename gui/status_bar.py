@@ -1,11 +1,16 @@
 """TrainingStatusBar: step / max steps with a progress bar, steps/s, the engine, learning rate, last loss, ETA."""
 from __future__ import annotations
 
+import time
+
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from gui.bridge.mailbox import Status
 
 PROGRESS_TICKS = 1000
+PREPARING = ("Preparing the fast engine: {elapsed} (compiled once per machine, usually 5–15 s; "
+             "after that it loads in under a second)")
 ENGINE_TIP = ("The engine taking the steps (Model panel, applied on Reset). fast: a compiled kernel, the "
               "notebook's numbers to float32 rounding; exact: torch autograd, bit for bit the notebook.")
 
@@ -40,14 +45,26 @@ class TrainingStatusBar(QStatusBar):
         for widget, tip in tips:
             widget.setToolTip(tip)
             self.addPermanentWidget(widget)
+        self._preparing_since: float | None = None   # the kernel is compiling: the seconds so far, each second
+        self._preparing_clock = QTimer(self)
+        self._preparing_clock.setInterval(1000)
+        self._preparing_clock.timeout.connect(self._show_preparing)
+
+    def _show_preparing(self) -> None:
+        self.rate.setText(PREPARING.format(elapsed=format_duration(time.monotonic() - self._preparing_since)))
 
     def show_status(self, s: Status) -> None:
         max_steps = s.cfg.max_steps
         self.step.setText(f"step {s.step:,} / {max_steps:,}")
         self.progress.setValue(PROGRESS_TICKS * min(s.step, max_steps) // max_steps)   # max steps may pass 2**31
         if s.preparing:
-            self.rate.setText("Preparing the fast engine…")
+            if self._preparing_since is None:
+                self._preparing_since = time.monotonic()
+                self._preparing_clock.start()
+            self._show_preparing()
         else:
+            self._preparing_since = None
+            self._preparing_clock.stop()
             self.rate.setText(f"{s.steps_per_s:,.0f} steps/s" if s.running else "paused" if not s.done else "done")
         self.engine.setText(f"{s.engine} engine" if s.engine else "")
         self.engine.setToolTip(f"{s.engine_note}\n{ENGINE_TIP}" if s.engine_note else ENGINE_TIP)

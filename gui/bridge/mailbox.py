@@ -43,6 +43,7 @@ class Status:
     engine: str = ""            # the engine running ("fast" or "exact")
     engine_note: str | None = None   # why it is not the one asked for
     preparing: bool = False     # the fast engine's kernel is being compiled (or loaded from the cache)
+    engine_ready: bool = True   # the engine can take a step at once (the fast kernel is compiled)
 
 
 @dataclass(frozen=True)

@@ -105,11 +105,21 @@ class TrainingWorker(QObject):
                 if not going and self._publisher.running:
                     self.publish()                # a pause reaches the window at once
                 self._run_commands(block=not going)
+                self._prepare_engine_when_idle()
                 # the flag first: a command sent before a start is applied before training on
                 if self._go.is_set() and self._commands.empty() and not self._stop.is_set():
                     self._train_running()
         finally:
             self.finished.emit()
+
+    def _prepare_engine_when_idle(self) -> None:
+        """Compile (or load from numba's cache) the fast engine's kernel as soon as a model is
+        built and nothing waits, so the first Start does not sit on "Preparing…"."""
+        t = self.trainer
+        if t is not None and not t.engine_ready and self._commands.empty() and not self._stop.is_set():
+            self.publish(preparing=True)
+            t.prepare_engine()
+            self.publish()
 
     def _train_running(self) -> None:
         t = self.trainer
@@ -352,7 +362,8 @@ class RunPublisher:
             self._snapshot_step = snapshot.step
         self.running = running
         status = Status(run_id, t.cfg, t.step, t.lr, t.last.loss if t.last else None, self._rate, running,
-                        t.done, t.diverged_at, applied, t.engine_name, t.engine_note, preparing)
+                        t.done, t.diverged_at, applied, t.engine_name, t.engine_note, preparing,
+                        t.engine_ready and not preparing)
         info, self._info = self._info, None
         self.mailbox.publish(losses, events, snapshot, status, divergence, rewind, reply, info)
 

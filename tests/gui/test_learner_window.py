@@ -327,3 +327,27 @@ def test_the_smoothing_slider_steps_through_short_weights_and_the_mean_stays_on_
     assert plot.per_step.pen().color().alpha() < 60                         # raw: faded
     slider.setValue(0)
     assert plot.per_step.pen().color().alpha() >= 60                        # off: the steps as before
+
+
+def test_the_fast_engine_is_prepared_as_the_window_opens_saying_how_long(qtbot, make_window, monkeypatch):
+    import threading
+
+    import core.training.fast_kernel_binding as fb
+    release, prepared = threading.Event(), []
+    real_prepare = fb.prepare
+
+    def slow_prepare(n_blocks=2):
+        release.wait(WAIT_MS / 1000)
+        real_prepare(n_blocks)
+        prepared.append(n_blocks)
+
+    monkeypatch.setattr(fb, "is_prepared", lambda n_blocks=2: bool(prepared))
+    monkeypatch.setattr(fb, "prepare", slow_prepare)
+    window = make_window()          # nothing pressed: the kernel is prepared at once, in the background
+    rate = window.status_bar.rate
+    qtbot.waitUntil(lambda: rate.text().startswith("Preparing the fast engine: 0 s"), timeout=WAIT_MS)
+    assert "compiled once per machine" in rate.text() and not window.status.engine_ready
+    qtbot.waitUntil(lambda: rate.text().startswith("Preparing the fast engine: 1 s"), timeout=WAIT_MS)  # it counts
+    release.set()
+    qtbot.waitUntil(lambda: window.status.engine_ready and rate.text() == "paused", timeout=WAIT_MS)
+    assert prepared and window.status.step == 0
