@@ -35,6 +35,7 @@ from gui.plots.style import configure_pyqtgraph
 from gui.report import Report
 from gui.run_control import CONFIRM_AFTER_STEPS, RunControl
 from gui.settings import load_config, open_settings, save_config
+from gui.shortcuts import ShortcutsDialog
 from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
 
@@ -80,6 +81,10 @@ class MainWindow(QMainWindow):
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
         self.workbench.files.checkpoint_saved.connect(lambda _path: self.control.mark_saved())
+        self.shortcuts = ShortcutsDialog(self)
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction(make_action(self, "Keyboard shortcuts", "F1", "List every keyboard shortcut",
+                                             self.shortcuts.show_now))
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 from superqt.utils import qthrottled
 
 from core.config import Config
@@ -15,6 +15,7 @@ from gui.bridge import commands
 from gui.bridge.mailbox import RunInfo, Status
 from gui.bridge.run_state import RunState
 from gui.bridge.session import TrainingSession
+from gui.file_dialogs import ask_file
 from gui.message_bar import MessageBar
 from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
 from gui.panels.model_panel import dataset_name
@@ -137,8 +138,7 @@ class RunControl(QObject):
 
     def open_word_list(self) -> None:
         start = self.settings.value("data/last_folder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open word list", start,
-                                              "Word lists (*.txt);;All files (*)")
+        path = ask_file(self.dialog_parent, "Open word list", start, "Word lists (*.txt);;All files (*)")
         if path:
             self.settings.setValue("data/last_folder", str(Path(path).parent))
             self.use_dataset(path)

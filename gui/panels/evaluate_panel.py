@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from gui.bridge.session import SPLITS
 
@@ -13,19 +13,25 @@ class EvaluatePanel(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Evaluate", parent)
         layout = QVBoxLayout(self)
+        top = QHBoxLayout()
         self.button = QPushButton("Evaluate")
         self.button.setToolTip("Loss of the current weights on every split (Ctrl+E), as the notebook's "
                                "split_loss:\nBatchNorm uses its running mean and std, not the batch's.")
         self.button.clicked.connect(self.evaluate_requested)
-        layout.addWidget(self.button)
-        form = QFormLayout()
-        self.labels = {s: QLabel("–") for s in SPLITS}
-        for split, label in self.labels.items():
-            label.setToolTip(f"Mean cross-entropy (nats per character) over the whole {split} split.")
-            form.addRow(split, label)
-        layout.addLayout(form)
+        top.addWidget(self.button)
         self.when = QLabel("")
-        layout.addWidget(self.when)
+        top.addWidget(self.when, 1)
+        layout.addLayout(top)
+        # the three splits side by side: the column keeps its height for the 20 samples above
+        row = QGridLayout()
+        self.labels = {s: QLabel("–") for s in SPLITS}
+        for column, (split, label) in enumerate(self.labels.items()):
+            label.setToolTip(f"Mean cross-entropy (nats per character) over the whole {split} split.")
+            name = QLabel(split)
+            name.setToolTip(label.toolTip())
+            row.addWidget(name, 0, column)
+            row.addWidget(label, 1, column)
+        layout.addLayout(row)
 
         self.run_id: int | None = None   # the run whose losses are shown
 

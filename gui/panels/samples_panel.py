@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from core.model.sample import NOTEBOOK_SAMPLE_SEED, Sample
 from gui.panels.widgets import field_box
 
+SHOWN_NAMES = 20    # the notebook draws 20: all of them in view without scrolling
+
 
 class SamplesPanel(QGroupBox):
     sample_requested = Signal(int, float, object)   # count, temperature, seed or None for random
@@ -56,8 +58,9 @@ class SamplesPanel(QGroupBox):
         self.names.setToolTip("Names drawn from the model. Select one to see how likely the model found "
                               "each of its characters.")
         self.names.currentRowChanged.connect(self._show_probabilities)
-        self.names.setMinimumHeight(60)
-        layout.addWidget(self.names, 2)
+        self.names.setUniformItemSizes(True)
+        self.names.setMinimumHeight(self._rows_height(SHOWN_NAMES))
+        layout.addWidget(self.names, 3)
         self.caption = QLabel()
         # one line, cut to the panel's width: a wrapping label would make the side panel
         # ask for its full preferred height and scroll
@@ -67,14 +70,19 @@ class SamplesPanel(QGroupBox):
         self.chars.setHorizontalHeaderLabels(["character", "probability"])
         self.chars.verticalHeader().hide()
         self.chars.verticalHeader().setDefaultSectionSize(22)
-        self.chars.setMinimumHeight(60)
+        self.chars.setMinimumHeight(44)   # its header and a row; it grows with the window
         self.chars.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.chars.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.chars.setToolTip("The probability the model gave each character it drew, given the characters "
                               "before it.\n'.' marks the end of the name.")
-        layout.addWidget(self.chars, 2)
+        layout.addWidget(self.chars, 1)
         self.samples: list[Sample] = []
         self.run_id: int | None = None   # the run whose model drew the names shown
+
+    def _rows_height(self, rows: int) -> int:
+        """The list's height for `rows` names without a scroll bar."""
+        row = self.names.sizeHintForRow(0) if self.names.count() else self.names.fontMetrics().height() + 2
+        return rows * row + 2 * self.names.frameWidth() + 2
 
     def request(self) -> None:
         seed = None if self.random.isChecked() else self.seed.int_value()
@@ -84,6 +92,8 @@ class SamplesPanel(QGroupBox):
         self.samples, self.run_id = samples, run_id
         self.names.clear()
         self.names.addItems([s.notebook_line for s in samples])
+        if samples:
+            self.names.setMinimumHeight(self._rows_height(SHOWN_NAMES))
         self._show_probabilities(-1)
 
     def clear(self, keep_run: int | None = None) -> None:

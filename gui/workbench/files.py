@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from core.checkpoint import CheckpointError
 from core.config import Config, ConfigError, load_config_file, save_config_file
@@ -15,6 +15,7 @@ from core.devices import available_devices
 from gui.bridge import commands
 from gui.bridge.run_state import RunState
 from gui.bridge.session import TrainingSession
+from gui.file_dialogs import ask_file
 from gui.panels import SetupPanel
 from gui.report import Report
 from gui.workbench.export import PLOT_FILTERS, ExportError, export_plot, save_window_image
@@ -108,13 +109,13 @@ class FilesController(QObject):
         return str(self.settings.value("workbench/folder", str(Path.home())))
 
     def _ask_save(self, title: str, filters: str, name: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(self._folder()) / name), filters)
+        path = ask_file(self.window, title, str(Path(self._folder()) / name), filters, save=True)
         if path:
             self.settings.setValue("workbench/folder", str(Path(path).parent))
         return path or None
 
     def _ask_open(self, title: str, filters: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self.window, title, self._folder(), filters)
+        path = ask_file(self.window, title, self._folder(), filters)
         if path:
             self.settings.setValue("workbench/folder", str(Path(path).parent))
         return path or None

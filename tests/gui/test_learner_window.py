@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QTableWidget, QWidget
 from window_helpers import WAIT_MS
 
 from core.config import Config
@@ -351,3 +352,63 @@ def test_the_fast_engine_is_prepared_as_the_window_opens_saying_how_long(qtbot, 
     release.set()
     qtbot.waitUntil(lambda: window.status.engine_ready and rate.text() == "paused", timeout=WAIT_MS)
     assert prepared and window.status.step == 0
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
+def test_the_twenty_samples_show_without_scrolling(qtbot, window, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    window.step100_action.trigger()
+    window.sample_action.trigger()
+    names = window.samples.names
+    qtbot.waitUntil(lambda: names.count() == 20, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: names.verticalScrollBar().maximum() == 0)
+    assert names.minimumHeight() >= 20 * names.sizeHintForRow(0)     # however the column is squeezed
+    area = window.samples.parentWidget().parentWidget()       # the right column's scroll area viewport
+    bottom = names.mapTo(area, names.rect().bottomLeft()).y()
+    assert bottom <= area.height() and area.parentWidget().verticalScrollBar().maximum() == 0
+
+
+def test_help_lists_every_keyboard_shortcut(qtbot, window):
+    from PySide6.QtGui import QAction
+    help_actions = [a.text() for a in window.menuBar().actions()]
+    assert "&Help" in help_actions
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    shortcuts = next(a for a in menu.actions() if a.text() == "Keyboard shortcuts")
+    shortcuts.trigger()
+    dialog = next(d for d in window.findChildren(QWidget) if d.windowTitle() == "Keyboard shortcuts")
+    qtbot.waitUntil(dialog.isVisible)
+    table = dialog.findChild(QTableWidget)
+    listed = {table.item(r, 0).text() for r in range(table.rowCount())}
+    with_keys = {a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    assert with_keys <= listed and {"Ctrl+R", "Space", "Alt+L"} <= listed
+    dialog.close()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")       # Qt's own dialog; the offscreen plugin has no window manager
+def test_the_open_word_list_dialog_shows_every_column(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QTreeView
+    (tmp_path / "names.txt").write_text("anna\n")
+    window.settings.setValue("data/last_folder", str(tmp_path))
+    seen = []
+
+    def look_then_cancel():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(50, look_then_cancel)
+            return
+        tree = dialog.findChild(QTreeView, "treeView")
+        if tree.model().rowCount(tree.rootIndex()) < 1 or not tree.isVisible():
+            QTimer.singleShot(50, look_then_cancel)
+            return
+        header = tree.header()
+        seen.append(([header.sectionSize(i) for i in range(header.count()) if not header.isSectionHidden(i)],
+                     tree.viewport().width()))
+        dialog.reject()
+
+    QTimer.singleShot(0, look_then_cancel)
+    window.open_action.trigger()          # modal: returns once the dialog was looked at and cancelled
+    assert seen, "no file dialog opened"
+    columns, width = seen[0]
+    assert len(columns) >= 4 and sum(columns) <= width
