@@ -73,7 +73,9 @@ class LossPlot(LeanPlotWidget):
 
     def fade_steps(self, faded: bool) -> None:
         """Fade each step's loss further while a smoothed curve is drawn over it (TensorBoard's way)."""
-        self.per_step.setPen(pen((*BLUE, 30 if faded else 70)))
+        alpha = 30 if faded else 70
+        if self.per_step.pen().color().alpha() != alpha:     # a new pen re-strokes the whole path: only on a change
+            self.per_step.setPen(pen((*BLUE, alpha)))
 
     def set_max_steps(self, max_steps: int) -> None:
         self.max_steps = max_steps
