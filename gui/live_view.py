@@ -18,7 +18,7 @@ from gui.plots.words import SATURATED, SATURATED_PICTURE, THRESHOLDS_WHY, hidden
 TEXT_INTERVAL_MS = 200   # numbers in words (plot notes) change at most this often while running
 HPREACT_TITLE, H_TITLE = "tanh input (hpreact)", "tanh output (h)"
 # the linear-only experiment: no tanh, the output is its input, drawn over its whole range
-LINEAR_TITLES = ("pre-activation (hpreact)", "output h = hpreact (no activation)")
+LINEAR_TITLES = ("pre-activation (hpreact)", "output (h), no activation")
 SATURATION_TITLE = f"Saturated tanh outputs, {SATURATED_PICTURE} (white; the % above counts {SATURATED})"
 NO_SATURATION_TITLE = "No activation: nothing saturates (this picture is for tanh layers)"
 
@@ -90,7 +90,7 @@ class LiveView(QWidget):
         self.tanh = info.cfg.activation == "tanh"
         self.titles = (HPREACT_TITLE, H_TITLE) if self.tanh else LINEAR_TITLES
         self.h_plot.fixed_x = (-1.0, 1.0) if self.tanh else None     # a linear layer's output is not clipped
-        self.h_plot.plot_item.setLabel("bottom", "h = tanh(hpreact)" if self.tanh else "h = hpreact")
+        self.h_plot.plot_item.setLabel("bottom", "h = tanh(hpreact)" if self.tanh else "h = hpreact (no activation)")
         self.saturation_plot.plot_item.setTitle(SATURATION_TITLE if self.tanh else NO_SATURATION_TITLE)
         with QSignalBlocker(self.layer_box):
             self.layer_box.clear()

@@ -36,7 +36,9 @@ class LeanPlotWidget(pg.PlotWidget):
         p.disableAutoRange()
         for name in ("left", "bottom"):
             axis = p.getAxis(name)
-            axis.setStyle(tickLength=5)   # outwards: the axes stay clear of the data area
+            # outwards: the axes stay clear of the data area; tick labels fill at most half the
+            # axis, so narrow plots do not run them together ("-0.04-0.02")
+            axis.setStyle(tickLength=5, textFillLimits=[(0, 0.5), (2, 0.35), (4, 0.2)])
             axis.enableAutoSIPrefix(False)
             # Qt blits a pixmap of the axis instead of calling its Python paint every frame
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

@@ -38,8 +38,9 @@ class LossPlot(LeanPlotWidget):
         # where a uniform guess over the vocabulary would put the loss: a good init starts there
         self.guide = pg.InfiniteLine(angle=0, movable=False,
                                      pen=pg.mkPen(GREY, width=1, style=Qt.PenStyle.DashLine),
-                                     label="uniform guess", labelOpts={"position": 0.98, "color": (60, 60, 60),
-                                                          "anchors": [(1, 1), (1, 1)]})
+                                     label="uniform guess", labelOpts={"position": 0.02, "color": (60, 60, 60),
+                                                          "anchors": [(0, 1), (0, 1)]})
+        # its label at the left end, above the line: the markers' labels stand at the foot of their lines
         self.guide.setToolTip("The loss of a uniform guess, −ln(1/vocab): every character equally likely.\n"
                               "A well-initialised net starts about here; one that starts far above it is "
                               "confidently wrong\n(the lecture's first lesson: 3.30 for names.txt, not 27).")
@@ -85,10 +86,14 @@ class LossPlot(LeanPlotWidget):
         self.curve.extend(losses)
 
     def add_event(self, step: int, text: str) -> None:
+        (x0, x1), _ = self.view_box.viewRange()
+        # at the foot of its line (the uniform guess's label is at the top, where the loss starts);
+        # in the right half it is written leftwards, so the plot's edge never cuts it
+        anchor = (1, 1) if step > (x0 + x1) / 2 else (0, 1)
         line = pg.InfiniteLine(pos=step, angle=90, movable=False,
                                pen=pg.mkPen(GREY, width=1, style=Qt.PenStyle.DashLine),
-                               label=text, labelOpts={"position": 0.92, "color": (60, 60, 60),
-                                                      "fill": (255, 255, 255, 200), "anchors": [(0, 0), (0, 0)]})
+                               label=text, labelOpts={"position": 0.03, "color": (60, 60, 60),
+                                                      "fill": (255, 255, 255, 200), "anchors": [anchor, anchor]})
         line.setToolTip(f"step {step:,}: {text}")
         self.plot_item.addItem(line)
         self.markers.append(line)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from core.diagnostics.stats import Snapshot
-from gui.plots.words import THRESHOLDS_WHY, saturates, with_module
+from gui.plots.words import THRESHOLDS_WHY, hidden_layer, saturates, with_module
 from gui.workbench.layer_figures import Figure, SaturationMap
 
 GUIDE_LOG10 = -3.0     # the lecture's rule of thumb: each update about 1/1000 of the data
@@ -33,8 +33,8 @@ def activation_lines(layers) -> list[str]:
 
 def gradient_lines(layers) -> list[str]:
     n = len(layers)
-    return [f"{with_module(k, n, s.index, s.kind)}: mean {s.grad_mean:+.2e}, std {s.grad_std:.3e}"
-            for k, s in enumerate(layers)]
+    # without the module index: the activation legend beside it has it, and this line must fit
+    return [f"{hidden_layer(k, n)}: mean {s.grad_mean:+.2e}, std {s.grad_std:.2e}" for k, s in enumerate(layers)]
 
 
 def weight_line(w) -> str:

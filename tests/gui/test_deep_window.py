@@ -89,7 +89,7 @@ def test_without_tanh_the_live_plots_do_not_say_tanh(qtbot, make_window):
     single_steps(qtbot, window, 1)
     titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot)]
     assert titles == ["hidden layer 1 of 5: pre-activation (hpreact)",
-                      "hidden layer 1 of 5: output h = hpreact (no activation)"]
+                      "hidden layer 1 of 5: output (h), no activation"]
 
 
 def test_the_layers_tab_keeps_the_history_while_hidden_and_draws_it_when_shown(qtbot, make_window):

@@ -257,9 +257,10 @@ def test_hidden_layers_have_one_name_on_every_tab(qtbot, make_window, words_path
     window = _deep_window(qtbot, make_window, words_path, preset)
     view = window.workbench.layers_view
     view.write_legends()
-    for lines in (view.activations.legend_lines, view.gradients.legend_lines):
-        assert [line.split(":")[0] for line in lines] == [f"hidden layer {k} of 5 [{m} Tanh]"
-                                                         for k, m in enumerate(modules, start=1)]
+    assert [line.split(":")[0] for line in view.activations.legend_lines] == [
+        f"hidden layer {k} of 5 [{m} Tanh]" for k, m in enumerate(modules, start=1)]
+    assert [line.split(":")[0] for line in view.gradients.legend_lines] == [f"hidden layer {k} of 5"
+                                                                           for k in range(1, 6)]
     window.live.choose_layer(1)
     qtbot.waitUntil(lambda: window.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 2 of 5:"))
     assert window.live.layer_box.currentText() == "2 of 5"
@@ -412,3 +413,20 @@ def test_the_open_word_list_dialog_shows_every_column(qtbot, window, tmp_path, m
     assert seen, "no file dialog opened"
     columns, width = seen[0]
     assert len(columns) >= 4 and sum(columns) <= width
+
+
+def test_a_late_marker_is_not_cut_and_does_not_cover_the_uniform_guess_label(qtbot, window):
+    from window_helpers import wait_idle, wait_status
+    window.resize(1280, 800)
+    window.control.step(190)              # near the right end of the axis (0 to 200)
+    wait_status(qtbot, window, lambda s: s.step == 190)
+    window.setup.training.lr.setValue(0.05)
+    window.setup.training.flush()
+    wait_idle(qtbot, window)
+    plot = window.loss_plot
+    qtbot.waitUntil(lambda: len(plot.markers) == 1)
+    qtbot.waitUntil(lambda: plot.curve.n == 190)
+    plot.prepare()
+    label, area = plot.markers[0].label.sceneBoundingRect(), plot.view_box.sceneBoundingRect()
+    assert area.contains(label), (label, area)
+    assert not label.intersects(plot.guide.label.sceneBoundingRect())
