@@ -2,6 +2,16 @@
 WAIT_MS = 15_000
 
 
+def inspect(qtbot, window, layer=None, timeout=WAIT_MS):
+    """The trainer as the worker has it once every command sent before is applied: a frozen
+    copy (gui.bridge.inspection.TrainerView) asked for through the session, as any command."""
+    sent = []
+    with qtbot.waitSignal(window.session.inspected, timeout=timeout,
+                          check_params_cb=lambda number, _view: number == sent[0]) as blocker:
+        sent.append(window.session.inspect(layer))
+    return blocker.args[1]
+
+
 def wait_status(qtbot, window, predicate, timeout=WAIT_MS):
     qtbot.waitUntil(lambda: window.status is not None and predicate(window.status), timeout=timeout)
 
