@@ -21,6 +21,8 @@ from core.training.trainer import Trainer
 class TrainerView:
     run_id: int                     # the run the trainer is (bumped by every Reset or loaded checkpoint)
     cfg: Config                     # its settings now (live changes included)
+    source: str                     # where its words came from (a path, "builtin", a checkpoint's)
+    vocab: tuple[str, ...]          # its characters, '.' first
     step: int                       # steps taken
     lr: float                       # learning rate of the next step
     done: bool                      # reached max_steps
@@ -34,6 +36,7 @@ class TrainerView:
     engine_note: str | None         # why it is not the one asked for
     param_names: tuple[str, ...]    # the parameters that train, in order
     tensors: Mapping[str, np.ndarray]   # every parameter (idle BatchNorm ones too) and BN buffer, by name
+    layers: tuple[tuple[str, int], ...]   # the lecture's flat list: (Linear | BatchNorm1d | Tanh, block)
     n_blocks: int                   # hidden blocks and the output block
     snapshot: Snapshot | None = None    # the last step's statistics of the hidden layer asked for
 
@@ -49,11 +52,12 @@ def view_of(t: Trainer, run_id: int, running: bool, layer: int | None = None) ->
     Worker thread only (between two steps)."""
     tensors = {name: _frozen(tensor.numpy()) for name, tensor in t.model.state().items()}
     return TrainerView(
-        run_id=run_id, cfg=t.cfg, step=t.step, lr=t.lr, done=t.done, running=running,
+        run_id=run_id, cfg=t.cfg, source=t.dataset.source, vocab=tuple(t.dataset.vocab.itos),
+        step=t.step, lr=t.lr, done=t.done, running=running,
         losses=_frozen(t.losses), events=tuple((int(s), str(e)) for s, e in t.events),
         last_loss=t.last.loss if t.last is not None else None,
         divergence=t.divergence, diverged_at=t.diverged_at,
         engine=t.engine_name, engine_note=t.engine_note,
         param_names=tuple(t.model.param_names), tensors=MappingProxyType(tensors),
-        n_blocks=len(t.model.blocks),
+        layers=tuple(t.model.flat_layers()), n_blocks=len(t.model.blocks),
         snapshot=None if layer is None else t.snapshot(layer=layer))
