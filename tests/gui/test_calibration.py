@@ -20,7 +20,7 @@ def test_calibration_changes_the_bn_statistics_and_reports_both_losses(qtbot, wi
     c: Calibration = signal.args[0]
     model = window.session.worker.trainer.model
     x, _ = trainer.splits["train"]
-    raw = model.forward(x, training=False).hpreact_raw
+    raw = model.forward(x, training=False).raws[0]
     assert torch.equal(model.bnmean_running, raw.mean(0, keepdim=True))       # over the whole split
     assert torch.equal(model.bnstd_running, raw.std(0, keepdim=True))
     assert not torch.equal(model.bnmean_running, mean_before) and not torch.equal(model.bnstd_running, std_before)
