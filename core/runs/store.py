@@ -96,6 +96,10 @@ class StoreError(Exception):
     """The run store cannot be read or written; the message is one line for a person."""
 
 
+class StoreRefusal(StoreError):
+    """The store works, but will not do this: no such run, or a read-only reference row."""
+
+
 @dataclass
 class StoredRun:
     id: int
@@ -357,9 +361,9 @@ class RunStore:
     def _check_editable(self, run_id: int) -> None:
         row = self._execute("SELECT kind FROM runs WHERE id = ?", (run_id,))
         if not row:
-            raise StoreError(f"There is no run {run_id} in the run store.")
+            raise StoreRefusal(f"There is no run {run_id} in the run store.")
         if row[0][0] == "reference":
-            raise StoreError(f"Run {run_id} is a reference row (the lectures' numbers); it cannot be changed.")
+            raise StoreRefusal(f"Run {run_id} is a reference row (the lectures' numbers); it cannot be changed.")
 
     def mark_interrupted(self) -> list[int]:
         """Runs whose owning process is gone become "interrupted"; their ids."""
