@@ -13,7 +13,8 @@ any sqlite or file error becomes a `StoreError` whose message is one line):
     store.append_losses(run_id, first_step, log10_losses, lr=None)  # replaces steps from first_step on;
                                               # lr: the learning rate in effect after them
     store.truncate_losses(run_id, steps)      # the run took steps back (a divergence)
-    store.set_status(run_id, status, steps=None)   # STATUSES; finished/diverged/interrupted release it
+    store.set_status(run_id, status, steps=None)   # STATUSES; finished/diverged/interrupted release it;
+                                              # steps never lowers the count (truncate_losses does)
     store.release(run_id)                     # no process owns it any more (a window closed)
     store.heartbeat(run_id)                   # "still alive" for crash detection
     store.record_split_loss(run_id, split, loss, step)
@@ -320,7 +321,7 @@ class RunStore:
         args = () if status in RELEASING else (self._pid, self._host)
         now = time.time()
         self._transaction([(f"UPDATE runs SET status = ?, updated = ?, heartbeat = ?, {owner}, "
-                            "steps = COALESCE(?, steps) WHERE id = ? AND kind != 'reference'",
+                            "steps = MAX(steps, COALESCE(?, steps)) WHERE id = ? AND kind != 'reference'",
                             (status, now, now, *args, steps, run_id))])
 
     def release(self, run_id: int) -> None:

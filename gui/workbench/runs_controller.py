@@ -77,7 +77,7 @@ class RunsController(QObject):
             elif (h := self.store.handle(self.current.record)) is not None:
                 self.store.recorder.finish(h)                   # this window trains it no more
         origin = self.origins.pop(info.run_id, "")
-        name = run_name(info.cfg) + (f" ({origin})" if origin else "")
+        name = run_name(info.cfg) + (f" · {origin}" if origin else "")
         history = self.runs_model.add(info.cfg, name, curve=self.run.losses)   # the run state feeds it
         self.current, self.current_run_id, self.current_info = history, info.run_id, info
         held, self._held = self._held, []
