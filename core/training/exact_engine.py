@@ -77,6 +77,11 @@ def manual_step(model, Xb: torch.Tensor, Yb: torch.Tensor):
     return loss, [grads[n] for n in model.param_names], (raw, hpre, h, dh), mean, std
 
 
+def as_rows(t: torch.Tensor) -> torch.Tensor:
+    """A (B, T, C) activation viewed as B*T rows of C; a 2-D one as it is."""
+    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
+
+
 class ExactEngine:
     name = "exact"
 
@@ -169,6 +174,10 @@ class ExactEngine:
             # p.data += -lr * p.grad, for all parameters in two calls
             model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
         self.previous_last = t.last
+        # part 5's (batch, positions, width) activations as batch x positions rows: the
+        # statistics and pictures run over every position
+        raws, pres, outs, out_grads = (tuple(as_rows(a) for a in arrays)
+                                       for arrays in (raws, pres, outs, out_grads))
         t.last = StepRecord(i, value, lr, raws[0], pres[0], outs[0], out_grads[0], model.param_names,
                             tuple(params), tuple(grads), raws=raws, pres=pres, outs=outs,
                             out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
