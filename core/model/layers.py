@@ -81,6 +81,7 @@ class Block:
     activation: str
     inplace_bias: bool = False
     fuse: int = 0     # FlattenConsecutive(fuse) before the Linear; 0: the input is already 2-D
+    positions: int = 0   # positions of the block's output: (B, positions, fan_out); 0 when 2-D
 
     def flatten(self, x: torch.Tensor) -> torch.Tensor:
         """Part 5's FlattenConsecutive: (B, T, C) viewed as (B, T/n, C*n), T dropped at 1."""

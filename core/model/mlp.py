@@ -129,7 +129,8 @@ class MLP:
             bn = None
             if bn_on and not out:
                 bn = BatchNorm.new("lecture", n_out, cfg.bn_momentum, positions, cfg.bn_dims == "0,1")
-            blocks.append(Block(W, bias, bn, "none" if out else cfg.activation, inplace_bias=True, fuse=fuse))
+            blocks.append(Block(W, bias, bn, "none" if out else cfg.activation, inplace_bias=True, fuse=fuse,
+                                positions=positions))
         with torch.no_grad():
             if cfg.fix_w2:
                 blocks[-1].weight *= 0.1   # last layer make less confident
@@ -139,6 +140,11 @@ class MLP:
     def sequential(self) -> bool:
         """True for part 5's net: the embedding keeps its positions, the blocks fuse them."""
         return self.cfg.layer_style == "wavenet"
+
+    @property
+    def hierarchical(self) -> bool:
+        """Some hidden block runs on more than one position (part 5's tree, not a flat net)."""
+        return any(b.positions for b in self.blocks)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         emb = self.C[x]

@@ -92,6 +92,8 @@ class Trainer:
         self.engine_note = None
         if name == "fast":
             why = unavailable_reason(self.device.type)
+            if why is None and self.model.hierarchical:
+                why = "the fast engine does not train part 5's hierarchical net yet"
             if why is None:
                 return FastEngine(self)
             self.engine_note = f"Using the exact engine: {why}."
