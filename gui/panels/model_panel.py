@@ -108,7 +108,8 @@ class ModelPanel(QGroupBox):
         self.fuse.setPlaceholderText("the whole context")
         self.fuse.setToolTip("Wavenet style: how many consecutive positions each hidden layer fuses, one "
                              "width per layer (2,2,2: makemore part 5's tree).\nThey must multiply to the "
-                             "block size; empty: the first layer takes the whole context (the flat net).\n"
+                             "block size, and n_layers follows their count; empty: the first layer takes the whole\ncontext "
+                             "(the flat net).\n"
                              "Applied on Reset.")
         self._fuse_shown = ""
         self.fuse.editingFinished.connect(self._fuse_entered)
@@ -171,6 +172,9 @@ class ModelPanel(QGroupBox):
             return
         shown = ",".join(str(n) for n in widths)
         self.fuse.setText(shown)
+        if widths and self.n_layers.value() != len(widths):
+            with QSignalBlocker(self.n_layers):
+                self.n_layers.setValue(len(widths))   # one hidden layer per width, as --fuse
         if shown != self._fuse_shown:
             self._fuse_shown = shown
             self.changed.emit()
