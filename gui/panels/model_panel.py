@@ -108,8 +108,8 @@ class ModelPanel(QGroupBox):
         self.fuse.setPlaceholderText("the whole context")
         self.fuse.setToolTip("Wavenet style: how many consecutive positions each hidden layer fuses, one "
                              "width per layer (2,2,2: makemore part 5's tree).\nThey must multiply to the "
-                             "block size, and n_layers follows their count; empty: the first layer takes the whole\ncontext "
-                             "(the flat net).\n"
+                             "block size, and n_layers follows their count;\nempty: the first layer takes "
+                             "the whole context (the flat net).\n"
                              "Applied on Reset.")
         self._fuse_shown = ""
         self.fuse.editingFinished.connect(self._fuse_entered)
