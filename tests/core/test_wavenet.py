@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from bench.wavenet_loop import notebook_layers, wavenet_run
-from core.cli import build_parser, config_from_args, run
+from core.cli import build_parser, config_from_args, layer_tables, run
 from core.config import Config, ConfigError
 from core.data import Dataset
 from core.presets import PART5_LOG, WAVENET_LADDER, preset_config
@@ -54,6 +54,13 @@ def test_preset_wavenet_trains_bitwise_as_the_notebooks_loop(names8):
     assert trainer.model.n_parameters() == 76_579 == sum(p.nelement() for p in params)
     assert trainer.train(1000) == losses
     assert_same_as_notebook(trainer, model, params)
+    # the Layers tab's and --layer-stats' numbers: every position of every example, as the
+    # lecture's table over each Tanh layer's (32, positions, 128) output
+    theirs = [f"layer {i} ({'Tanh':>10s}): mean {t.mean():+.2f}, std {t.std():.2f}, "
+              f"saturated: {(t.abs() > 0.97).float().mean() * 100:.2f}%"
+              for i, layer in enumerate(model.layers) if type(layer).__name__ == "Tanh" for t in [layer.out]]
+    assert [t.out.shape[1] for t in model.layers if type(t).__name__ == "Tanh"][:2] == [4, 2]
+    assert layer_tables(trainer.snapshot())[:3] == theirs
 
 
 def test_batchnorm_bug_preset_trains_bitwise_as_the_notebooks_buggy_batchnorm(names8):
