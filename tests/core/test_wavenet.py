@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from bench.wavenet_loop import notebook_layers, wavenet_run
+from core.checkpoint import load_checkpoint, save_checkpoint
 from core.cli import build_parser, config_from_args, layer_tables, run
 from core.config import Config, ConfigError
 from core.data import Dataset
@@ -141,3 +142,38 @@ def test_fuse_options(capsys):
     assert "number of positions a block fuses must be at least 1" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="belongs to the wavenet layer style"):
         Config(fuse="2,2", n_layers=2, block_size=4).validate()
+
+
+@pytest.mark.parametrize("name", ["wavenet-22k", "wavenet-bn-bug"])
+def test_checkpoint_continues_bit_for_bit(names8, tmp_path, name):
+    """Saved after 40 steps and loaded: the next 40 are those of a run that never stopped,
+    running buffers of shape (1, 1, 68) or, with the bug, (1, positions, 68) included."""
+    cfg = preset_config(name).replace(data="builtin", engine="exact", max_steps=80)
+    whole = Trainer(cfg, names8)
+    whole.train(80)
+    first = Trainer(cfg, names8)
+    first.train(40)
+    save_checkpoint(first, tmp_path / "run.pt")
+    resumed = load_checkpoint(tmp_path / "run.pt")
+    assert resumed.train(40) == whole.losses[40:].tolist()
+    for a, b in zip(resumed.model.all_parameters() + resumed.model.buffers(),
+                    whole.model.all_parameters() + whole.model.buffers(), strict=True):
+        assert torch.equal(a.detach(), b.detach())
+    assert resumed.split_loss("val") == whole.split_loss("val")
+
+
+def test_divergence_rolls_back_to_a_run_that_stopped_a_step_earlier(names8):
+    """An infinite embedding row makes step 30's loss NaN: the weights, buffers and generator go
+    back to step 29, and continuing is, batch for batch, a run that had stopped there."""
+    cfg = preset_config("wavenet-22k").replace(data="builtin", engine="exact", max_steps=60)
+    broken, clean = Trainer(cfg, names8), Trainer(cfg, names8)
+    broken.train(30)
+    clean.train(29)
+    with torch.no_grad():
+        broken.model.C[names8.vocab.stoi["e"]] = float("inf")
+    assert broken.train(10) == [] and broken.diverged_at == 30 and broken.step == 29
+    assert "NaN at step 30" in broken.divergence
+    for a, b in zip(broken.model.all_parameters() + broken.model.buffers(),
+                    clean.model.all_parameters() + clean.model.buffers(), strict=True):
+        assert torch.equal(a.detach(), b.detach())
+    assert broken.train(20) == clean.train(20)
