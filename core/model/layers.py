@@ -8,24 +8,46 @@ Two flavours of each piece reproduce two notebooks bit for bit:
 makemore part 5 adds FlattenConsecutive(n) at the start of a block (`Block.fuse`): (B, T, C) is
 viewed as (B, T/n, C*n), so the block's Linear, BatchNorm and tanh run on every position; its
 BatchNorm1d takes a 3-D input's statistics over dims (0, 1) (or, as the lecture's bug, over 0).
-An engine can loop over `MLP.blocks` reading only these attributes.
+In row-major memory the fuse is a reinterpretation: B*T/n rows of C*n (`Block.rows`).
+These blocks are the only description of the network: both engines loop over `MLP.blocks`
+reading only these attributes (the fast engine's binding takes float32 views of them).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import torch
 
-BN_KINDS = ("seed", "lecture")
-ACTIVATIONS = ("tanh", "none")
 LECTURE_EPS = 1e-5
+
+
+class Kind(StrEnum):
+    """A table of kinds: the word is the setting's (config, setup files, the command line), `code`
+    the compiled kernel's int for it (the member's position in the table)."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
+
+class Norm(Kind):
+    """A block's BatchNorm: none, the seed's or the lecture's."""
+    NONE = "none"
+    SEED = "seed"          # ÷ batch std (n - 1, no eps); keeps a running std
+    LECTURE = "lecture"    # ÷ sqrt(batch var (n - 1) + eps); keeps a running var
+
+
+class Activation(Kind):
+    TANH = "tanh"
+    NONE = "none"          # the lecture's linear-only experiment
 
 
 @dataclass(eq=False)
 class BatchNorm:
     """kind "seed": gamma * (x - mean) / std + beta, running_spread is the running std.
     kind "lecture": gamma * (x - mean) / sqrt(var + eps) + beta, running_spread is the running var."""
-    kind: str
+    kind: Norm
     gamma: torch.Tensor
     beta: torch.Tensor
     running_mean: torch.Tensor
@@ -35,10 +57,11 @@ class BatchNorm:
     over_positions: bool = True   # a 3-D input's statistics over dims (0, 1); False: over 0 (part 5's bug)
 
     @classmethod
-    def new(cls, kind: str, dim: int, momentum: float, positions: int = 0,
+    def new(cls, kind: Norm, dim: int, momentum: float, positions: int = 0,
             over_positions: bool = True) -> BatchNorm:
         """positions: how many positions a 3-D input has (0 for a 2-D input)."""
-        if kind == "seed":    # the notebook's (1, n_hidden) tensors
+        kind = Norm(kind)
+        if kind == Norm.SEED:    # the notebook's (1, n_hidden) tensors
             return cls(kind, torch.ones((1, dim)), torch.zeros((1, dim)),
                        torch.zeros((1, dim)), torch.ones((1, dim)), momentum)
         # The lecture's buffers start as (dim,) and take the shape of the batch mean at its first
@@ -51,10 +74,10 @@ class BatchNorm:
     def batch_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         dim = (0, 1) if x.ndim == 3 and self.over_positions else 0   # part 5's BatchNorm1d
         mean = x.mean(dim, keepdim=True)
-        return mean, (x.std(dim, keepdim=True) if self.kind == "seed" else x.var(dim, keepdim=True))
+        return mean, (x.std(dim, keepdim=True) if self.kind == Norm.SEED else x.var(dim, keepdim=True))
 
     def normalise(self, x: torch.Tensor, mean: torch.Tensor, spread: torch.Tensor) -> torch.Tensor:
-        if self.kind == "seed":
+        if self.kind == Norm.SEED:
             return self.gamma * (x - mean) / spread + self.beta
         xhat = (x - mean) / torch.sqrt(spread + self.eps)
         return self.gamma * xhat + self.beta
@@ -78,10 +101,13 @@ class Block:
     weight: torch.Tensor
     bias: torch.Tensor | None
     bn: BatchNorm | None
-    activation: str
+    activation: Activation
     inplace_bias: bool = False
-    fuse: int = 0     # FlattenConsecutive(fuse) before the Linear; 0: the input is already 2-D
+    fuse: int = 0        # FlattenConsecutive(fuse) before the Linear; 0: the input is already 2-D
     positions: int = 0   # positions of the block's output: (B, positions, fan_out); 0 when 2-D
+
+    def __post_init__(self):
+        self.activation = Activation(self.activation)
 
     def flatten(self, x: torch.Tensor) -> torch.Tensor:
         """Part 5's FlattenConsecutive: (B, T, C) viewed as (B, T/n, C*n), T dropped at 1."""
@@ -93,6 +119,15 @@ class Block:
             x = x.squeeze(1)
         return x
 
+    @property
+    def rows(self) -> int:
+        """Rows per example the block runs on: its input read as rows x fan_in, the same memory."""
+        return max(1, self.positions)
+
+    @property
+    def norm(self) -> Norm:
+        return Norm.NONE if self.bn is None else self.bn.kind
+
     def linear(self, x: torch.Tensor) -> torch.Tensor:
         if self.bias is None:
             return x @ self.weight
@@ -103,7 +138,7 @@ class Block:
         return x @ self.weight + self.bias
 
     def activate(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(x) if self.activation == "tanh" else x
+        return torch.tanh(x) if self.activation == Activation.TANH else x
 
     @property
     def fan_in(self) -> int:

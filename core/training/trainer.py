@@ -94,10 +94,11 @@ class Trainer:
         self.engine_note = None
         if name == "fast":
             why = unavailable_reason(self.device.type)
-            if why is None and self.model.hierarchical:
-                why = "the fast engine does not train part 5's hierarchical net yet"
+            if why is None and self.model.per_position_batchnorm:
+                why = ("the fast engine takes BatchNorm's statistics over every position, not per "
+                       "position (bn_dims 0, the lecture's bug)")
             if why is None:
-                return FastEngine(*self.splits["train"], len(self.model.blocks))
+                return FastEngine(*self.splits["train"])
             self.engine_note = f"Using the exact engine: {why}."
         return ExactEngine(*self.splits["train"], self.device)
 

@@ -4,6 +4,7 @@ its performance log as presets."""
 import io
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -55,6 +56,14 @@ def test_preset_wavenet_trains_bitwise_as_the_notebooks_loop(names8):
     assert trainer.model.n_parameters() == 76_579 == sum(p.nelement() for p in params)
     assert trainer.train(1000) == losses
     assert_same_as_notebook(trainer, model, params)
+    # the fast engine, within the seed net's gates: the progress lines as printed, train/val close
+    fast = Trainer(cfg.replace(engine="fast"), names8)
+    assert fast.engine_name == "fast"
+    fast_losses = fast.train(1000)
+    assert [f"{x:.4f}" for x in fast_losses[::100]] == [f"{x:.4f}" for x in losses[::100]]
+    np.testing.assert_allclose(fast_losses, losses, atol=2e-5)
+    for split in ("train", "val"):
+        assert fast.split_loss(split) == pytest.approx(trainer.split_loss(split), abs=1e-5)
     # the Layers tab's and --layer-stats' numbers: every position of every example, as the
     # lecture's table over each Tanh layer's (32, positions, 128) output
     theirs = [f"layer {i} ({'Tanh':>10s}): mean {t.mean():+.2f}, std {t.std():.2f}, "
@@ -162,11 +171,13 @@ def test_checkpoint_continues_bit_for_bit(names8, tmp_path, name):
     assert resumed.split_loss("val") == whole.split_loss("val")
 
 
-def test_divergence_rolls_back_to_a_run_that_stopped_a_step_earlier(names8):
+@pytest.mark.parametrize("engine", ["exact", "fast"])
+def test_divergence_rolls_back_to_a_run_that_stopped_a_step_earlier(names8, engine):
     """An infinite embedding row makes step 30's loss NaN: the weights, buffers and generator go
     back to step 29, and continuing is, batch for batch, a run that had stopped there."""
-    cfg = preset_config("wavenet-22k").replace(data="builtin", engine="exact", max_steps=60)
+    cfg = preset_config("wavenet-22k").replace(data="builtin", engine=engine, max_steps=60)
     broken, clean = Trainer(cfg, names8), Trainer(cfg, names8)
+    assert broken.engine_name == engine
     broken.train(30)
     clean.train(29)
     with torch.no_grad():
@@ -177,3 +188,27 @@ def test_divergence_rolls_back_to_a_run_that_stopped_a_step_earlier(names8):
                     clean.model.all_parameters() + clean.model.buffers(), strict=True):
         assert torch.equal(a.detach(), b.detach())
     assert broken.train(20) == clean.train(20)
+
+
+def test_an_exact_checkpoint_continues_on_the_fast_engine(names8, tmp_path):
+    """Checkpoints cross engines: the hierarchical net saved from the exact engine goes on in the
+    fast one as the exact run goes on (to float32 rounding), and back."""
+    cfg = preset_config("wavenet-22k").replace(data="builtin", engine="exact", max_steps=80)
+    whole = Trainer(cfg, names8)
+    whole.train(80)
+    first = Trainer(cfg, names8)
+    first.train(40)
+    save_checkpoint(first, tmp_path / "exact.pt")
+    fast = load_checkpoint(tmp_path / "exact.pt", engine="fast")
+    assert fast.engine_name == "fast"
+    np.testing.assert_allclose(fast.train(20), whole.losses[40:60], atol=1e-5)
+    save_checkpoint(fast, tmp_path / "fast.pt")
+    back = load_checkpoint(tmp_path / "fast.pt", engine="exact")
+    np.testing.assert_allclose(back.train(20), whole.losses[60:80], atol=1e-5)
+    assert back.split_loss("val") == pytest.approx(whole.split_loss("val"), abs=1e-5)
+
+
+def test_the_bug_variant_trains_on_the_exact_engine_and_says_why():
+    cfg = preset_config("wavenet-bn-bug").replace(data="builtin", max_steps=10)
+    trainer = Trainer(cfg, Dataset.from_words(["emma", "olivia", "ava", "isabella", "sophia"] * 12, 8))
+    assert trainer.engine_name == "exact" and "per position (bn_dims 0" in trainer.engine_note
