@@ -32,9 +32,17 @@ def distributions(spec: SweepSpec) -> dict[str, BaseDistribution]:
     return out
 
 
+class GridSampler(optuna.samplers.GridSampler):
+    """Optuna's grid, driven by ask/tell: the sweep counts its trials itself (the grid's own
+    end-of-grid `study.stop()` only works inside `study.optimize`)."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        pass
+
+
 def make_sampler(spec: SweepSpec) -> optuna.samplers.BaseSampler:
     if spec.method == "grid":
-        return optuna.samplers.GridSampler({k: list(p.values) for k, p in spec.params.items()},
+        return GridSampler({k: list(p.values) for k, p in spec.params.items()},
                                            seed=spec.sampler_seed)
     if spec.method == "random":
         return optuna.samplers.RandomSampler(seed=spec.sampler_seed)

@@ -59,7 +59,7 @@ class TrialOutcome:
     log10_losses: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     split_losses: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
-    weights: bytes | None = None        # torch.save of the trainer's state at the end
+    weights: bytes | None = None        # a checkpoint (core.checkpoint's format) of the trial's end
     engine: str = ""
     seconds: float = 0.0
 
@@ -119,11 +119,18 @@ def run_trial(task: TrialTask, cancelled: Callable[[], bool] | None = None) -> T
         if not math.isfinite(out.value):
             out.state, out.value = FAILED, None
             out.reason = f"The {task.metric} loss is not finite at the end of the trial."
-    buffer = io.BytesIO()
-    torch.save(trainer.state(), buffer)
-    out.weights = buffer.getvalue()
+    out.weights = checkpoint_bytes(trainer, task.words)
     out.seconds = time.perf_counter() - began
     return out
+
+
+def checkpoint_bytes(trainer, words: tuple[str, ...]) -> bytes:
+    """What save_checkpoint writes, as bytes: the window and `--load` open it."""
+    from core.checkpoint import MAGIC, VERSION
+    buffer = io.BytesIO()
+    torch.save({"magic": MAGIC, "version": VERSION, "trainer": trainer.state(), "words": list(words),
+                "source": trainer.dataset.source}, buffer)
+    return buffer.getvalue()
 
 
 class PruneCheck:
