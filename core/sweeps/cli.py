@@ -107,7 +107,8 @@ def _cell(v) -> str:
     return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
+def run(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     spec = load_spec(args.spec)
     if args.cluster and args.workers:
         raise ConfigError("--workers is for this machine; a cluster's workers are its `dask worker` processes.")

@@ -9,10 +9,13 @@ that dies has its trial run again once, elsewhere. Dask is the optional extra `c
 """
 from __future__ import annotations
 
+import time
+
 from core.config import ConfigError
 from core.sweeps.trial import TrialOutcome, TrialTask, run_trial
 
 CONNECT_TIMEOUT_S = 5
+POLL_S = 0.02
 
 
 class ClusterError(ConfigError):
@@ -51,11 +54,9 @@ class ClusterRunner:
         return self.client.submit(run_trial, task, pure=False, key=f"sweep-trial-{task.number}-{id(task)}")
 
     def wait(self, handles: list, timeout: float) -> list[tuple[object, TrialOutcome | BaseException]]:
-        from distributed import wait
-        try:
-            done, _ = wait(handles, timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
+        deadline = time.monotonic() + timeout
+        while not (done := [f for f in handles if f.done()]) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
         out = []
         for f in done:
             if f.status == "finished":

@@ -255,7 +255,7 @@ def _choice(name: str, values: list, base: Config) -> Choice:
             cfg = Config.from_dict({**base.to_dict(), name: v})
             typed.append(getattr(cfg, name))
             if name in LIMITS and (problem := LIMITS[name].problem(typed[-1])):
-                raise ConfigError(f"{v!r} {problem}")
+                raise ConfigError(f"each value {problem}")
         except ConfigError as e:
             raise SpecError(f"params.{name}: {str(e).rstrip('.')}.") from None
     if len(set(map(repr, typed))) != len(typed):
