@@ -13,11 +13,10 @@ import threading
 import time
 
 from core.config import ConfigError
-from core.data import DataError, words_from_source
-from core.runs.store import RunStore, StoreError
-from core.sweeps.local_runner import LocalRunner, default_workers
-from core.sweeps.records import TrialRecords, journal_beside
-from core.sweeps.search import open_study, sweep_id
+from core.data import DataError
+from core.runs.store import StoreError
+from core.sweeps.local_runner import default_workers
+from core.sweeps.session import open_sweep
 from core.sweeps.spec import load_spec
 from core.sweeps.sweep import Sweep, TrialRow
 
@@ -110,20 +109,10 @@ def _cell(v) -> str:
 def run(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     spec = load_spec(args.spec)
-    if args.cluster and args.workers:
-        raise ConfigError("--workers is for this machine; a cluster's workers are its `dask worker` processes.")
-    if args.cluster:
-        from core.sweeps.cluster_runner import ClusterRunner
-        runner = ClusterRunner(args.cluster)        # refused in one line before anything runs
-    else:
-        runner = LocalRunner(args.workers)
+    opened = open_sweep(spec, args.workers, args.cluster, args.resume, args.runs_db)
     stop = threading.Event()
     try:
-        words = tuple(words_from_source(spec.base.data))
-        store = RunStore.open_default(args.runs_db)
-        study = open_study(journal_beside(store), spec, True if args.resume else False)
-        records = TrialRecords(store, sweep_id(study), spec.name, words, spec.base.data)
-        sweep = Sweep(spec, study, runner, records, words=words)
+        sweep, runner = opened.sweep, opened.runner
         progress = Progress(sweep, out, quiet=args.json)
         sweep.on_event = progress
         print(f"sweep {spec.name!r}: {spec.method}, {spec.trials} trials of {spec.steps:,} steps on "
@@ -136,7 +125,7 @@ def run(args: argparse.Namespace, out=None) -> int:
             print("\nstopped: the finished trials are kept; go on with --resume", file=sys.stderr)
             return 130
     finally:
-        runner.close()
+        opened.close()
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from core.sweeps.trial import TrialOutcome, TrialTask, run_trial
@@ -16,8 +17,10 @@ def default_workers() -> int:
 class LocalRunner:
     where = "this machine"
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, on_report: Callable[[int, int, float], None] | None = None):
+        """on_report(trial number, step, metric) is called on the trial's thread at each report."""
         self.workers = workers or default_workers()
+        self.on_report = on_report
         self.stopping = threading.Event()
         self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sweep-trial")
 
@@ -25,7 +28,7 @@ class LocalRunner:
         return self.workers
 
     def submit(self, task: TrialTask) -> Future:
-        return self.pool.submit(run_trial, task, self.stopping.is_set)
+        return self.pool.submit(run_trial, task, self.stopping.is_set, self.on_report)
 
     def wait(self, handles: list[Future], timeout: float) -> list[tuple[Future, TrialOutcome | BaseException]]:
         done, _ = wait(handles, timeout=timeout, return_when=FIRST_COMPLETED)

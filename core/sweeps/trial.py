@@ -79,8 +79,10 @@ def dataset_for(task: TrialTask, block_size: int, source: str) -> Dataset:
         return _datasets[key]
 
 
-def run_trial(task: TrialTask, cancelled: Callable[[], bool] | None = None) -> TrialOutcome:
-    """Train the task's setup to its max_steps, measuring the metric every report_every steps.
+def run_trial(task: TrialTask, cancelled: Callable[[], bool] | None = None,
+              on_report: Callable[[int, int, float], None] | None = None) -> TrialOutcome:
+    """Train the task's setup to its max_steps, measuring the metric every report_every steps
+    (on_report(trial number, step, value) hears each where the trial runs in this process).
     Stops early when the pruner says so (PRUNED) or `cancelled()` turns true (INTERRUPTED);
     a run that diverges or cannot start is FAILED with the reason."""
     torch.set_num_threads(1)    # the plain run's setting: the evaluation's sums then match it bit for bit
@@ -103,6 +105,8 @@ def run_trial(task: TrialTask, cancelled: Callable[[], bool] | None = None) -> T
             break
         value = trainer.split_loss(task.metric)
         out.reports[trainer.step] = value
+        if on_report is not None:
+            on_report(task.number, trainer.step, value)
         if not trainer.done and pruner.should_prune(trainer.step, value):
             out.state = PRUNED
             break

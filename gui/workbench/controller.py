@@ -28,6 +28,7 @@ from gui.workbench.layers_controller import LayersController
 from gui.workbench.loss_log import LossLogController
 from gui.workbench.runs_controller import RunsController
 from gui.workbench.smoothing import SmoothingBar
+from gui.workbench.sweeps import SweepsController
 
 TAB_TIPS = {
     "Layers": "Every hidden layer at once, as the lecture's figures: activations, their gradients, the weights' "
@@ -38,6 +39,8 @@ TAB_TIPS = {
     "Distributions": "hpreact over time as percentile bands (as TensorBoard's distributions).",
     "Look back": "The histograms and saturation picture at an earlier step, and another run's for comparison.",
     "Runs": "Every run of this session: the loss log as a table, overlays, the loss-log experiment, exports.",
+    "Sweeps": "Many runs of one setup with some settings varied (grid, random or TPE search), on both cores or "
+              "a Dask cluster: trials table, parallel coordinates, curves, importance.",
 }
 
 
@@ -57,6 +60,8 @@ class Workbench(QObject):
         self.files = FilesController(session, setup, self.runs, run, self.plots, reset, settings, report, window)
         self.loss_log = LossLogController(session, run, self.runs, report, runs_shown, self)
         self.runs_tab = self.runs.runs_tab
+        self.sweeps = SweepsController(setup.config, lambda cfg: (setup.set_config(cfg), reset(cfg)),
+                                       self.files.load_checkpoint, report, self)
         d = self.diagnostics
         self.gradients, self.update_ratio, self.distributions, self.lookback = (
             d.gradients, d.update_ratio, d.distributions, d.lookback)
@@ -102,7 +107,7 @@ class Workbench(QObject):
         for widget, title in ((self.layers_view, "Layers"), (self.gradients, "Gradients"),
                               (self.update_ratio, "Update ratio"),
                               (self.distributions, "Distributions"), (self.lookback, "Look back"),
-                              (self.runs_tab, "Runs")):
+                              (self.runs_tab, "Runs"), (self.sweeps.tab, "Sweeps")):
             tabs.setTabToolTip(tabs.addTab(widget, title), TAB_TIPS[title])
         for arrow in tabs.tabBar().findChildren(QToolButton):     # Qt's, shown when the tabs do not fit
             arrow.setToolTip(f"Scroll the tabs (or use Ctrl+1 … Ctrl+{tabs.count()}).")
@@ -192,6 +197,7 @@ class Workbench(QObject):
         out["hpreact distribution"] = self.distributions.plot_item
         out.update(self.lookback.plot_items())
         out.update(self.runs_tab.plot_items())
+        out.update(self.sweeps.tab.plot_items())
         return out
 
     # -- following the window ----------------------------------------------------------------
@@ -206,4 +212,4 @@ class Workbench(QObject):
     def close(self, then: Callable[[], object]) -> bool:
         """The window is closing: False (and `then` later) while the loss-log job still runs."""
         self._save_settings()
-        return self.loss_log.close(then)
+        return self.loss_log.close(then) and self.sweeps.close(then)
