@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from gui.workbench.sweeps.job import SweepJob
 from gui.workbench.sweeps.tab import SweepsTab
 
 DRAIN_MS = 100
+REDRAW_S = 0.5        # the figures at most twice a second (the table follows every event)
 CLOSE_WAIT_S = 3.0
 
 
@@ -41,6 +43,8 @@ class SweepsController(QObject):
         self.rows: dict[int, TrialRow] = {}
         self.axes = []
         self._then: Callable[[], object] | None = None
+        self._dirty, self._drawn_at = False, 0.0
+        self._points_of, self._points_axis = (), None
         self._folder = Path(tempfile.mkdtemp(prefix="makemore-sweep-weights-"))
         self.timer = QTimer(self)
         self.timer.setInterval(DRAIN_MS)
@@ -69,6 +73,7 @@ class SweepsController(QObject):
             self.report.error(str(e))
             return
         self.spec, self.rows = spec, {}
+        self._points_of, self._points_axis = (), None
         self.axes = param_axes(spec)
         self.tab.model.reset(list(spec.params), spec.metric)
         self.tab.curves.reset(spec.metric)
@@ -92,16 +97,17 @@ class SweepsController(QObject):
         self.form.setEnabled(not running)
 
     def drain(self) -> None:
-        """Take every event the job has posted; redraw once."""
-        changed = False
+        """Take every event the job has posted; redraw the figures if it is time."""
         while self.job is not None:
             try:
                 event = self.job.events.get_nowait()
             except queue.Empty:
                 break
-            changed |= self._take(event)
-        if changed:
+            self._dirty |= self._take(event)
+        now = time.monotonic()
+        if self._dirty and (now - self._drawn_at >= REDRAW_S or not self.running):
             self.redraw()
+            self._dirty, self._drawn_at = False, now
 
     def _take(self, event: tuple) -> bool:
         kind = event[0]
@@ -132,6 +138,9 @@ class SweepsController(QObject):
     def _ended(self, completed: bool) -> None:
         self.timer.stop()
         self._set_running(False)
+        if self.spec is not None:          # the figures show every trial before anyone hears it ended
+            self.redraw()
+            self._dirty = False
         if not completed and self.spec is not None:
             self.tab.status.setText(f"{self.spec.name}: stopped; Start goes on where it stopped")
         self.finished.emit(completed)
@@ -144,7 +153,10 @@ class SweepsController(QObject):
         vals = metric_axis(self.spec.metric, [r.val for r in rows])
         t = self.tab
         t.parallel.set_trials(rows, self.axes + [vals])
-        t.by_param.set_trials(rows, vals)
+        finished = tuple(r.number for r in rows if r.val is not None)
+        if finished != self._points_of or vals != self._points_axis:
+            t.by_param.set_trials(rows, vals)
+            self._points_of, self._points_axis = finished, vals
         t.curves.set_trials(rows, vals)
 
     # -- a chosen trial --------------------------------------------------------------------

@@ -63,6 +63,7 @@ class Curves(pg.PlotWidget):
     def __init__(self, metric: str = "val", parent=None):
         super().__init__(parent)
         self.curves: dict[int, pg.PlotDataItem] = {}
+        self.drawn: dict[int, tuple] = {}
         p = self.getPlotItem()
         _plain(p, f"{metric} during each trial (pruned: grey)")
         p.setLabel("bottom", "step")
@@ -70,11 +71,15 @@ class Curves(pg.PlotWidget):
     def reset(self, metric: str) -> None:
         for curve in self.curves.values():
             self.removeItem(curve)
-        self.curves = {}
+        self.curves, self.drawn = {}, {}
         self.getPlotItem().setTitle(f"{metric} during each trial (pruned: grey)", size="9pt")
 
     def set_trials(self, rows: list[TrialRow], metric_axis: Axis) -> None:
         for row in rows:
+            shown = (row.state, len(row.reports), metric_axis.position(row.val))
+            if self.drawn.get(row.number) == shown:
+                continue
+            self.drawn[row.number] = shown
             steps = sorted(row.reports)
             ys = [row.reports[s] for s in steps]
             ys = [y if math.isfinite(y) else math.nan for y in ys]
@@ -86,10 +91,9 @@ class Curves(pg.PlotWidget):
                 pen = pg.mkPen((31, 119, 180) if row.state == "running" else (214, 39, 40), width=1,
                                style=pg.QtCore.Qt.PenStyle.DashLine)
             if row.number not in self.curves:
-                self.curves[row.number] = self.plot(steps, ys, pen=pen, symbol="o", symbolSize=3, connect="finite")
+                self.curves[row.number] = self.plot(steps, ys, pen=pen, connect="finite")
             else:
-                self.curves[row.number].setData(steps, ys, pen=pen)
-            self.curves[row.number].opts["symbolBrush"] = pen.color()
+                self.curves[row.number].setData(steps, ys, pen=pen, connect="finite")
 
     def curve(self, number: int) -> pg.PlotDataItem:
         return self.curves[number]

@@ -39,6 +39,8 @@ class ParallelCoordinates(pg.PlotWidget):
         self.lines: dict[int, pg.PlotDataItem] = {}
         self.regions: list[pg.LinearRegionItem] = []
         self._decor: list = []
+        self.metric_ticks: list[pg.TextItem] = []
+        self._drawn: dict[int, tuple] = {}       # what each line shows now: redrawn only when it changes
 
     # -- axes --------------------------------------------------------------------------------
     def set_axes(self, axes: list[Axis]) -> None:
@@ -57,10 +59,13 @@ class ParallelCoordinates(pg.PlotWidget):
             title = pg.TextItem(axis.name + (" (log)" if axis.log else ""), color=(0, 0, 0), anchor=(0.5, 1))
             title.setPos(i, 1.1)
             self._decor += [line, title]
+            ticks = []
             for pos, text in axis.ticks():
                 tick = pg.TextItem(text, color=(90, 90, 90), anchor=(0, 0.5))
                 tick.setPos(i + BRUSH_HALF_WIDTH + 0.01, pos)
-                self._decor.append(tick)
+                ticks.append(tick)
+            self._decor += ticks
+            self.metric_ticks = ticks             # the last axis's: relabelled as the metric's range moves
             x0, x1 = -0.35, n - 0.65
             span = ((i - BRUSH_HALF_WIDTH - x0) / (x1 - x0), (i + BRUSH_HALF_WIDTH - x0) / (x1 - x0))
             region = pg.LinearRegionItem(values=old[axis.name] if same else (0.0, 1.0), orientation="horizontal",
@@ -92,10 +97,19 @@ class ParallelCoordinates(pg.PlotWidget):
 
     # -- trials ------------------------------------------------------------------------------
     def set_trials(self, rows: list[TrialRow], axes: list[Axis] | None = None) -> None:
-        if axes is not None and axes != self.axes:
-            self.set_axes(axes)
         self.rows = list(rows)
+        if axes is not None and axes != self.axes:
+            if [a.name for a in axes] == [a.name for a in self.axes] and axes[:-1] == self.axes[:-1]:
+                self._set_metric_axis(axes[-1])      # only the metric's range moved: relabel it
+            else:
+                self.set_axes(axes)
+                return
         self._draw()
+
+    def _set_metric_axis(self, axis: Axis) -> None:
+        self.axes[-1] = axis
+        for (_, text), item in zip(axis.ticks(), self.metric_ticks, strict=True):
+            item.setText(text)
 
     def positions(self, row: TrialRow) -> list[float | None]:
         """Where the trial's line crosses each axis (None: no value there, e.g. no metric yet)."""
@@ -129,11 +143,16 @@ class ParallelCoordinates(pg.PlotWidget):
         numbers = {r.number for r in self.rows}
         for number in [n for n in self.lines if n not in numbers]:
             self.removeItem(self.lines.pop(number))
+            self._drawn.pop(number, None)
         for row in self.rows:
             pos = self.positions(row)
             y = [math.nan if p is None else p for p in pos]
             colour = metric_colour(pos[-1]) if row.number in kept else LIGHT
             width = 2 if row.number in kept and row.val is not None else 1
+            shown = (tuple(y), colour, width)
+            if self._drawn.get(row.number) == shown:
+                continue
+            self._drawn[row.number] = shown
             pen = pg.mkPen(colour, width=width)
             if row.number not in self.lines:
                 self.lines[row.number] = self.plot(list(range(len(y))), y, pen=pen, connect="finite")
