@@ -16,6 +16,7 @@ class Axis:
     high: float = 1.0
     log: bool = False
     categories: tuple | None = None      # choices shown as evenly spaced labels
+    marks: tuple | None = None           # the values of a numeric choice: its ticks
 
     def position(self, value) -> float | None:
         """Where value sits on the axis, 0 (low) to 1 (high); None for a value it cannot show."""
@@ -46,6 +47,8 @@ class Axis:
     def ticks(self) -> list[tuple[float, str]]:
         if self.categories is not None:
             return [(self.position(c), _label(c)) for c in self.categories]
+        if self.marks is not None:
+            return [(self.position(v), _label(v)) for v in self.marks]
         return [(p, _label(self.value_at(p))) for p in (0.0, 0.5, 1.0)]
 
 
@@ -65,7 +68,7 @@ def param_axes(spec: SweepSpec) -> list[Axis]:
             if numbers and len(p.values) > 1:
                 lo, hi = min(p.values), max(p.values)
                 log = lo > 0 and hi / lo >= 10          # a choice spanning a decade or more reads best on a log axis
-                out.append(Axis(name, float(lo), float(hi), log))
+                out.append(Axis(name, float(lo), float(hi), log, marks=tuple(sorted(p.values))))
             else:
                 out.append(Axis(name, categories=tuple(p.values)))
         else:

@@ -36,9 +36,8 @@ class MetricByParam(pg.GraphicsLayoutWidget):
         for i, axis in enumerate(axes):
             plot = self.addPlot(row=0, col=i)
             _plain(plot, f"{metric} by {axis.name}")
-            plot.setLogMode(x=axis.log, y=False)
-            if axis.categories is not None:
-                plot.getAxis("bottom").setTicks([[(p, t) for p, t in axis.ticks()]])
+            plot.getAxis("bottom").setTicks([[(p, t) for p, t in axis.ticks()]])   # log axes too
+            plot.setXRange(-0.05, 1.05, padding=0)
             self.plots[axis.name] = plot
             self.points[axis.name] = pg.ScatterPlotItem(size=7, pen=None)
             plot.addItem(self.points[axis.name])
@@ -48,11 +47,11 @@ class MetricByParam(pg.GraphicsLayoutWidget):
         done = [r for r in rows if r.val is not None]
         brushes = [pg.mkBrush(*metric_colour(metric_axis.position(r.val))) for r in done]
         for axis in self.axes:
-            xs = [axis.position(r.params.get(axis.name)) if axis.categories is not None else
-                  r.params.get(axis.name) for r in done]
+            xs = [axis.position(r.params.get(axis.name)) for r in done]
             self.points[axis.name].setData(x=np.asarray(xs, float), y=[r.val for r in done], brush=brushes)
 
     def xy(self, name: str) -> list[tuple[float, float]]:
+        """(position on the parameter's axis, metric) of each point."""
         x, y = self.points[name].getData()
         return list(zip(map(float, x), map(float, y), strict=True))
 
