@@ -153,6 +153,16 @@ def one_line(e: BaseException) -> str:
     return " ".join(str(text).split())
 
 
+def _why(path: Path, e: BaseException) -> str:
+    """What keeps a store from opening, in words: sqlite's "unable to open" says little."""
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return "its folder is on a Read-only file system"
+    except OSError:
+        pass
+    return one_line(e)
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -174,7 +184,7 @@ class RunStore:
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                        check_same_thread=False)
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"Cannot open the run store {self.path}: {one_line(e)}.") from None
+            raise StoreError(f"Cannot open the run store {self.path}: {_why(self.path, e)}.") from None
         try:
             self._execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
             self._execute("PRAGMA foreign_keys = ON")
