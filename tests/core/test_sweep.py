@@ -78,9 +78,10 @@ def test_a_diverging_trial_fails_with_its_reason_and_the_sweep_goes_on(tmp_path,
     assert by_batch[32]["state"] == "complete" and by_batch[32]["val"] is not None
 
 
-def test_a_killed_sweep_resumes_without_repeating_finished_trials(tmp_path, capsys, temporary_run_store):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
+def test_a_stopped_sweep_resumes_without_repeating_finished_trials(tmp_path, capsys, temporary_run_store, stop):
     write_words(tmp_path)
-    spec = write_spec(tmp_path, "killed", "lr = [0.05, 0.1, 0.2]\nn_hidden = [8, 16]", steps=400)
+    spec = write_spec(tmp_path, "stopped", "lr = [0.05, 0.1, 0.2]\nn_hidden = [8, 16]", steps=400)
     child = sweep_process(spec, "--workers", "1", "--json")
     finished = []
     try:
@@ -89,14 +90,16 @@ def test_a_killed_sweep_resumes_without_repeating_finished_trials(tmp_path, caps
                 finished.append(line)
                 if len(finished) == 2:
                     break
-        deadline = time.monotonic() + 60       # killed while the third trial trains
+        deadline = time.monotonic() + 60       # stopped while the third trial trains
         while len(RunStore(temporary_run_store).list_runs(kind="sweep-trial")) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
-        child.send_signal(signal.SIGKILL)
+        child.send_signal(stop)
+        _, said = child.communicate(timeout=60)
     finally:
         child.kill()
-        child.communicate(timeout=60)
     assert len(finished) == 2
+    if stop == signal.SIGINT:                  # Ctrl+C: a clean stop that says how to go on
+        assert child.returncode == 130 and "--resume" in said and "Traceback" not in said
     code, rows, err = sweep_in_process(capsys, spec, "--workers", "2", "--resume")
     assert code == 0, err
     params = sorted((r["params"]["lr"], r["params"]["n_hidden"]) for r in rows)
