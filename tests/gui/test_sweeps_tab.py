@@ -116,3 +116,18 @@ def test_a_bad_spec_is_said_in_the_message_bar_and_nothing_starts(qtbot, window)
     fill(sweeps.form, params="lr = []")
     sweeps.tab.start_button.click()
     assert "params.lr" in window.message_bar.text and not sweeps.running
+
+
+def test_closing_the_window_mid_sweep_stops_it_and_keeps_the_finished_trials(qtbot, make_window,
+                                                                            temporary_run_store):
+    window = make_window()
+    sweeps = window.workbench.sweeps
+    fill(sweeps.form, "closed", steps=3000, params="lr = [0.05, 0.1, 0.2]", workers=1)
+    sweeps.tab.start_button.click()
+    qtbot.waitUntil(lambda: any(r.state == "complete" for r in sweeps.rows.values()), timeout=SWEEP_MS)
+    window.close()
+    qtbot.waitUntil(lambda: not sweeps.running and window.session.is_stopped, timeout=SWEEP_MS)
+    stored = stored_trials(temporary_run_store)
+    states = sorted(r.status for r in stored.values())
+    assert "finished" in states and "interrupted" in states      # the trial it stopped, not run on
+    assert set(states) <= {"finished", "interrupted"} and states.count("finished") < 3
