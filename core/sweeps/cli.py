@@ -16,6 +16,7 @@ from core.config import ConfigError
 from core.data import DataError
 from core.runs.store import StoreError
 from core.sweeps.local_runner import default_workers
+from core.sweeps.search import sweep_id
 from core.sweeps.session import open_sweep
 from core.sweeps.spec import load_spec
 from core.sweeps.sweep import Sweep, TrialRow
@@ -115,8 +116,9 @@ def run(args: argparse.Namespace, out=None) -> int:
         sweep, runner = opened.sweep, opened.runner
         progress = Progress(sweep, out, quiet=args.json)
         sweep.on_event = progress
-        print(f"sweep {spec.name!r}: {spec.method}, {spec.trials} trials of {spec.steps:,} steps on "
-              f"{runner.where} ({runner.slots()} at once)", file=sys.stderr)
+        print(f"sweep {spec.name!r} (id {sweep_id(sweep.study)}: main.py runs list --sweep ID): {spec.method}, "
+              f"{spec.trials} trials of {spec.steps:,} steps on {runner.where} ({runner.slots()} at once)",
+              file=sys.stderr)
         progress.bar()
         try:
             rows = sweep.run(stop)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sweep_helpers import MAIN, TINY, sweep_in_process, sweep_process, write_spec, write_words
 
+from core.cli import main as runs_main
 from core.config import Config
 from core.data import Dataset
 from core.runs.store import RunStore
@@ -46,7 +47,11 @@ def test_a_two_by_two_grid_on_two_workers_equals_four_plain_runs(tmp_path, capsy
                           capture_output=True, text=True, timeout=120)
     printed = float(done.stdout.split("val ")[1].split()[0])
     assert printed == next(r["val"] for r in rows if r["params"] == {"lr": 0.2, "batchnorm": True})
-    assert len({r.sweep_id for r in store.list_runs(kind="sweep-trial")}) == 1
+    (sweep_id,) = {r.sweep_id for r in store.list_runs(kind="sweep-trial")}
+    assert runs_main(["runs", "list", "--json", "--sweep", sweep_id]) == 0      # main.py runs list shows them
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(r["id"] for r in listed) == sorted(r["run_id"] for r in rows)
+    assert {(r["kind"], r["sweep_name"]) for r in listed} == {("sweep-trial", "grid")}
 
 
 def test_median_pruning_stops_the_exploding_trials_early(tmp_path, capsys):
