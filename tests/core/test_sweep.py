@@ -54,12 +54,13 @@ def test_a_two_by_two_grid_on_two_workers_equals_four_plain_runs(tmp_path, capsy
     assert {(r["kind"], r["sweep_name"]) for r in listed} == {("sweep-trial", "grid")}
 
 
-def test_median_pruning_stops_the_exploding_trials_early(tmp_path, capsys):
+@pytest.mark.parametrize("pruning", ["median", "asha"])
+def test_pruning_stops_the_exploding_trials_early(tmp_path, capsys, pruning):
     write_words(tmp_path)
     # Optuna's grid runs in a shuffled order; this sampler_seed runs the two good rates first, so
     # they finish and set the median (one at a time) before the exploding ones start
     spec = write_spec(tmp_path, "prune", "lr = [0.1, 0.2, 10.0, 50.0]", steps=600,
-                      extra='pruning = "median"\nsampler_seed = 5')
+                      extra=f'pruning = "{pruning}"\nsampler_seed = 5')
     code, rows, err = sweep_in_process(capsys, spec, "--workers", "1")
     assert code == 0, err
     by_lr = {r["params"]["lr"]: r for r in rows}
