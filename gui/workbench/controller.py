@@ -38,7 +38,8 @@ TAB_TIPS = {
     "Update ratio": "log10 of update:data for every parameter over the steps, with the 1e-3 guide (lecture part 3).",
     "Distributions": "hpreact over time as percentile bands (as TensorBoard's distributions).",
     "Look back": "The histograms and saturation picture at an earlier step, and another run's for comparison.",
-    "Runs": "Every run of this session: the loss log as a table, overlays, the loss-log experiment, exports.",
+    "Runs": "Every run, across restarts (the run store), and the lectures' own numbers: the loss log as a "
+            "table, overlays, the loss-log experiment, open, rename, delete, exports.",
     "Sweeps": "Many runs of one setup with some settings varied (grid, random or TPE search), on both cores or "
               "a Dask cluster: trials table, parallel coordinates, curves, importance.",
 }
@@ -131,8 +132,11 @@ class Workbench(QObject):
                                    "losses) as CSV", f.ask_export_csv)
         self.export_json_action = A("Selected run as JSON…", "", "Save the selected run's setup, losses and "
                                     "loss curve as JSON", f.ask_export_json)
+        self.open_run_action = A("Open run", "", "Load the selected run's weights and settings, as a checkpoint: "
+                                 "continue training it, sample or evaluate it", self.open_selected_run)
         self.delete_runs_action = make_action(self.runs_tab.table, "Delete runs", "Del",
-                                              "Remove the selected runs from the table", runs.delete_selected_runs)
+                                              "Delete the selected runs, with their losses and weights, from the "
+                                              "table and the run store (asks first)", runs.ask_delete_selected_runs)
         self.delete_runs_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.calibrate_action = A("Calibrate BatchNorm", "Ctrl+B", "Measure BatchNorm's mean and std over the "
                                   "whole training split (the lecture's calibration cell); shows the val loss "
@@ -154,7 +158,7 @@ class Workbench(QObject):
             if view is not None:       # right-click on the plot offers the same
                 view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
                 make_action(view, "Export this plot as PNG or SVG…", "", "", lambda n=name: f.ask_export_plot(n))
-        for action in (self.loss_log_action, self.delete_runs_action, self.export_csv_action,
+        for action in (self.loss_log_action, self.open_run_action, self.delete_runs_action, self.export_csv_action,
                        self.export_json_action):
             self.runs_tab.add_button(action)
         self.runs_tab.finish_buttons()
@@ -199,6 +203,12 @@ class Workbench(QObject):
         out.update(self.runs_tab.plot_items())
         out.update(self.sweeps.tab.plot_items())
         return out
+
+    def open_selected_run(self) -> None:
+        chosen = self.runs.selected_weights()
+        if chosen is not None:
+            record, path = chosen
+            self.files.load_checkpoint(path, label=f"run {record.number}")
 
     # -- following the window ----------------------------------------------------------------
     def _on_run_started(self, info) -> None:
