@@ -61,8 +61,11 @@ class Workbench(QObject):
         self.files = FilesController(session, setup, self.runs, run, self.plots, reset, settings, report, window)
         self.loss_log = LossLogController(session, run, self.runs, report, runs_shown, self)
         self.runs_tab = self.runs.runs_tab
+        window_store = lambda: self.runs.store.store.path if self.runs.store.store is not None else None  # noqa: E731
         self.sweeps = SweepsController(setup.config, lambda cfg: (setup.set_config(cfg), reset(cfg)),
-                                       self.files.load_checkpoint, report, self)
+                                       self.files.load_checkpoint, report, window_store, self)
+        self.sweeps.trial_stored.connect(self.runs.show_stored_run)
+        self.sweeps.run_chosen.connect(self.show_stored_run)
         d = self.diagnostics
         self.gradients, self.update_ratio, self.distributions, self.lookback = (
             d.gradients, d.update_ratio, d.distributions, d.lookback)
@@ -209,6 +212,13 @@ class Workbench(QObject):
         if chosen is not None:
             record, path = chosen
             self.files.load_checkpoint(path, label=f"run {record.number}")
+
+    def show_stored_run(self, number: int) -> None:
+        """The Runs tab, with the stored run `number` (a sweep's trial) selected."""
+        record_id = self.runs.show_stored_run(number)
+        if record_id is not None:
+            self.tabs.setCurrentWidget(self.runs_tab)
+            self.runs_tab.select([record_id])
 
     # -- following the window ----------------------------------------------------------------
     def _on_run_started(self, info) -> None:

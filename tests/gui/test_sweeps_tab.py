@@ -89,9 +89,13 @@ def test_a_chosen_trial_brings_its_settings_and_weights_to_the_window(qtbot, win
     info = loaded.args[0]
     assert info.cfg.lr == row.params["lr"]
     qtbot.waitUntil(lambda: window.status is not None and window.status.step == 200, timeout=WAIT_MS)
-    with qtbot.waitSignal(sweeps.run_chosen, timeout=WAIT_MS) as chosen:
-        tab.show_run_button.click()
-    assert chosen.args == [row.run_id]
+    runs = window.workbench.runs          # every trial is a row of the Runs table, as it ends
+    trial_rows = [r for r in runs.runs_model.rows() if r.kind == "sweep-trial"]
+    assert sorted(r.number for r in trial_rows) == sorted(r.run_id for r in sweeps.rows.values())
+    tab.show_run_button.click()           # ... and Show run selects its row there
+    assert window.tabs.currentWidget() is runs.runs_tab
+    (selected,) = runs.runs_tab.selected_run_ids()
+    assert runs.histories[selected].record.number == row.run_id
 
 
 def test_a_cancelled_sweep_goes_on_where_it_stopped(qtbot, window, temporary_run_store):

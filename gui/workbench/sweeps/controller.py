@@ -31,11 +31,15 @@ CLOSE_WAIT_S = 3.0
 class SweepsController(QObject):
     finished = Signal(bool)        # the job ended: True when every trial of the spec has finished
     run_chosen = Signal(int)       # "Show run": the run store id of the chosen trial
+    trial_stored = Signal(int)     # a trial ended: its run store id (the Runs table adds its row)
 
     def __init__(self, window_setup: Callable[[], Config], apply_config: Callable[[Config], None],
-                 open_checkpoint: Callable[[Path], None], report: Report, parent=None):
+                 open_checkpoint: Callable[[Path], None], report: Report,
+                 store_path: Callable[[], Path | None] = lambda: None, parent=None):
+        """store_path(): the window's run store (None: the default one), where the trials go."""
         super().__init__(parent)
         self.apply_config, self.open_checkpoint, self.report = apply_config, open_checkpoint, report
+        self.store_path = store_path
         self.form = SweepForm(window_setup)
         self.tab = SweepsTab(self.form)
         self.job: SweepJob | None = None
@@ -80,7 +84,7 @@ class SweepsController(QObject):
         self.tab.by_param.set_axes(self.axes, spec.metric)
         self.tab.importance.set_importance({}, list(spec.params))
         workers, cluster = self.form.where
-        self.job = SweepJob(spec, workers, cluster)
+        self.job = SweepJob(spec, workers, cluster, self.store_path())
         self.job.start()
         self._set_running(True)
         self.tab.status.setText(f"Starting {spec.name!r} on {cluster or f'{workers} worker(s) here'}…")
@@ -119,6 +123,8 @@ class SweepsController(QObject):
         elif kind in ("started", "finished"):
             self.rows[event[1].number] = event[1]
             t.model.put(event[1])
+            if kind == "finished" and event[1].run_id is not None:
+                self.trial_stored.emit(event[1].run_id)
         elif kind == "report" and event[1] in self.rows:
             self.rows[event[1]].reports[event[2]] = event[3]
         elif kind == "importance":
@@ -183,7 +189,7 @@ class SweepsController(QObject):
         if row is None or row.run_id is None:
             return
         try:
-            store = RunStore.open_default()
+            store = RunStore.open_default(self.store_path())
             try:
                 data = store.load_weights(row.run_id)
             finally:

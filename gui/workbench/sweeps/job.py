@@ -22,8 +22,8 @@ class SweepJob:
     """events: ("begin", rows, total), ("started" | "finished", TrialRow), ("report", number, step,
     value), ("importance", {param: share}), ("error", message), and last ("ended", ran_to_the_end)."""
 
-    def __init__(self, spec: SweepSpec, workers: int | None, cluster: str | None):
-        self.spec, self.workers, self.cluster = spec, workers, cluster
+    def __init__(self, spec: SweepSpec, workers: int | None, cluster: str | None, store_path=None):
+        self.spec, self.workers, self.cluster, self.store_path = spec, workers, cluster, store_path
         self.events: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.ended = threading.Event()
@@ -46,6 +46,7 @@ class SweepJob:
         completed = False
         try:
             opened = open_sweep(self.spec, None if self.cluster else self.workers, self.cluster, resume=None,
+                                store_path=self.store_path,
                                 on_report=lambda n, step, v: self.events.put(("report", n, step, v)))
         except USER_ERRORS as e:
             self.events.put(("error", str(e)))
