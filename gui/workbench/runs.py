@@ -111,6 +111,14 @@ class RunsModel(QAbstractTableModel):
         self.endInsertRows()
         return history
 
+    def add_record(self, record: RunRecord) -> RunHistory:
+        """A run recorded elsewhere (a sweep's trial), as the first row."""
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self.log.runs.append(record)
+        history = self.histories[record.run_id] = RunHistory(record)
+        self.endInsertRows()
+        return history
+
     def history(self, run_id: int) -> RunHistory | None:
         """The run's history with its curve loaded (a past run's is read when first asked for)."""
         h = self.histories.get(run_id)
