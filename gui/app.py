@@ -60,7 +60,8 @@ def missing_xcb_packages(qt_args: list[str], env=os.environ, loads=None) -> list
 QT_OPTIONS_WITH_VALUE = frozenset({"-platform", "-platformpluginpath", "-platformtheme", "-plugin", "-style",
                                    "-stylesheet", "-qwindowgeometry", "-qwindowtitle", "-qwindowicon", "-display",
                                    "-geometry", "-title", "-name", "-session", "-qmljsdebugger"})
-WINDOW_ONLY_HEADLESS = (("save", "--save"), ("layer_stats", "--layer-stats"))
+WINDOW_ONLY_HEADLESS = (("save", "--save"), ("layer_stats", "--layer-stats"), ("load_run", "--load-run"),
+                        ("no_record", "--no-record"))
 
 
 def split_qt_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -100,7 +101,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.set_defaults(samples=None, sample_seed=None, temperature=None)   # given, or the panel's as left
     args = parser.parse_args(ours)
     for name, flag in WINDOW_ONLY_HEADLESS:
-        if getattr(args, name):
+        if getattr(args, name) not in (None, False):
             parser.error(f"{flag} is for --headless; in the window use the File menu")
     return args, qt_args
 
@@ -119,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         print("main.py: error: there is no display to open the window on ($DISPLAY is not set); "
               "train in the terminal with  python main.py --headless  (the same options)", file=sys.stderr)
         return 2
+    if args.runs_db:
+        from core.runs.store import RUNS_DB_ENV
+        os.environ[RUNS_DB_ENV] = args.runs_db      # the window's run store opens it
     if missing := missing_xcb_packages(qt_args):
         print(f"main.py: error: Qt cannot open a window on this X11 desktop without {', '.join(missing)}: "
               f"install them with  sudo apt install {' '.join(missing)}", file=sys.stderr)

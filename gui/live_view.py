@@ -115,9 +115,9 @@ class LiveView(QWidget):
             return
         self.shown_layer = layer
         prefix = f"{hidden_layer(layer, self.n_layers)}: " if self.n_layers > 1 else ""
-        size = "10pt" if prefix else None       # the layer's name and the title fit half the plots' width
-        self.hpreact_plot.plot_item.setTitle(prefix + self.titles[0], size=size)
-        self.h_plot.plot_item.setTitle(prefix + self.titles[1], size=size)
+        # 10 pt: a deep net's layer name and the title fit half the plots' width at 1280×800
+        self.hpreact_plot.plot_item.setTitle(prefix + self.titles[0], size="10pt")
+        self.h_plot.plot_item.setTitle(prefix + self.titles[1], size="10pt")
 
     def _on_events_added(self, events: list) -> None:
         for step, text in events:

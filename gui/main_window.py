@@ -85,6 +85,11 @@ class MainWindow(QMainWindow):
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction(make_action(self, "Keyboard shortcuts", "F1", "List every keyboard shortcut",
                                              self.shortcuts.show_now))
+        # the Evaluate panel and the run's row show the same numbers, whichever measured them
+        runs = self.workbench.runs
+        self.control.evaluated.connect(runs.take_evaluation)
+        self.control.sampled.connect(runs.take_samples)
+        runs.measured.connect(self.evaluation.show_losses)
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------
@@ -238,6 +243,7 @@ class MainWindow(QMainWindow):
             self.hide()
             return
         if self.session.is_stopped or self.session.shutdown(wait_ms=3000):
+            self.workbench.runs.close_store()
             event.accept()
             return
         event.ignore()

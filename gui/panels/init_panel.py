@@ -6,7 +6,14 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
-from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, NOTEBOOK_SEED_LOSSES, PRESETS
+from core.presets import (
+    CATALOGUE,
+    LECTURE_EXPERIMENTS,
+    NOTEBOOK_LOSS_LOG,
+    NOTEBOOK_SEED_LOSSES,
+    PRESETS,
+    WAVENET_LADDER,
+)
 
 FIXES = (
     ("fix_w2", "W2 × 0.01",
@@ -29,10 +36,10 @@ FIXES = (
 
 # what a switch that does nothing in the lecture's layers says instead
 LECTURE_SKIPS = {
-    "fix_b2": "Not used by the lecture's layers: their output Linear has no bias (it starts at zero).",
-    "fix_w1": "Not used by the lecture's layers: every hidden Linear always takes randn/√fan_in × the gain "
-              "(Model panel).",
-    "fix_b1": "Not used by the lecture's layers: a Linear before BatchNorm has no bias, and without BatchNorm "
+    "fix_b2": "Not used by the {style} layers: their output bias starts at zero.",
+    "fix_w1": "Not used by the {style} layers: every hidden Linear always starts at randn/√fan_in (× the gain "
+              "in the lecture's).",
+    "fix_b1": "Not used by the {style} layers: a Linear before BatchNorm has no bias, and without BatchNorm "
               "its bias starts at zero.",
 }
 
@@ -40,7 +47,9 @@ PRESET_LABELS = {"original": "Original", "fix softmax": "Fix softmax", "fix tanh
                  "add BN": "Add BN"}
 # short enough for two buttons a row in the left column; the tooltip has the preset's own label
 EXPERIMENT_LABELS = {"lecture-deep": "Deep net", "no-bn-gain-5-3": "No BN, 5/3", "no-bn-gain-1": "No BN, 1",
-                     "no-bn-gain-3": "No BN, 3", "linear-gain-1": "Linear, 1", "linear-gain-5-3": "Linear, 5/3"}
+                     "no-bn-gain-3": "No BN, 3", "linear-gain-1": "Linear, 1", "linear-gain-5-3": "Linear, 5/3",
+                     "wavenet-flat-3": "Flat, 3", "wavenet-flat-8": "Flat, 8", "wavenet-bn-bug": "Tree, BN bug",
+                     "wavenet-22k": "Tree, 22K", "wavenet": "WaveNet 76K"}
 
 
 class InitPanel(QGroupBox):
@@ -81,23 +90,30 @@ class InitPanel(QGroupBox):
         heading = QLabel("The lecture's deep net, and without BatchNorm or tanh at a gain:")
         heading.setWordWrap(True)
         layout.addWidget(heading)
-        deep = QGridLayout()
         self.experiment_buttons: dict[str, QPushButton] = {}
-        for i, name in enumerate(LECTURE_EXPERIMENTS):
+        layout.addLayout(self._buttons(LECTURE_EXPERIMENTS))
+        heading = QLabel("makemore part 5: its performance log, from the flat net to the WaveNet-like tree:")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addLayout(self._buttons(WAVENET_LADDER))
+
+    def _buttons(self, names) -> QGridLayout:
+        grid = QGridLayout()
+        for i, name in enumerate(names):
             preset = CATALOGUE[name]
             button = QPushButton(EXPERIMENT_LABELS.get(name, preset.label))
             button.setToolTip(f"{preset.label}: {preset.about}\nWatch the Layers tab (Ctrl+2). "
                               f"Resets the model at once (main.py --preset {name}).")
             button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
-            deep.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, i // 2, i % 2)
             self.experiment_buttons[name] = button
-        layout.addLayout(deep)
+        return grid
 
     def follow_model(self, style: str, gain_text: str) -> None:
         """Say what each switch does for the layers chosen: the lecture's layers have no W1 or b1
         fix to make (their Linears always take the gain, without a bias before BatchNorm, and
         the output has no bias to zero), and make the last layer less confident by × 0.1."""
-        lecture = style == "lecture"
+        lecture = style in ("lecture", "wavenet")     # part 5's layers are the lecture's, fused
         labels = dict((field, label) for field, label, _ in FIXES)
         labels["fix_w1"] = f"W1 Kaiming ({gain_text})/√fan_in"
         if lecture:
@@ -106,7 +122,7 @@ class InitPanel(QGroupBox):
             box.setText(labels[field])
             applies = not lecture or field in ("fix_w2", "batchnorm")
             box.setEnabled(applies)
-            box.setToolTip(self._tips[field] if applies else LECTURE_SKIPS[field])
+            box.setToolTip(self._tips[field] if applies else LECTURE_SKIPS[field].format(style=style))
         if lecture:
             self.boxes["fix_w2"].setToolTip("The lecture's way to make the first guesses not confident: the output "
                                             "BatchNorm's gamma × 0.1 (or, without BatchNorm, the last weight × 0.1)."

@@ -6,11 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.config import ARCH_FIELDS, Config
+from core.config import ARCH_FIELDS, Config, ConfigError
+from core.model.tree import context_tree
 from core.presets import preset_config
 from gui.panels.init_panel import FIXES, InitPanel
 from gui.panels.model_panel import LABELS, ModelPanel, dataset_name
 from gui.panels.training_panel import TrainingPanel
+from gui.panels.tree_view import ContextTreeView
 from gui.panels.widgets import number_text
 
 # the label each setting has on screen: what the pending banner calls it
@@ -32,9 +34,11 @@ class SetupPanel(QWidget):
                                    " border-radius: 3px; padding: 4px; }")
         self.pending.setToolTip("Model and initialisation changes build a new model: press Reset (Ctrl+R).")
         self.pending.hide()
+        self.tree = ContextTreeView()     # part 5's tree, for the wavenet style
+        self.tree.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for w in (self.training, self.pending, self.init, self.model):
+        for w in (self.training, self.pending, self.init, self.model, self.tree):
             layout.addWidget(w)
         layout.addStretch(1)
         self._base = Config()
@@ -65,8 +69,9 @@ class SetupPanel(QWidget):
         style, gain = self.model.style.currentText(), self.model.gain
         self.init.follow_model(style, gain.textFromValue(gain.typed_value()))
         seed_without_kaiming = style == "seed" and not self.init.boxes["fix_w1"].isChecked()
-        gain.setEnabled(not seed_without_kaiming)
-        gain.setToolTip(self.model.gain_tip if not seed_without_kaiming else
+        gain.setEnabled(not seed_without_kaiming and style != "wavenet")
+        gain.setToolTip(self.model.gain_tip if gain.isEnabled() else
+                        "Part 5's layers take no gain: each Linear starts at randn/√fan_in." if style == "wavenet" else
                         "The seed's layers take the gain only with 'W1 Kaiming' on (Initialisation); "
                         "without it W1 keeps randn's scale.")
 
@@ -86,7 +91,18 @@ class SetupPanel(QWidget):
         return [f"{ON_SCREEN[f]} {_show(getattr(self.applied, f))} → {_show(getattr(now, f))}"
                 for f in sorted(ARCH_FIELDS) if getattr(self.applied, f) != getattr(now, f)]
 
+    def _show_tree(self) -> None:
+        cfg = self.config()
+        self.tree.setVisible(cfg.layer_style == "wavenet")
+        if cfg.layer_style == "wavenet":
+            try:
+                cfg.validate()
+                self.tree.set_tree(context_tree(cfg))
+            except ConfigError as e:
+                self.tree.set_tree((), str(e))
+
     def _show_pending(self) -> None:
+        self._show_tree()
         changes = self.pending_changes()
         self.pending.setVisible(bool(changes))
         if changes:

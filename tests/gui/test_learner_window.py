@@ -307,7 +307,7 @@ def test_init_switches_that_do_nothing_are_disabled_and_the_kaiming_label_follow
     boxes["fix_w1"].setChecked(True)
     model.style.setCurrentText("lecture")
     assert [f for f, box in boxes.items() if not box.isEnabled()] == ["fix_b2", "fix_w1", "fix_b1"]
-    assert "Not used by the lecture's layers" in boxes["fix_b1"].toolTip()
+    assert "Not used by the lecture layers" in boxes["fix_b1"].toolTip()
     assert boxes["fix_w2"].text() == "last layer × 0.1" and boxes["batchnorm"].isEnabled()
     assert model.gain.isEnabled()
     model.style.setCurrentText("seed")
