@@ -1,0 +1,42 @@
+"""Part 4's gradient check: each engine's gradients against autograd's, row by row."""
+import pytest
+import torch
+
+from core.config import Config
+from core.diagnostics.grad_check import check, compare, engines
+from core.training.trainer import Trainer
+
+
+def test_compare_is_the_lectures_cmp():
+    a = torch.tensor([1.0, 2.0, 3.0])
+    assert compare("x", a, a.clone()).line == "x               | exact: True  | approximate: True  | maxdiff: 0.0"
+    near = compare("x", a + 1e-7, a)
+    assert (near.exact, near.approximate) == (False, True) and 0 < near.maxdiff < 1e-6
+    far = compare("x", a + 1e-3, a)
+    assert (far.exact, far.approximate) == (False, False)
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_the_hand_written_backward_is_exact_everywhere_on_the_seed_net(names_dataset, batchnorm):
+    trainer = Trainer(Config(engine="exact", batchnorm=batchnorm), names_dataset)
+    trainer.train(50)
+    before = [p.detach().clone() for p in trainer.model.parameters() + trainer.model.buffers()]
+    generator = trainer.generator.get_state()
+    result = check(trainer, "exact")
+    expected = {"h", "W2", "b2", "W1", "b1", "C"} | ({"bngain", "bnbias"} if batchnorm else set())
+    assert {r.name for r in result.rows} == expected
+    assert all(r.exact and r.approximate and r.maxdiff == 0.0 for r in result.rows), result.lines
+    assert "hand-written" in result.note
+    assert result.dlogits.shape == (trainer.cfg.batch_size, len(names_dataset.vocab))
+    # the check changed nothing of the run
+    after = trainer.model.parameters() + trainer.model.buffers()
+    assert all(torch.equal(x, y) for x, y in zip(before, after, strict=True))
+    assert torch.equal(generator, trainer.generator.get_state()) and trainer.step == 50
+
+
+def test_a_deep_net_lists_every_layer_in_the_lectures_order(small_dataset):
+    trainer = Trainer(Config(engine="exact", n_layers=2, n_hidden=16, batch_size=8), small_dataset)
+    names = [r.name for r in check(trainer, "exact").rows]
+    assert names == ["logits", "h2", "W3", "b3", "h", "hpreact2", "bngain2", "bnbias2", "W2", "b2",
+                     "hpreact", "bngain", "bnbias", "W1", "b1", "C"]
+    assert engines(trainer)[0] == "exact"
