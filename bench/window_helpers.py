@@ -35,6 +35,7 @@ def train_flat_out(window, tick_ms: int = 5) -> dict:
         clock.restart()
 
     tick.timeout.connect(on_tick)
+    window.tools.speed.set_pace(None)        # flat out, even through a first run's slow start
     frames0, step0 = window.frames_drawn, window.status.step
     t0 = time.perf_counter()
     window.start()

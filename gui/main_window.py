@@ -37,6 +37,7 @@ from gui.run_control import RunControl
 from gui.settings import load_config, open_settings, save_config
 from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
+from gui.workbench.lecture_tools import LectureTools
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
 
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
         # the tabs, menus and runs beyond the notebook (gui/workbench)
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
+        self.tools = LectureTools(self.session, self.run, self.settings, self.tabs, self.chrome, self.setup,
+                                  self.samples, report, self)   # the lectures' tools (gui/workbench/lecture_tools.py)
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------
@@ -224,6 +227,7 @@ class MainWindow(QMainWindow):
         if self.timer.isActive():     # the first close; a later one only waits for the threads
             self.timer.stop()
             self.save_settings()
+            self.tools.close()
         # Still inside a long piece of work (the loss-log job, loading a dataset, evaluating):
         # hide now and close when it ends.
         if not self.workbench.close(then=self.close):

@@ -138,6 +138,15 @@ def preserved(trainer) -> Iterator[None]:
         trainer.engine = engine
 
 
+def detached_copy(trainer):
+    """A Trainer of its own equal to `trainer` (weights, statistics, generator, step, losses,
+    schedule, engine), for a finder run on another thread while the original trains on."""
+    from core.training.trainer import Trainer
+    copy = Trainer(trainer.cfg, trainer.dataset)
+    copy.load_state(trainer.state())
+    return copy
+
+
 def find_lr(trainer, start: float = LECTURE_RANGE[0], end: float = LECTURE_RANGE[1],
             steps: int = LECTURE_RANGE[2], stop_factor: float = STOP_FACTOR,
             on_step: Callable[[FinderCurve], None] | None = None,

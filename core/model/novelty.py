@@ -41,3 +41,9 @@ def summary(tags: list[str]) -> str:
     """'12 in train (60%), 2 in val/test (10%), 6 new (30%)'."""
     counts, share = Counter(tags), shares(tags)
     return ", ".join(f"{counts[t]} {t} ({share[t]:.0%})" for t in TAGS)
+
+
+def short_summary(tags: list[str]) -> str:
+    """'in train 10%, val/test 0%, new 90%': the shares, narrow enough for a side panel."""
+    share = shares(tags)
+    return f"{IN_TRAIN} {share[IN_TRAIN]:.0%}, val/test {share[IN_HELD_OUT]:.0%}, {NEW} {share[NEW]:.0%}"

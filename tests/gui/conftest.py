@@ -9,7 +9,8 @@ from PySide6.QtCore import QSettings
 from window_helpers import WAIT_MS
 
 from core.config import Config
-from gui.settings import SETTINGS_DIR_ENV
+from gui.settings import SETTINGS_DIR_ENV, open_settings
+from gui.workbench.speed import SLOW_START_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +19,11 @@ def temp_settings(tmp_path, monkeypatch):
     folder = tmp_path / "settings"
     folder.mkdir()
     monkeypatch.setenv(SETTINGS_DIR_ENV, str(folder))
+    # a fresh window's first run would take its first steps in slow motion (gui/workbench/speed.py);
+    # the tests of that turn it back on, the others train flat out from the start
+    settings = open_settings()
+    settings.setValue(SLOW_START_KEY, False)
+    settings.sync()
     return folder
 
 
