@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
         self.tools = LectureTools(self.session, self.run, self.settings, self.tabs, self.chrome, self.setup,
-                                  self.samples, report, self)   # the lectures' tools (gui/workbench/lecture_tools.py)
+                                  self.samples, report, self, self.workbench)   # gui/workbench/lecture_tools.py
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------

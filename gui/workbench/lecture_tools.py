@@ -11,6 +11,7 @@ from gui.actions import make_action
 from gui.bridge import commands
 from gui.workbench.embedding_view import EmbeddingView
 from gui.workbench.grad_check_view import GradCheckDialog
+from gui.workbench.healthy import add_healthy_lines, label_guides
 from gui.workbench.lr_finder_view import LRFinderDialog
 from gui.workbench.novelty import NoveltyTags
 from gui.workbench.speed import SpeedControl
@@ -21,10 +22,13 @@ EMBEDDING_TIP = ("The character embeddings C as points (part 2's plot): raw when
 
 class LectureTools(QObject):
     def __init__(self, session, run, settings: QSettings, tabs: QTabWidget, chrome, setup, samples, report,
-                 window: QMainWindow):
+                 window: QMainWindow, workbench):
         super().__init__(window)
         self.session, self.run, self.tabs, self.setup, self.report, self.window = (
             session, run, tabs, setup, report, window)
+        # what good looks like: a line under every plot, words on every guide
+        self.healthy = add_healthy_lines(workbench.plots())
+        self.guide_labels = label_guides(workbench.update_ratio, workbench.layers_view, workbench.distributions)
         self.embedding = EmbeddingView()
         tabs.setTabToolTip(tabs.addTab(self.embedding, "Embedding"), EMBEDDING_TIP)
         self._embedding_asked = False
@@ -51,6 +55,8 @@ class LectureTools(QObject):
         toolbar = window.addToolBar("Lecture tools")
         toolbar.setObjectName("lecture-tools-toolbar")
         toolbar.setMovable(False)
+        self.find_lr_action.setIconText("LR finder")
+        self.grad_check_action.setIconText("Grad check")
         toolbar.addActions([self.find_lr_action, self.grad_check_action])
         toolbar.addWidget(self.speed.widget)
 

@@ -16,7 +16,7 @@ SLOW_START_KEY = "tools/slow_start"
 
 
 def describe(pace: float | None) -> str:
-    return "flat out" if pace is None else f"slow motion: {pace:g} steps/s, every step drawn"
+    return "flat out" if pace is None else f"{pace:g} steps/s, every step drawn"
 
 
 class SpeedControl(QObject):
@@ -37,7 +37,7 @@ class SpeedControl(QObject):
         self.slider.valueChanged.connect(self._on_moved)
         row.addWidget(self.slider)
         self.label = QLabel(describe(None))
-        self.label.setMinimumWidth(250)
+        self.label.setMinimumWidth(190)
         row.addWidget(self.label)
         self.slow_start_until: int | None = None    # the step the slow start ends at, while it lasts
         self._first_run = True
@@ -75,7 +75,9 @@ class SpeedControl(QObject):
         self._first_run = False
         self.slow_start_until = SLOW_START_STEPS
         self.session.command(commands.SetPace(SLOW_START_PACE, SLOW_START_STEPS))
-        self.label.setText(f"slow start: the first {SLOW_START_STEPS} steps at {SLOW_START_PACE:g} steps/s")
+        self.label.setText(f"slow start: {SLOW_START_STEPS} steps at {SLOW_START_PACE:g}/s")
+        self.label.setToolTip("A new window's first run takes its first steps slowly, every one drawn, then "
+                              "goes flat out (Training ▸ Slow start turns this off).")
 
     def _on_status(self, status) -> None:
         if self.slow_start_until is not None and status.step >= self.slow_start_until:

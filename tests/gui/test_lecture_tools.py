@@ -134,3 +134,17 @@ def test_a_fresh_windows_first_run_starts_slow_then_speeds_up(qtbot, make_window
     window.control.pause()
     assert seen[:SLOW_START_STEPS] == list(range(SLOW_START_STEPS))
     assert window.tools.speed.label.text() == "flat out"
+
+
+def test_every_plot_says_what_healthy_looks_like(qtbot, window):
+    plots = window.workbench.plots()
+    lines = window.tools.healthy
+    assert set(lines) == set(plots)             # a new plot needs its line in gui/workbench/healthy.py
+    window.tabs.setCurrentIndex(0)
+    for name in ("Loss", "tanh input (hpreact)", "tanh output (h)", "Saturation"):   # the Live tab, on screen
+        label = lines[name]
+        assert label.isVisible() and label.text.startswith("Healthy: ")
+    assert "uniform guess" in lines["Loss"].text
+    assert "1e-3" in lines["Update ratio"].text
+    guides = [g.toPlainText() if hasattr(g, "toPlainText") else g.format for g in window.tools.guide_labels]
+    assert sum("1e-3" in g for g in guides) == 2 and any("0.99" in g for g in guides)
