@@ -29,6 +29,12 @@ class GradRow:
     exact: bool
     approximate: bool
     maxdiff: float
+    scale: float = 0.0          # the largest |gradient| of the reference: maxdiff / scale is float32's noise
+                                # (~1e-7 ... 1e-6) when the two differ only in rounding, ~1 when one is wrong
+
+    @property
+    def relative(self) -> float:
+        return self.maxdiff / self.scale if self.scale > 0 else (0.0 if self.maxdiff == 0 else float("inf"))
 
     @property
     def line(self) -> str:
@@ -52,7 +58,7 @@ class GradCheck:
 def compare(name: str, mine: torch.Tensor, reference: torch.Tensor) -> GradRow:
     mine, reference = mine.detach().reshape(reference.shape), reference.detach()
     return GradRow(name, bool(torch.all(mine == reference).item()), bool(torch.allclose(mine, reference)),
-                   float((mine - reference).abs().max().item()))
+                   float((mine - reference).abs().max().item()), float(reference.abs().max().item()))
 
 
 def check_batch(trainer, batch_seed: int = CHECK_SEED) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -69,7 +75,7 @@ def _layer_name(base: str, k: int) -> str:
 
 def autograd_gradients(model, Xb: torch.Tensor, Yb: torch.Tensor) -> dict[str, torch.Tensor]:
     """The reference: dL/d every parameter, the logits and each hidden layer's tanh input and
-    output (hpreact, h; hpreact2, h2, ... deeper)."""
+    output (hpreact, h; hpreact2, h2, ... deeper) and, before a BatchNorm, its input (hprebn)."""
     fw = model.forward(Xb, training=True)
     loss = F.cross_entropy(fw.logits, Yb)
     hidden = len(model.blocks) - 1
@@ -78,12 +84,15 @@ def autograd_gradients(model, Xb: torch.Tensor, Yb: torch.Tensor) -> dict[str, t
     for j in range(hidden):
         named[_layer_name("hpreact", j + 1)] = fw.pres[j]
         named[_layer_name("h", j + 1)] = fw.outs[j]
+        if model.blocks[j].bn is not None:
+            named[_layer_name("hprebn", j + 1)] = fw.raws[j]
     grads = torch.autograd.grad(loss, list(named.values()))
     return dict(zip(named, grads, strict=True))
 
 
 def row_order(model) -> list[str]:
-    """The lecture's order, from the loss back: logits, h, W2, b2, hpreact, bngain, bnbias, W1, b1, C."""
+    """The lecture's order, from the loss back: logits, h, W2, b2, hpreact, bngain, bnbias, hprebn,
+    W1, b1, C."""
     names, params = ["logits"], set(model.param_names)
     for j in reversed(range(len(model.blocks))):
         k = j + 1
@@ -92,7 +101,10 @@ def row_order(model) -> list[str]:
         if j < len(model.blocks) - 1:
             names.append(_layer_name("hpreact", k))
         suffix = "" if k == 1 else str(k)
-        names += [n for n in (f"bngain{suffix}", f"bnbias{suffix}", f"W{k}", f"b{k}") if n in params]
+        names += [n for n in (f"bngain{suffix}", f"bnbias{suffix}") if n in params]
+        if j < len(model.blocks) - 1 and model.blocks[j].bn is not None:
+            names.append(_layer_name("hprebn", k))
+        names += [n for n in (f"W{k}", f"b{k}") if n in params]
     return names + ["C"]
 
 

@@ -71,7 +71,7 @@ class EmbeddingView(QWidget):
         item.setLabel("bottom", self.projection.labels[0])
         item.setLabel("left", self.projection.labels[1])
         how = ("C itself (n_embed = 2)" if self.projection.raw
-               else f"first two principal components of C ({C.shape[1]} dimensions)")
+               else f"first two principal components of C ({C.shape[1]}-D)")
         item.setTitle(html_title(("vowels", ORANGE), ("consonants", BLUE), ("and '.'", GREY),
                                  (f"— step {step:,}: {how}", None)))
 

@@ -48,10 +48,13 @@ def test_the_gradient_check_window_lists_the_exact_engines_rows(qtbot, make_wind
     wait_status(qtbot, window, lambda s: s.step == 5)
     dialog = window.tools.open_grad_check()
     qtbot.waitUntil(lambda: len(dialog.checks) >= 1, timeout=WAIT_MS)
-    rows = [[dialog.table.item(i, j).text() for j in range(5)] for i in range(dialog.table.rowCount())]
+    rows = [[dialog.table.item(i, j).text() for j in range(6)] for i in range(dialog.table.rowCount())]
     exact = [r for r in rows if r[0] == "exact"]
     assert [r[1] for r in exact] == ["h", "W2", "b2", "bngain", "bnbias", "W1", "b1", "C"]
-    assert all(r[2:] == ["True", "True", "0"] for r in exact)
+    assert all(r[2:5] == ["True", "True", "0"] for r in exact)
+    fast = {r[1]: r for r in rows if r[0] == "fast"}       # the kernel's own: parameters and what it keeps
+    assert {"logits", "h", "hprebn", "W1", "C"} <= set(fast) and all(r[2] == "False" for r in fast.values())
+    assert float(fast["W1"][5]) < 1e-5
     assert dialog.checks[0].dlogits.shape == (16, len(window.run_info.vocab))
     assert "At step 5" in dialog.caption.text()
 
