@@ -92,7 +92,9 @@ class LRFinderDialog(QDialog):
         item.setLabel("left", "minibatch loss")
         item.setTitle(html_title(("raw loss", GREY), ("and", None), ("smoothed (fastai's β = 0.98)", BLUE)))
         item.showGrid(x=True, y=True, alpha=0.2)
-        item.getAxis("bottom").setStyle(maxTextLevel=0)   # decades only: the minor labels would overlap
+        # decades labelled, the 2…9 between them unlabelled (pyqtgraph would label them all, overlapping)
+        item.getAxis("bottom").setTicks([[(e, f"{10.0 ** e:g}") for e in range(-8, 3)],
+                                         [(e + math.log10(k), "") for e in range(-8, 2) for k in range(2, 10)]])
         self.raw = item.plot(pen=pg.mkPen(GREY, width=1))
         self.smooth = item.plot(pen=pg.mkPen(BLUE, width=2))
         self.marks: list[pg.InfiniteLine] = []
