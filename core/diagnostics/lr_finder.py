@@ -8,15 +8,14 @@ without its first tenth and its last five points: *valley* (the middle of the lo
 falling loss, the one suggested), *steepest* (where the loss falls fastest per decade) and
 *minimum/10* (a tenth of the rate at the lowest loss).
 
-Nothing of the run is changed: the weights, BatchNorm's running statistics, the batch
-generator, the step, the loss history, the schedule and the engine's own state are all put
-back (`preserved`), so the run goes on bit for bit as if the finder had never run.
+Nothing of the run is changed: the sweep trains a copy of the trainer (`detached_copy`: its
+weights, BatchNorm's running statistics, batch generator, step and schedule), so the run goes on
+bit for bit as if the finder had never run, its roll-back after a divergence included.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,38 +108,10 @@ def suggest(lrs, smoothed, planned: int) -> list[Suggestion]:
     return out
 
 
-# -- the run, untouched ---------------------------------------------------------------------
-@contextmanager
-def preserved(trainer) -> Iterator[None]:
-    """Whatever happens inside, the trainer afterwards is as before: the same parameter and
-    buffer tensors holding the same values, generator, step, losses, events, settings, last
-    record and engine (the inside runs on an engine of its own kind)."""
-    model = trainer.model
-    params, buffers = model.parameters(), model.buffers()
-    with torch.no_grad():
-        values = [t.detach().clone() for t in params + buffers]
-    generator = trainer.generator.get_state()
-    step, losses, events = trainer.step, trainer.losses.copy(), list(trainer.events)
-    cfg, last, engine = trainer.cfg, trainer.last, trainer.engine
-    divergence, diverged_at = trainer.divergence, trainer.diverged_at
-    trainer.engine = type(engine)(trainer)
-    try:
-        yield
-    finally:
-        with torch.no_grad():
-            for t, v in zip(params + buffers, values, strict=True):
-                t.copy_(v)       # the fast engine trains these arrays in place
-        model.set_parameters(params, buffers)   # the exact engine swaps in new tensors
-        trainer.generator.set_state(generator)
-        trainer.store_losses(0, losses)
-        trainer.step, trainer.events, trainer.cfg, trainer.last = step, events, cfg, last
-        trainer.divergence, trainer.diverged_at = divergence, diverged_at
-        trainer.engine = engine
-
-
+# -- the sweep, on a copy -------------------------------------------------------------------
 def detached_copy(trainer):
     """A Trainer of its own equal to `trainer` (weights, statistics, generator, step, losses,
-    schedule, engine), for a finder run on another thread while the original trains on."""
+    schedule, engine kind), sharing only the dataset's read-only tensors."""
     from core.training.trainer import Trainer
     copy = Trainer(trainer.cfg, trainer.dataset)
     copy.load_state(trainer.state())
@@ -151,37 +122,37 @@ def find_lr(trainer, start: float = LECTURE_RANGE[0], end: float = LECTURE_RANGE
             steps: int = LECTURE_RANGE[2], stop_factor: float = STOP_FACTOR,
             on_step: Callable[[FinderCurve], None] | None = None,
             cancelled: Callable[[], bool] | None = None) -> FinderCurve:
-    """One step per rate of `rates(start, end, steps)` from the trainer's current state, which
-    is left exactly as it was. on_step(curve) after every step (for a live plot); the sweep
-    ends early when cancelled() turns true, the loss is not finite, or the smoothed loss
-    passes stop_factor x its best."""
+    """One step per rate of `rates(start, end, steps)` from the trainer's current state, taken on
+    a copy (the trainer itself is not touched: its run goes on as if the finder had never run).
+    on_step(curve) after every step (for a live plot); the sweep ends early when cancelled()
+    turns true, the loss is not finite, or the smoothed loss passes stop_factor x its best."""
     lrs = rates(start, end, steps)
     curve = FinderCurve(planned=steps)
-    with preserved(trainer):
-        avg, best = 0.0, math.inf
-        first = trainer.step
-        trainer.cfg = trainer.cfg.replace(max_steps=first + steps + 1, lr_decay_step=first + steps + 1)
-        for i, lr in enumerate(lrs):
-            if cancelled is not None and cancelled():
-                curve.stopped = "cancelled"
-                break
-            trainer.cfg = trainer.cfg.replace(lr=float(lr))
-            taken = trainer.train(1)
-            if not taken:
-                curve.stopped = f"the loss was not finite at learning rate {lr:.3g}"
-                break
-            loss = float(taken[0])
-            avg = BETA * avg + (1 - BETA) * loss
-            smooth = avg / (1 - BETA ** (i + 1))
-            curve.lrs.append(float(lr))
-            curve.losses.append(loss)
-            curve.smoothed.append(smooth)
-            best = min(best, smooth)
-            if on_step is not None:
-                on_step(curve)
-            if i > 0 and smooth > stop_factor * best:
-                curve.stopped = f"the smoothed loss passed {stop_factor:g}x its best at learning rate {lr:.3g}"
-                break
+    probe = detached_copy(trainer)
+    past = probe.step + steps + 1
+    probe.set_live(max_steps=max(probe.cfg.max_steps, past), lr_decay_step=past)
+    avg, best = 0.0, math.inf
+    for i, lr in enumerate(lrs):
+        if cancelled is not None and cancelled():
+            curve.stopped = "cancelled"
+            break
+        probe.set_live(lr=float(lr))
+        taken = probe.train(1)
+        if not taken:
+            curve.stopped = f"the loss was not finite at learning rate {lr:.3g}"
+            break
+        loss = float(taken[0])
+        avg = BETA * avg + (1 - BETA) * loss
+        smooth = avg / (1 - BETA ** (i + 1))
+        curve.lrs.append(float(lr))
+        curve.losses.append(loss)
+        curve.smoothed.append(smooth)
+        best = min(best, smooth)
+        if on_step is not None:
+            on_step(curve)
+        if i > 0 and smooth > stop_factor * best:
+            curve.stopped = f"the smoothed loss passed {stop_factor:g}x its best at learning rate {lr:.3g}"
+            break
     curve.suggestions = suggest(curve.lrs, curve.smoothed, steps)
     return curve
 
