@@ -77,7 +77,9 @@ def test_the_embedding_tab_draws_c_or_its_principal_components_at_the_frames_ste
     assert [label.toPlainText() for label in view.labels] == list(window.run_info.vocab)
     axis = window.tools.embedding.plot.getPlotItem().getAxis("bottom").labelText
     assert axis == ("C[:, 0]" if n_embed == 2 else f"PC1 ({view.projection.variance_share[0]:.0%} of the variance)")
-    assert view.neighbours_of(1).startswith(f"'{window.run_info.vocab[1]}' is nearest ")
+    point = view.scatter.points()[1]           # hovering 'a' lists its nearest neighbours
+    view.scatter.sigHovered.emit(view.scatter, [point], None)
+    assert view.neighbours.text().startswith(f"'{window.run_info.vocab[1]}' is nearest ")
 
 
 def test_sampled_names_are_tagged_against_the_runs_splits(qtbot, make_window, words_path):
