@@ -26,6 +26,7 @@ from core.diagnostics.calibration import calibrate
 from core.model.sample import sample_names
 from core.training.trainer import Cancelled, Trainer
 from gui.bridge import commands as c
+from gui.bridge.inspection import view_of
 from gui.bridge.mailbox import Mailbox, Reply, RunInfo, Status
 from gui.bridge.pace import Pace
 from gui.bridge.tools import ToolCommands
@@ -210,6 +211,9 @@ class TrainingWorker(QObject):
                     raise ConfigError(f"There is no hidden layer {layer + 1}: a net has at most {MAX_LAYERS}.")
                 self._publisher.follow_layer(layer)
                 return layer
+            case c.Inspect(layer):
+                t = self.trainer
+                return None if t is None else view_of(t, self._run_id, self._go.is_set(), layer)
             case c.CopyTrainer() | c.CheckGradients() | c.Embedding() | c.SetPace():
                 return self._tools.apply(command)
         raise TypeError(f"not a command: {command!r}")
