@@ -5,6 +5,8 @@ import dataclasses
 import json
 from dataclasses import dataclass, fields
 
+from core.model.layers import Activation, Norm
+
 # Fields that change the shape or the initial weights of the model: applied on Reset.
 ARCH_FIELDS = frozenset({
     "data", "n_embed", "n_hidden", "block_size", "seed", "batchnorm", "bn_momentum",
@@ -21,8 +23,8 @@ MAX_PARAMETERS = 50_000_000
 MAX_SETUP_BYTES = 1 << 20     # a setup file is a few hundred bytes
 # depth: hidden blocks Linear -> (BatchNorm) -> activation
 MAX_LAYERS = 8
-ACTIVATIONS = ("tanh", "none")
-LAYER_STYLES = ("seed", "lecture")
+ACTIVATIONS = tuple(a.value for a in Activation)              # "tanh", "none"
+LAYER_STYLES = (Norm.SEED.value, Norm.LECTURE.value)           # a style is its BatchNorm's kind
 
 
 class ConfigError(ValueError):

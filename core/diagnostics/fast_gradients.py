@@ -1,13 +1,13 @@
-"""The fast engine's own gradients for the gradient check: its compiled kernel takes one step on
-the check's batch with a learning rate of 0, on a copy of the model, and what its backward pass
-wrote is read back: every parameter's gradient, dL/dlogits, and per hidden layer dL/dh and the
-gradient at the linear output (hpreact without BatchNorm, hprebn with it)."""
+"""The fast engine's own gradients for the gradient check: its compiled kernel's forward and
+backward on the check's batch (`BoundNetwork.gradients`, nothing updated), and what its backward
+pass wrote, read back: every parameter's gradient buffer, dL/dlogits, and per hidden layer dL/dh
+and the gradient at the linear output (hpreact without BatchNorm, hprebn with it)."""
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import torch
 
-from core.model import network
 from core.training import fast_kernel_binding as fb
 
 
@@ -16,22 +16,20 @@ def _layer_name(base: str, k: int) -> str:
 
 
 def fast_engine_gradients(model, train_split, ix: torch.Tensor) -> tuple[dict[str, torch.Tensor], str]:
-    """model: a copy the kernel may change (its running statistics move); ix: the batch's rows."""
+    """model: the model (or a copy) at the weights to check; ix: the batch's rows of the training split."""
     X, Y = train_split
-    net = network.adapt(model)
-    fb.prepare(len(net.blocks))
-    bound = fb.BoundNetwork(net, X.numpy(), Y.numpy())
+    fb.prepare()
+    bound = fb.BoundNetwork(model, X.numpy(), Y.numpy())
     ws = bound.workspace(len(ix))
-    losses = np.empty(1, dtype=np.float32)
-    if bound.run(ix.numpy().astype(np.int64), 1, 0.0, ws, losses) != 1:
+    if not math.isfinite(bound.gradients(ix.numpy().astype("int64"), ws)):
         raise ValueError("The loss on the check's batch is not finite: there are no gradients to check.")
-    grad_of = ws.grads_for(net)
-    out = {name: torch.from_numpy(grad_of[id(a)].copy()) for name, a in net.named}
-    last = len(net.blocks) - 1
-    out["logits"] = torch.from_numpy(ws.dh[last].copy())
-    for li, b in enumerate(net.blocks[:-1]):
+    grad_of = bound.gradient_of(ws)
+    out = {name: torch.from_numpy(grad_of[id(p)].copy()).view(p.shape)
+           for name, p in zip(model.param_names, model.parameters(), strict=True)}
+    out["logits"] = torch.from_numpy(ws.acts[-1].dh.copy())
+    for li, b in enumerate(model.blocks[:-1]):
         k = li + 1
-        out[_layer_name("h", k)] = torch.from_numpy(ws.dh[li].copy())
+        out[_layer_name("h", k)] = torch.from_numpy(ws.acts[li].dh.copy())
         at_linear = _layer_name("hprebn" if b.bn is not None else "hpreact", k)
-        out[at_linear] = torch.from_numpy(ws.gz[li].copy())
+        out[at_linear] = torch.from_numpy(ws.acts[li].dhprebn.copy())
     return out, "the compiled kernel's backward (core/training/fast_kernel.py), float32"

@@ -5,24 +5,45 @@ Two flavours of each piece reproduce two notebooks bit for bit:
   batch std, no eps, running mean/std);
 - "lecture": the lecture's Linear and BatchNorm1d classes (`out = x @ W; out += b`; batch
   variance + eps, running mean/var).
-An engine can loop over `MLP.blocks` reading only these attributes.
+These blocks are the only description of the network: both engines loop over `MLP.blocks`
+reading only these attributes (the fast engine's binding takes float32 views of them).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import torch
 
-BN_KINDS = ("seed", "lecture")
-ACTIVATIONS = ("tanh", "none")
 LECTURE_EPS = 1e-5
+
+
+class Kind(StrEnum):
+    """A table of kinds: the word is the setting's (config, setup files, the command line), `code`
+    the compiled kernel's int for it (the member's position in the table)."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
+
+class Norm(Kind):
+    """A block's BatchNorm: none, the seed's or the lecture's."""
+    NONE = "none"
+    SEED = "seed"          # ÷ batch std (n - 1, no eps); keeps a running std
+    LECTURE = "lecture"    # ÷ sqrt(batch var (n - 1) + eps); keeps a running var
+
+
+class Activation(Kind):
+    TANH = "tanh"
+    NONE = "none"          # the lecture's linear-only experiment
 
 
 @dataclass(eq=False)
 class BatchNorm:
     """kind "seed": gamma * (x - mean) / std + beta, running_spread is the running std.
     kind "lecture": gamma * (x - mean) / sqrt(var + eps) + beta, running_spread is the running var."""
-    kind: str
+    kind: Norm
     gamma: torch.Tensor
     beta: torch.Tensor
     running_mean: torch.Tensor
@@ -31,8 +52,9 @@ class BatchNorm:
     eps: float = 0.0
 
     @classmethod
-    def new(cls, kind: str, dim: int, momentum: float) -> BatchNorm:
-        if kind == "seed":    # the notebook's (1, n_hidden) tensors
+    def new(cls, kind: Norm, dim: int, momentum: float) -> BatchNorm:
+        kind = Norm(kind)
+        if kind == Norm.SEED:    # the notebook's (1, n_hidden) tensors
             return cls(kind, torch.ones((1, dim)), torch.zeros((1, dim)),
                        torch.zeros((1, dim)), torch.ones((1, dim)), momentum)
         # The lecture's buffers start as (dim,) and become (1, dim) at its first update;
@@ -42,10 +64,10 @@ class BatchNorm:
 
     def batch_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean = x.mean(0, keepdim=True)
-        return mean, (x.std(0, keepdim=True) if self.kind == "seed" else x.var(0, keepdim=True))
+        return mean, (x.std(0, keepdim=True) if self.kind == Norm.SEED else x.var(0, keepdim=True))
 
     def normalise(self, x: torch.Tensor, mean: torch.Tensor, spread: torch.Tensor) -> torch.Tensor:
-        if self.kind == "seed":
+        if self.kind == Norm.SEED:
             return self.gamma * (x - mean) / spread + self.beta
         xhat = (x - mean) / torch.sqrt(spread + self.eps)
         return self.gamma * xhat + self.beta
@@ -69,8 +91,15 @@ class Block:
     weight: torch.Tensor
     bias: torch.Tensor | None
     bn: BatchNorm | None
-    activation: str
+    activation: Activation
     inplace_bias: bool = False
+
+    def __post_init__(self):
+        self.activation = Activation(self.activation)
+
+    @property
+    def norm(self) -> Norm:
+        return Norm.NONE if self.bn is None else self.bn.kind
 
     def linear(self, x: torch.Tensor) -> torch.Tensor:
         if self.bias is None:
@@ -82,7 +111,7 @@ class Block:
         return x @ self.weight + self.bias
 
     def activate(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(x) if self.activation == "tanh" else x
+        return torch.tanh(x) if self.activation == Activation.TANH else x
 
     @property
     def fan_in(self) -> int:

@@ -13,25 +13,19 @@ import torch
 import torch.nn.functional as F
 
 from core.config import Config
-from core.model.layers import BatchNorm, Block
+from core.model.layers import Activation, BatchNorm, Block, Norm
 
 PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")   # the seed's, one layer
 
 
 @dataclass
 class Forward:
-    """What one forward pass hands back. The single-layer fields are those of hidden block 0."""
+    """What one forward pass hands back, per block (the output block last)."""
     embcat: torch.Tensor
-    hpreact_raw: torch.Tensor   # embcat @ W1 + b1 (before BN)
-    hpreact: torch.Tensor       # the tanh input (after BN when BN is on)
-    h: torch.Tensor
     logits: torch.Tensor
-    batch_mean: torch.Tensor | None = None
-    batch_std: torch.Tensor | None = None
-    # per block, the output block last: linear output, activation input, activation output
-    raws: list[torch.Tensor] = field(default_factory=list)
-    pres: list[torch.Tensor] = field(default_factory=list)
-    outs: list[torch.Tensor] = field(default_factory=list)
+    raws: list[torch.Tensor] = field(default_factory=list)   # linear outputs (hprebn)
+    pres: list[torch.Tensor] = field(default_factory=list)   # activation inputs (hpreact)
+    outs: list[torch.Tensor] = field(default_factory=list)   # activation outputs (h)
     batch_stats: list[tuple[torch.Tensor, torch.Tensor] | None] = field(default_factory=list)
 
 
@@ -47,7 +41,7 @@ class MLP:
         # Drawn on the CPU generator then moved, so CUDA runs start from the same weights.
         self.C = torch.randn((vocab_size, cfg.n_embed), generator=generator)
         widths = [cfg.n_embed * cfg.block_size] + [cfg.n_hidden] * cfg.n_layers + [vocab_size]
-        build = self._seed_blocks if cfg.layer_style == "seed" else self._lecture_blocks
+        build = self._seed_blocks if cfg.layer_style == Norm.SEED else self._lecture_blocks
         self.blocks: list[Block] = build(widths, generator)
         self.C = self.C.to(cfg.device)
         for b in self.blocks:
@@ -73,12 +67,12 @@ class MLP:
             if out:
                 W = W * 0.01 if cfg.fix_w2 else W
                 b = b * 0 if cfg.fix_b2 else b
-                blocks.append(Block(W, b, None, "none"))
+                blocks.append(Block(W, b, None, Activation.NONE))
                 continue
             if cfg.fix_w1:
                 W = W * cfg.w1_scale if cfg.w1_scale is not None else W * cfg.w1_gain / n_in ** 0.5
             b = b * 0.01 if cfg.fix_b1 else b
-            bn = BatchNorm.new("seed", n_out, cfg.bn_momentum)
+            bn = BatchNorm.new(Norm.SEED, n_out, cfg.bn_momentum)
             if not cfg.batchnorm:
                 self.idle_batchnorms.append(bn)
             blocks.append(Block(W, b, bn if cfg.batchnorm else None, cfg.activation))
@@ -91,8 +85,8 @@ class MLP:
             out = k == len(widths) - 2
             W = torch.randn((n_in, n_out), generator=g) / n_in**0.5
             bias = None if bn_on else torch.zeros(n_out)
-            bn = BatchNorm.new("lecture", n_out, cfg.bn_momentum) if bn_on else None
-            blocks.append(Block(W, bias, bn, "none" if out else cfg.activation, inplace_bias=True))
+            bn = BatchNorm.new(Norm.LECTURE, n_out, cfg.bn_momentum) if bn_on else None
+            blocks.append(Block(W, bias, bn, Activation.NONE if out else cfg.activation, inplace_bias=True))
         with torch.no_grad():
             last = blocks[-1]
             if cfg.fix_w2:   # last layer: make less confident
@@ -124,7 +118,7 @@ class MLP:
             bns += [(k, bn) for k, bn in enumerate(self.idle_batchnorms, 1)]
         for k, bn in bns:
             params += [(f"bngain{_suffix(k)}", bn, "gamma"), (f"bnbias{_suffix(k)}", bn, "beta")]
-            spread = "bnstd_running" if bn.kind == "seed" else "bnvar_running"
+            spread = "bnstd_running" if bn.kind == Norm.SEED else "bnvar_running"
             buffers += [(f"bnmean_running{_suffix(k)}", bn, "running_mean"),
                         (f"{spread}{_suffix(k)}", bn, "running_spread")]
         return params, buffers
@@ -179,7 +173,7 @@ class MLP:
             out.append(("Linear", k))
             if b.bn is not None:
                 out.append(("BatchNorm1d", k))
-            if b.activation == "tanh":
+            if b.activation == Activation.TANH:
                 out.append(("Tanh", k))
         return out
 
@@ -204,8 +198,7 @@ class MLP:
             pres.append(pre)
             outs.append(h)
             stats.append(stat)
-        mean, std = stats[0] if stats[0] is not None else (None, None)
-        return Forward(embcat, raws[0], pres[0], outs[0], outs[-1], mean, std, raws, pres, outs, stats)
+        return Forward(embcat, outs[-1], raws, pres, outs, stats)
 
     @torch.no_grad()
     def update_running(self, fw: Forward) -> None:

@@ -87,7 +87,7 @@ class Trainer:
         if name == "fast":
             why = unavailable_reason(self.device.type)
             if why is None:
-                return FastEngine(*self.splits["train"], len(self.model.blocks))
+                return FastEngine(*self.splits["train"])
             self.engine_note = f"Using the exact engine: {why}."
         return ExactEngine(*self.splits["train"], self.device)
 
