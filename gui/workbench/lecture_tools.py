@@ -50,6 +50,12 @@ class LectureTools(QObject):
         self.slow_start_action.setStatusTip("The first run of a fresh window takes its first steps slowly, "
                                             "then speeds up.")
         self.slow_start_action.toggled.connect(self.speed.set_slow_start)
+        index = tabs.indexOf(self.embedding)
+        self.embedding_action = A("Embedding", f"Ctrl+{index + 1}" if index < 9 else "", "Show the Embedding tab",
+                                  lambda: tabs.setCurrentWidget(self.embedding))
+        view_menu = next((a.menu() for a in chrome.menu_bar.actions() if a.text() == "&View"), None)
+        if view_menu is not None:
+            view_menu.addAction(self.embedding_action)
         chrome.train_menu.addSeparator()
         chrome.train_menu.addActions([self.find_lr_action, self.grad_check_action, self.slow_start_action])
         toolbar = window.addToolBar("Lecture tools")

@@ -39,3 +39,10 @@ def test_groups_and_neighbours():
     assert [group(c) for c in ".aebz"] == ["boundary", "vowel", "vowel", "consonant", "consonant"]
     C = np.array([[0.0, 0], [1, 0], [0, 2], [5, 5]])
     assert nearest(C, 0, 2) == [(1, 1.0), (2, 2.0)]
+
+
+def test_one_dimension_lies_on_a_line():
+    C = np.arange(27, dtype=np.float64).reshape(27, 1)
+    p = project(C)
+    assert p.points.shape == (27, 2) and np.allclose(p.points[:, 1], 0)
+    assert np.allclose(np.abs(p.points[:, 0]), np.abs(C[:, 0] - C.mean())) and p.variance_share[0] == 1.0
