@@ -29,6 +29,16 @@ class Pace:
         """Whether step `step` is to be taken in slow motion."""
         return self.steps_per_second is not None and (self.until_step is None or step < self.until_step)
 
+    def holding(self) -> bool:
+        """Whether the worker paces itself: in slow motion, and at the end of a
+        slow start until its last slow step is on screen (the flat-out chunk after it would
+        replace that step's snapshot before the window takes it)."""
+        return self.steps_per_second is not None
+
+    def finish(self) -> None:
+        """The slow start is over: flat out from now on."""
+        self.steps_per_second = self.until_step = None
+
     def drawn(self, run_id: int, step: int) -> None:
         """The window has drawn run `run_id` after `step` steps (any thread)."""
         with self._lock:

@@ -31,6 +31,9 @@ LINES = {
     "Look back: tanh output": H,
     "Look back: saturation": SATURATION,
     "Runs: overlaid loss curves": "Healthy: a better init starts lower and ends lower.",
+    "Sweep: curves": "Healthy: the curves fall and flatten; one that rises has too high a rate.",
+    "Sweep: importance": "Reading: long bars are worth tuning; near 0 can stay at the default.",
+    "Sweep: parallel coordinates": "Reading: the bright (low-loss) lines bundle where good values lie.",
 }
 PREFIXES = {"Gradient of ": "Healthy: centred on 0; grad:data about 1e-3 to 1e-2."}
 
