@@ -140,7 +140,9 @@ def engines(trainer) -> list[str]:
     fast one where it runs (the CPU, numba importable) and exposes its gradients."""
     from core.training.fast_engine import unavailable_reason
     out = ["exact"]
-    if unavailable_reason(trainer.device.type) is None and fast_gradients_available():
+    # the Trainer's own rule: the kernel has no per-position BatchNorm (part 5's bug)
+    if (unavailable_reason(trainer.device.type) is None and not trainer.model.per_position_batchnorm
+            and fast_gradients_available()):
         out.append("fast")
     return out
 

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from core.config import Config
+from core.data import Dataset
 from core.diagnostics.grad_check import check, compare, engines
 from core.training.trainer import Trainer
 
@@ -62,3 +63,12 @@ def test_the_fast_kernels_gradients_are_autograds_to_float32_rounding(small_data
     assert all(r.relative < 1e-5 or (r.scale < 1e-6 and r.maxdiff < 1e-7) for r in result.rows), result.lines
     after = trainer.model.parameters() + trainer.model.buffers()
     assert all(torch.equal(x, y) for x, y in zip(before, after, strict=True))
+
+
+def test_a_net_the_kernel_cannot_train_gets_no_fast_rows(small_dataset):
+    from core.presets import preset_config
+    cfg = preset_config("wavenet-bn-bug").replace(data="small", batch_size=8, n_hidden=16)
+    trainer = Trainer(cfg, Dataset.from_words(small_dataset.words, cfg.block_size, source="small"))
+    assert trainer.engine_name == "exact"
+    assert engines(trainer) == ["exact"]
+    assert all(r.exact for r in check(trainer, "exact").rows)
