@@ -26,7 +26,11 @@ def test_the_runs_model_passes_qts_model_checks(qtmodeltester):
 
 def test_the_windows_runs_model_passes_them_too(qtbot, qtmodeltester, window):
     window.step100_action.trigger()
-    qtbot.waitUntil(lambda: window.workbench.current.record.steps == 100)
+    def check():
+        assert window.workbench.runs.current.record.steps == 100
+    qtbot.waitUntil(check)
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: window.workbench.runs_model.rowCount() == 2)
-    qtmodeltester.check(window.workbench.runs_model)
+    def check():
+        assert window.workbench.runs.runs_model.rowCount() == 2
+    qtbot.waitUntil(check)
+    qtmodeltester.check(window.workbench.runs.runs_model)
