@@ -29,7 +29,10 @@ def replica(view) -> Trainer:
 def wait_status(qtbot, window, predicate, timeout=WAIT_MS):
     def check():
         assert window.run.status is not None, "no status from the worker yet"
-        assert predicate(window.run.status), f"the status is still {window.run.status}"
+        s = window.run.status
+        assert predicate(s), (f"the status is still: run {s.run_id}, step {s.step:,} of {s.cfg.max_steps:,}, "
+                              f"running {s.running}, done {s.done}, diverged at {s.diverged_at}, "
+                              f"{s.steps_per_s:,.0f} steps/s")
     qtbot.waitUntil(check, timeout=timeout)
 
 
