@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 import torch
 
-from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.checkpoint import (
+    CheckpointError,
+    checkpoint_bytes,
+    load_checkpoint,
+    load_checkpoint_bytes,
+    save_checkpoint,
+)
 from core.config import (
     ACTIVATIONS,
     ENGINES,
@@ -23,6 +30,10 @@ from core.diagnostics.stats import Snapshot
 from core.files import check_writable
 from core.model.sample import NOTEBOOK_SAMPLE_SEED, iter_samples
 from core.presets import CATALOGUE, preset_config
+from core.runs import commands as runs_commands
+from core.runs.naming import run_name
+from core.runs.recorder import RecordedRun, RunRecorder, dataset_identity
+from core.runs.store import RunStore, StoreError
 from core.training.trainer import Trainer
 
 PRINT_EVERY = 10_000
@@ -108,6 +119,12 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
                    "tables for the last step: each hidden layer's output and its gradient, each weight's gradient")
     s.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
     s.add_argument("--load", metavar="FILE", help="continue from a checkpoint")
+    s.add_argument("--load-run", metavar="ID", type=int, help="continue (or, with --steps at its step, "
+                   "sample) a run from the run store: `main.py runs list` shows their ids")
+    r = p.add_argument_group("the run store (`main.py runs --help`)")
+    r.add_argument("--runs-db", metavar="PATH", help="the run store (default $MAKEMORE_RUNS_DB, else "
+                   "$XDG_DATA_HOME/makemore-playground/runs.sqlite3)")
+    r.add_argument("--no-record", action="store_true", help="do not record this run in the run store")
     return p
 
 
@@ -129,11 +146,15 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg.replace(**changes).validate()
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
+def run(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     torch.set_num_threads(1)  # the tiny matrices here run slower split across threads
     if args.save:
         check_writable(args.save, "checkpoint")   # now, not after a run that would then be lost
-    if args.load:
+    if args.load and args.load_run is not None:
+        raise ConfigError("--load and --load-run both name where to continue from: give one.")
+    loading = args.load or args.load_run is not None
+    if loading:
         fixed = [flag for flag, value in (("--data", args.data), ("--config", args.config),
                  ("--n-embed", args.n_embed), ("--n-hidden", args.n_hidden), ("--block-size", args.block_size),
                  ("--seed", args.seed), ("--w1-scale", args.w1_scale), ("--preset", args.preset),
@@ -144,7 +165,8 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         if fixed:
             raise ConfigError(f"{', '.join(fixed)} cannot change a loaded checkpoint's model; "
                               "only --steps, --lr, --lr-decay-step, --lr-after and --batch-size can.")
-        trainer = load_checkpoint(args.load, device=args.device, engine=args.engine)
+        trainer = (load_checkpoint(args.load, device=args.device, engine=args.engine) if args.load
+                   else load_stored_run(args.load_run, args.runs_db, args.device, args.engine))
         live = {"max_steps": args.steps, "lr": args.lr, "lr_decay_step": args.lr_decay_step,
                 "lr_after": args.lr_after, "batch_size": args.batch_size}
         trainer.set_live(**{k: v for k, v in live.items() if v is not None})
@@ -155,14 +177,51 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         trainer = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
     if trainer.engine_note:
         print(trainer.engine_note, file=sys.stderr)
+    recorder = None if args.no_record else RunRecorder.open(args.runs_db)
+    record = recorder and start_record(recorder, trainer, args)
+    try:
+        code = train_and_report(trainer, args, out, recorder, record)
+    except BaseException:
+        if record is not None:
+            recorder.status(record, "interrupted", trainer.step)
+        raise
+    finally:
+        if recorder is not None:
+            recorder.close()
+    return code
+
+
+def start_record(recorder: RunRecorder, trainer: Trainer, args) -> RecordedRun:
+    name = run_name(trainer.cfg)
+    if args.load_run is not None:
+        name = f"{name} (from run {args.load_run})"
+    elif args.load:
+        name = f"{name} (from {args.load})"
+    record = recorder.start("headless", name, trainer.cfg.to_dict(), dataset_identity(trainer.dataset),
+                            trainer.engine_name, trainer.cfg.device)
+    if trainer.step:
+        recorder.add_losses(record, 0, trainer.losses, lr=trainer.lr)   # the history it continues
+    return record
+
+
+def train_and_report(trainer: Trainer, args, out, recorder: RunRecorder | None, record: RecordedRun | None) -> int:
     max_steps = trainer.cfg.max_steps
     while not trainer.done:
         i = trainer.step
         losses = trainer.train(PRINT_EVERY - i % PRINT_EVERY)   # up to the next progress line
+        if record is not None:
+            if trainer.step < i + len(losses):
+                recorder.replace_losses(record, trainer.losses)   # a divergence took steps back
+            else:
+                recorder.add_losses(record, i, losses, lr=trainer.lr)
         if i % PRINT_EVERY == 0 and losses:
             print(f"{i:7d}/{max_steps:7d}: {losses[0]:.4f}", file=out, flush=True)
         if trainer.divergence:
             print(trainer.divergence, file=sys.stderr)
+            if record is not None:
+                recorder.replace_losses(record, trainer.losses)
+                recorder.weights(record, checkpoint_bytes(trainer), trainer.step)
+                recorder.status(record, "diverged", trainer.step)
             return 1
     if args.layer_stats:
         snap = trainer.snapshot()
@@ -171,13 +230,37 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         else:
             print("\n".join(layer_tables(snap)), file=out)
     for split in ("train", "val"):
-        print(split, trainer.split_loss(split), file=out)
+        loss = trainer.split_loss(split)
+        print(split, loss, file=out)
+        if record is not None:
+            recorder.split_loss(record, split, loss, trainer.step)
+    names = []
     for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples,
                           seed=args.sample_seed, temperature=args.temperature):
         print(s.notebook_line, file=out, flush=True)   # each name as it is drawn
+        names.append(s.notebook_line)
     if args.save:
         save_checkpoint(trainer, args.save)
+    if record is not None:
+        recorder.samples(record, names, trainer.step)
+        recorder.weights(record, checkpoint_bytes(trainer), trainer.step)
+        recorder.status(record, "finished", trainer.step)
     return 0
+
+
+def load_stored_run(run_id: int, runs_db: str | None, device: str | None, engine: str | None) -> Trainer:
+    store = RunStore.open_default(runs_db)
+    try:
+        run = store.get_run(run_id)
+        if run is None:
+            raise StoreError(f"There is no run {run_id} in the run store {store.path}.")
+        data = store.load_weights(run_id)
+        if data is None:
+            raise StoreError(f"Run {run_id} ({run.name}) has no weights in the run store "
+                             f"(only runs that finished, diverged or were saved keep them).")
+    finally:
+        store.close()
+    return load_checkpoint_bytes(data, f"run {run_id}", device=device, engine=engine)
 
 
 def layer_tables(snap: Snapshot) -> list[str]:
@@ -190,12 +273,35 @@ def layer_tables(snap: Snapshot) -> list[str]:
     return lines
 
 
+def runs_parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="main.py runs", description="The run store: every run of the window, "
+                      "the command line and sweeps.")
+    runs_commands.add_arguments(p)
+    return p
+
+
+# `main.py NAME ...`: NAME -> (its parser, what runs it with the parsed arguments). Add a
+# subcommand here; main.py sends every first argument named here to this module.
+SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[[argparse.Namespace], int]]] = {
+    "runs": (runs_parser, runs_commands.run),
+}
+
+
+def wants_cli(argv: list[str]) -> bool:
+    """Whether these arguments are for the command line rather than the window."""
+    return bool(argv) and argv[0] in SUBCOMMANDS or any(a in argv for a in ("--headless", "-h", "--help"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        make_parser, command = SUBCOMMANDS[argv[0]]
+        args, argv = make_parser().parse_args(argv[1:]), None
+    else:
+        args, command = build_parser().parse_args(argv), run
     try:
-        return run(args)
-    except (DataError, ConfigError, CheckpointError, ValueError) as e:
+        return command(args)
+    except (DataError, ConfigError, CheckpointError, StoreError, ValueError) as e:
         print(f"main.py: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:
