@@ -40,14 +40,14 @@ def window_for(app, **changes):
     window = MainWindow(Config(data=str(default_names_path()), **changes))
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.status is not None and window.run_info is not None)
+    wait(app, lambda: window.run.status is not None and window.run.info is not None)
     window.tools.speed.set_pace(None)
     return window
 
 
 def step_to(app, window, steps: int) -> None:
-    window.step(steps - window.status.step)
-    wait(app, lambda: window.status.step >= steps)
+    window.control.step(steps - window.run.status.step)
+    wait(app, lambda: window.run.status.step >= steps)
 
 
 def close(app, window) -> None:
@@ -71,7 +71,7 @@ def embedding(app, n_embed: int) -> None:
     view = window.tools.embedding
     window.tabs.setCurrentWidget(view)
     wait(app, lambda: view.step == EMBEDDING_STEPS)
-    view.neighbours.setText(view.neighbours_of(window.run_info.vocab.index("a")) + " (hover shows this)")
+    view.neighbours.setText(view.neighbours_of(window.run.info.vocab.index("a")) + " (hover shows this)")
     window.samples.request()
     wait(app, lambda: window.samples.names.count() == 20 and window.tools.novelty.summary.text() != "")
     settle(app)

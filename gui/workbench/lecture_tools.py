@@ -28,7 +28,8 @@ class LectureTools(QObject):
             session, run, tabs, setup, report, window)
         # what good looks like: a line under every plot, words on every guide
         self.healthy = add_healthy_lines(workbench.plots())
-        self.guide_labels = label_guides(workbench.update_ratio, workbench.layers_view, workbench.distributions)
+        d = workbench.diagnostics
+        self.guide_labels = label_guides(d.update_ratio, workbench.layers.view, d.distributions)
         self.embedding = EmbeddingView()
         tabs.setTabToolTip(tabs.addTab(self.embedding, "Embedding"), EMBEDDING_TIP)
         self._embedding_asked = False

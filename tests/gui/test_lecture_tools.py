@@ -23,7 +23,7 @@ def trained_c(words_path, steps: int, **changes) -> np.ndarray:
 
 def test_the_finder_sweeps_a_copy_and_apply_sets_the_live_rate(qtbot, make_window):
     window = make_window(engine="exact")
-    window.step(50)
+    window.control.step(50)
     wait_status(qtbot, window, lambda s: s.step == 50)
     finder = window.tools.open_finder()
 
@@ -35,16 +35,16 @@ def test_the_finder_sweeps_a_copy_and_apply_sets_the_live_rate(qtbot, make_windo
     assert len(curve.lrs) == len(curve.losses) == len(curve.smoothed) > 100
     assert "Suggested learning rate" in finder.verdict.text() and len(finder.marks) == 3
     # the run itself did not move: the finder worked on a copy
-    assert window.status.step == 50 and window.status.lr == 0.1
+    assert window.run.status.step == 50 and window.run.status.lr == 0.1
     lr = curve.suggestion.lr
     finder.apply_button.click()
     wait_status(qtbot, window, lambda s: s.cfg.lr == pytest.approx(lr, rel=1e-3))
-    assert window.status.step == 50
+    assert window.run.status.step == 50
 
 
 def test_the_gradient_check_window_lists_the_exact_engines_rows(qtbot, make_window):
     window = make_window(engine="exact", batch_size=16)
-    window.step(5)
+    window.control.step(5)
     wait_status(qtbot, window, lambda s: s.step == 5)
     dialog = window.tools.open_grad_check()
     qtbot.waitUntil(lambda: len(dialog.checks) >= 1, timeout=WAIT_MS)
@@ -55,7 +55,7 @@ def test_the_gradient_check_window_lists_the_exact_engines_rows(qtbot, make_wind
     fast = {r[1]: r for r in rows if r[0] == "fast"}       # the kernel's own: parameters and what it keeps
     assert {"logits", "h", "hprebn", "W1", "C"} <= set(fast) and all(r[2] == "False" for r in fast.values())
     assert float(fast["W1"][5]) < 1e-5
-    assert dialog.checks[0].dlogits.shape == (16, len(window.run_info.vocab))
+    assert dialog.checks[0].dlogits.shape == (16, len(window.run.info.vocab))
     assert "At step 5" in dialog.caption.text()
 
 
@@ -63,7 +63,7 @@ def test_the_gradient_check_window_lists_the_exact_engines_rows(qtbot, make_wind
 def test_the_embedding_tab_draws_c_or_its_principal_components_at_the_frames_step(qtbot, make_window, words_path,
                                                                                    n_embed):
     window = make_window(engine="exact", n_embed=n_embed)
-    window.step(37)
+    window.control.step(37)
     wait_status(qtbot, window, lambda s: s.step == 37)
     view = window.tools.embedding
     window.tabs.setCurrentWidget(view)
@@ -74,17 +74,17 @@ def test_the_embedding_tab_draws_c_or_its_principal_components_at_the_frames_ste
     x, y = view.scatter.getData()
     expected = project(trained_c(words_path, 37, engine="exact", n_embed=n_embed)).points
     assert np.allclose(np.column_stack([x, y]), expected, atol=1e-6)
-    assert [label.toPlainText() for label in view.labels] == list(window.run_info.vocab)
+    assert [label.toPlainText() for label in view.labels] == list(window.run.info.vocab)
     axis = window.tools.embedding.plot.getPlotItem().getAxis("bottom").labelText
     assert axis == ("C[:, 0]" if n_embed == 2 else f"PC1 ({view.projection.variance_share[0]:.0%} of the variance)")
     point = view.scatter.points()[1]           # hovering 'a' lists its nearest neighbours
     view.scatter.sigHovered.emit(view.scatter, [point], None)
-    assert view.neighbours.text().startswith(f"'{window.run_info.vocab[1]}' is nearest ")
+    assert view.neighbours.text().startswith(f"'{window.run.info.vocab[1]}' is nearest ")
 
 
 def test_sampled_names_are_tagged_against_the_runs_splits(qtbot, make_window, words_path):
     window = make_window()
-    window.step(300)
+    window.control.step(300)
     wait_status(qtbot, window, lambda s: s.step == 300)
     window.samples.count.setValue(40)
     window.sample_action.trigger()
@@ -112,7 +112,7 @@ def steps_drawn(window) -> list[int]:
 def test_slow_motion_draws_every_step(qtbot, window):
     window.tools.speed.set_pace(25.0)
     seen = steps_drawn(window)
-    window.start()
+    window.control.start()
     qtbot.waitUntil(lambda: len(seen) >= 40, timeout=WAIT_MS)
     window.control.pause()
     assert seen[:40] == list(range(40))
@@ -121,10 +121,10 @@ def test_slow_motion_draws_every_step(qtbot, window):
 
 def test_flat_out_skips_steps_between_frames(qtbot, window):
     seen = steps_drawn(window)
-    window.start()
+    window.control.start()
     wait_status(qtbot, window, lambda s: s.step >= 3000)
     window.control.pause()
-    assert len(seen) < window.status.step      # the slider's other end: most steps never drawn
+    assert len(seen) < window.run.status.step      # the slider's other end: most steps never drawn
 
 
 def test_a_fresh_windows_first_run_starts_slow_then_speeds_up(qtbot, make_window):
@@ -134,7 +134,7 @@ def test_a_fresh_windows_first_run_starts_slow_then_speeds_up(qtbot, make_window
     window = make_window()
     assert window.tools.slow_start_action.isChecked()
     seen = steps_drawn(window)
-    window.start()
+    window.control.start()
     wait_status(qtbot, window, lambda s: s.step >= SLOW_START_STEPS + 2000)
     window.control.pause()
     assert seen[:SLOW_START_STEPS] == list(range(SLOW_START_STEPS))
