@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.control.sampled.connect(runs.take_samples)
         runs.measured.connect(self.evaluation.show_losses)
         self.tools = LectureTools(self.session, self.run, self.settings, self.tabs, self.chrome, self.setup,
-                                  self.samples, report, self, self.workbench)   # gui/workbench/lecture_tools.py
+                                  self.samples, self, self.workbench)   # gui/workbench/lecture_tools.py
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------

@@ -21,11 +21,10 @@ EMBEDDING_TIP = ("The character embeddings C as points (part 2's plot): raw when
 
 
 class LectureTools(QObject):
-    def __init__(self, session, run, settings: QSettings, tabs: QTabWidget, chrome, setup, samples, report,
+    def __init__(self, session, run, settings: QSettings, tabs: QTabWidget, chrome, setup, samples,
                  window: QMainWindow, workbench):
         super().__init__(window)
-        self.session, self.run, self.tabs, self.setup, self.report, self.window = (
-            session, run, tabs, setup, report, window)
+        self.session, self.run, self.tabs, self.setup, self.window = session, run, tabs, setup, window
         # what good looks like: a line under every plot, words on every guide
         self.healthy = add_healthy_lines(workbench.plots())
         d = workbench.diagnostics
