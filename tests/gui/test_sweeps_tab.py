@@ -155,3 +155,19 @@ def test_closing_the_window_mid_sweep_stops_it_and_keeps_the_finished_trials(qtb
     qtbot.waitUntil(lambda: not sweeps.running and window.session.is_stopped, timeout=SWEEP_MS)
     stored = sorted(r.status for r in stored_trials(temporary_run_store).values())
     assert stored == ["diverged", "interrupted"]        # the finished trial kept, the running one stopped
+
+
+def test_a_spec_saved_from_the_form_opens_as_it_was(qtbot, window, tmp_path):
+    sweeps = window.workbench.sweeps
+    fill(sweeps.form, "saved", steps=500, params="lr = { low = 0.01, high = 1.0, log = true }")
+    sweeps.form.method.setCurrentText("tpe")
+    sweeps.form.trials.setValue(7)
+    path = sweeps.save_spec(tmp_path / "saved")
+    assert path.name == "saved.toml"
+    spec = sweeps.form.spec()
+    fill(sweeps.form, "other")                  # the form changed, then the file opened again
+    sweeps.open_spec(path)
+    again = sweeps.form.spec()
+    assert (again.name, again.method, again.trials, again.steps, again.params) == \
+        (spec.name, spec.method, spec.trials, spec.steps, spec.params)
+    assert again.base == spec.base and "saved.toml" in sweeps.form.base_label.text()
