@@ -56,7 +56,10 @@ HEADERS = {
     "n_layers": ("layers", "Hidden layers Linear → (BatchNorm) → activation."),
     "w1_gain": ("gain", "Init gain of the hidden layers' weights (5/3 suits tanh)."),
     "activation": ("act", "The hidden layers' activation: tanh, or none (linear only)."),
-    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d."),
+    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d; "
+                    "wavenet: makemore part 5's."),
+    "fuse": ("fuse", "Wavenet style: positions each hidden layer fuses (blank: the whole context at once)."),
+    "bn_dims": ("BN dims", "Wavenet style: BatchNorm's statistics over dims 0,1 (every position) or 0 (the bug)."),
     "data": ("data", "The word list."),
 }
 MAX_OVERLAID = len(PALETTE)
