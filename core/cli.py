@@ -303,10 +303,16 @@ def runs_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _sweeps():
+    from core.sweeps import cli as sweep_cli  # imported when asked for: Optuna takes a moment to load
+    return sweep_cli
+
+
 # `main.py NAME ...`: NAME -> (its parser, what runs it with the parsed arguments). Add a
 # subcommand here; main.py sends every first argument named here to this module.
 SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[[argparse.Namespace], int]]] = {
     "runs": (runs_parser, runs_commands.run),
+    "sweep": (lambda: _sweeps().build_parser(), lambda args: _sweeps().run(args)),
 }
 
 

@@ -21,11 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from core.runs.history import log10_losses
-from core.runs.store import RunStore, StoreError
+from core.runs.store import RunStore, StoreError, StoreRefusal
 
 HEARTBEAT_EVERY = 30.0
 
@@ -49,6 +50,7 @@ class RecordedRun:
     id: int | None = None
     pending: list = field(default_factory=list)    # [(first_step, plain losses)] not yet written
     lr: float | None = None                        # the learning rate in effect at the last step
+    on_id: Callable[[int], None] | None = None     # told the id once the recorder's thread has it
     closed: bool = False
 
 
@@ -82,11 +84,18 @@ class RunRecorder:
 
     # -- asked for by training (any thread; never blocks on the store) -------------------------
     def start(self, kind: str, name: str, config: dict, dataset: dict, engine: str | None,
-              device: str | None, sweep_id: str | None = None, sweep_name: str | None = None) -> RecordedRun:
+              device: str | None, sweep_id: str | None = None, sweep_name: str | None = None,
+              wait: bool = True, on_id: Callable[[int], None] | None = None) -> RecordedRun:
+        """A new run in the store. `wait=False` (the GUI thread): the recorder's thread writes
+        it at once and calls `on_id(id)` there."""
         run = RecordedRun(kind, name, (kind, name, config, dataset, engine, device, sweep_id, sweep_name))
+        run.on_id = on_id
         with self._cond:
             self._runs.append(run)
-        if self.store is not None:
+            if not wait:
+                self._wanted += 1
+                self._cond.notify_all()
+        if self.store is not None and wait:
             try:
                 run.id = self.store.start_run(*run.start_args)   # one insert: its id at once
             except StoreError as e:
@@ -122,6 +131,28 @@ class RunRecorder:
     def weights(self, run: RecordedRun, checkpoint: bytes, step: int | None = None) -> None:
         self._later(run, lambda s, i: s.save_weights(i, checkpoint, step))
 
+    @staticmethod
+    def existing(run_id: int, kind: str = "", name: str = "") -> RecordedRun:
+        """A handle on a run already in the store (to rename or delete it through the recorder)."""
+        return RecordedRun(kind, name, (), id=run_id, closed=True)
+
+    def weights_file(self, run: RecordedRun, path, step: int | None = None) -> None:
+        """The checkpoint file at `path` as the run's weights; the file is removed once read."""
+        def write(store: RunStore, run_id: int) -> None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                return                      # gone: nothing to keep
+            store.save_weights(run_id, data, step)
+            Path(path).unlink(missing_ok=True)
+        self._later(run, write)
+
+    def delete(self, run: RecordedRun) -> None:
+        with self._cond:
+            run.pending = []
+        run.closed = True
+        self._later(run, lambda s, i: s.delete_run(i))
+
     def rename(self, run: RecordedRun, name: str) -> None:
         run.name = name
         self._later(run, lambda s, i: s.rename_run(i, name))
@@ -141,6 +172,10 @@ class RunRecorder:
             self._cond.notify_all()
             return self._cond.wait_for(lambda: self._flushed_at >= target or self._stopped(), timeout) \
                 and not self._failing
+
+    @property
+    def closed(self) -> bool:
+        return self._stopping
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is left (waiting at most `timeout` s), release this process's runs."""
@@ -223,10 +258,15 @@ class RunRecorder:
 
     def _start_later(self, run: RecordedRun) -> None:
         run.id = self.store.start_run(*run.start_args)
+        if run.on_id is not None:
+            run.on_id(run.id)
 
     def _attempt(self, write, *args) -> bool:
         try:
             write(*args)
+        except StoreRefusal as e:
+            self.on_problem(str(e))         # said, and not tried again
+            return True
         except StoreError as e:
             self._report(e)
             return False

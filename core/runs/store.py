@@ -13,7 +13,8 @@ any sqlite or file error becomes a `StoreError` whose message is one line):
     store.append_losses(run_id, first_step, log10_losses, lr=None)  # replaces steps from first_step on;
                                               # lr: the learning rate in effect after them
     store.truncate_losses(run_id, steps)      # the run took steps back (a divergence)
-    store.set_status(run_id, status, steps=None)   # STATUSES; finished/diverged/interrupted release it
+    store.set_status(run_id, status, steps=None)   # STATUSES; finished/diverged/interrupted release it;
+                                              # steps never lowers the count (truncate_losses does)
     store.release(run_id)                     # no process owns it any more (a window closed)
     store.heartbeat(run_id)                   # "still alive" for crash detection
     store.record_split_loss(run_id, split, loss, step)
@@ -94,6 +95,10 @@ MIGRATIONS = {0: _SCHEMA_1}
 
 class StoreError(Exception):
     """The run store cannot be read or written; the message is one line for a person."""
+
+
+class StoreRefusal(StoreError):
+    """The store works, but will not do this: no such run, or a read-only reference row."""
 
 
 @dataclass
@@ -316,7 +321,7 @@ class RunStore:
         args = () if status in RELEASING else (self._pid, self._host)
         now = time.time()
         self._transaction([(f"UPDATE runs SET status = ?, updated = ?, heartbeat = ?, {owner}, "
-                            "steps = COALESCE(?, steps) WHERE id = ? AND kind != 'reference'",
+                            "steps = MAX(steps, COALESCE(?, steps)) WHERE id = ? AND kind != 'reference'",
                             (status, now, now, *args, steps, run_id))])
 
     def release(self, run_id: int) -> None:
@@ -357,9 +362,9 @@ class RunStore:
     def _check_editable(self, run_id: int) -> None:
         row = self._execute("SELECT kind FROM runs WHERE id = ?", (run_id,))
         if not row:
-            raise StoreError(f"There is no run {run_id} in the run store.")
+            raise StoreRefusal(f"There is no run {run_id} in the run store.")
         if row[0][0] == "reference":
-            raise StoreError(f"Run {run_id} is a reference row (the lectures' numbers); it cannot be changed.")
+            raise StoreRefusal(f"Run {run_id} is a reference row (the lectures' numbers); it cannot be changed.")
 
     def mark_interrupted(self) -> list[int]:
         """Runs whose owning process is gone become "interrupted"; their ids."""

@@ -24,6 +24,7 @@ from core.config import MAX_LAYERS, Config, ConfigError
 from core.data import Dataset
 from core.diagnostics.calibration import calibrate
 from core.model.sample import sample_names
+from core.runs.recorder import dataset_identity
 from core.training.trainer import Cancelled, Trainer
 from gui.bridge import commands as c
 from gui.bridge.inspection import view_of
@@ -269,7 +270,7 @@ class TrainingWorker(QObject):
         self._run_id += 1
         self._step_s = 0.0                        # another model, another engine: measure again
         info = RunInfo(self._run_id, cfg, dataset.source, len(dataset.words), dataset.vocab.itos,
-                       dataset.n_train, trainer.model.n_parameters())
+                       dataset.n_train, trainer.model.n_parameters(), dataset_identity(dataset))
         self._publisher.new_run(info)   # sent with the command's reply
         return info
 

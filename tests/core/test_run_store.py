@@ -151,3 +151,11 @@ def test_a_newer_schema_is_refused_in_one_line(tmp_path):
     with pytest.raises(StoreError, match="newer version") as e:
         RunStore(path)
     assert "\n" not in str(e.value)
+
+
+def test_a_late_status_never_takes_steps_back():
+    store = RunStore.open_default()
+    rid = store.start_run("window", "x", {}, {}, "fast", "cpu")
+    store.append_losses(rid, 0, np.zeros(200))
+    store.set_status(rid, "paused", steps=1)          # queued when the run was at step 1
+    assert store.get_run(rid).steps == 200
