@@ -120,3 +120,20 @@ def test_a_corrupt_store_is_moved_aside_and_the_window_trains(qtbot, make_window
     assert len(aside) == 1 and aside[0].read_bytes() == junk
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
+
+
+def test_two_windows_at_once_both_keep_their_runs(qtbot, make_window):
+    windows = [make_window(max_steps=400), make_window(max_steps=400, lr=0.2)]
+    for window in windows:
+        window.start_action.trigger()
+    for window in windows:
+        wait_status(qtbot, window, lambda s: s.done)
+        qtbot.waitUntil(lambda w=window: w.workbench.run_log.runs[0].val_loss is not None, timeout=WAIT_MS)
+    records = [w.workbench.run_log.runs[0] for w in windows]
+    for window in windows:
+        close(qtbot, window)
+    store = RunStore.open_default()
+    stored = [store.get_run(r.number) for r in records]
+    assert [(s.status, s.steps, s.config["lr"]) for s in stored] == [("finished", 400, 0.1), ("finished", 400, 0.2)]
+    assert [s.val for s in stored] == [r.val_loss for r in records]
+    assert all(len(store.losses(s.id)) == 400 for s in stored) and store.integrity() == "ok"
