@@ -146,7 +146,8 @@ def check_compatible(trainer: Trainer, payload: dict) -> None:
     if vocab != trainer.dataset.vocab:
         raise CheckpointError(f"The checkpoint's vocabulary ({len(vocab)} characters) differs "
                               f"from this dataset's ({len(trainer.dataset.vocab)}).")
-    arch = ("n_embed", "n_hidden", "block_size", "batchnorm", "n_layers", "activation", "layer_style")
+    arch = ("n_embed", "n_hidden", "block_size", "batchnorm", "n_layers", "activation", "layer_style", "fuse",
+            "bn_dims")
     diff = [f"{k} {getattr(cfg, k)} vs {getattr(trainer.cfg, k)}" for k in arch
             if getattr(cfg, k) != getattr(trainer.cfg, k)]
     if diff:

@@ -16,6 +16,7 @@ from core.checkpoint import (
 )
 from core.config import (
     ACTIVATIONS,
+    BN_DIMS,
     ENGINES,
     LAYER_STYLES,
     LIMITS,
@@ -28,7 +29,7 @@ from core.config import (
 from core.data import DataError, Dataset
 from core.diagnostics.stats import Snapshot
 from core.files import check_writable
-from core.model.sample import NOTEBOOK_SAMPLE_SEED, iter_samples
+from core.model.sample import NOTEBOOK_SAMPLE_SEED, continued, iter_samples
 from core.presets import CATALOGUE, preset_config
 from core.runs import commands as runs_commands
 from core.runs.naming import run_name
@@ -63,6 +64,15 @@ def gain(text: str) -> float:
         return LIMITS["w1_gain"].check(parse_number(text))
     except (ValueError, ConfigError) as e:
         raise argparse.ArgumentTypeError(str(e).removeprefix("The W1 gain ").rstrip(".")) from None
+
+
+def fuse_widths(text: str) -> str:
+    """--fuse 2,2,2: each width within LIMITS['fuse_width']; kept as typed (spaces dropped)."""
+    try:
+        parts = [LIMITS["fuse_width"].parse(part) for part in text.split(",")]
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+    return ",".join(str(n) for n in parts)
 
 
 def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
@@ -102,6 +112,11 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     m.add_argument("--activation", choices=ACTIVATIONS, help="tanh, or none for a linear-only stack (default tanh)")
     m.add_argument("--layer-style", choices=LAYER_STYLES, help="seed: the seed notebook's layers (default); "
                    "lecture: the lecture's Linear and BatchNorm1d (eps 1e-5, running var, BN on the output)")
+    m.add_argument("--fuse", type=fuse_widths, metavar="N,N,...",
+                   help="layer style wavenet: how many consecutive positions each hidden layer fuses "
+                   "(makemore part 5's FlattenConsecutive), e.g. 2,2,2; they must multiply to the block size")
+    m.add_argument("--bn-dims", choices=BN_DIMS, help="layer style wavenet: BatchNorm's statistics over dims "
+                   "0,1 (every position, default) or 0 (per position: the lecture's bug)")
     m.add_argument("--bn-momentum", type=limited("bn_momentum"), help=f"BatchNorm running-average momentum "
                    f"(default {d.bn_momentum}; the lecture's 0.1)")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
@@ -111,8 +126,9 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     s = p.add_argument_group("sampling and checkpoints")
     s.add_argument("--samples", type=limited("samples"), default=20,
                    help=f"names to sample at the end (default 20, at most {LIMITS['samples'].high:,})")
-    s.add_argument("--sample-seed", type=limited("sample_seed"), default=NOTEBOOK_SAMPLE_SEED,
-                   help="default the notebook's")
+    s.add_argument("--sample-seed", type=limited("sample_seed"),
+                   help=f"default the notebook's: the seed notebook's {NOTEBOOK_SAMPLE_SEED}; for the wavenet "
+                   "layer style, part 5's: the training generator, continuing")
     s.add_argument("--temperature", type=limited("temperature"), default=1.0,
                    help="divides the logits; near 0 it picks the likeliest character (default 1)")
     s.add_argument("--layer-stats", action="store_true", help="after training, print the lecture's three "
@@ -137,7 +153,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
              "n_hidden": args.n_hidden, "block_size": args.block_size, "seed": args.seed,
              "w1_scale": args.w1_scale, "device": args.device, "engine": args.engine,
              "n_layers": args.layers, "w1_gain": args.gain, "activation": args.activation,
-             "layer_style": args.layer_style, "bn_momentum": args.bn_momentum}
+             "layer_style": args.layer_style, "bn_momentum": args.bn_momentum, "fuse": args.fuse,
+             "bn_dims": args.bn_dims}
+    if args.fuse is not None and args.layers is None:
+        flags["n_layers"] = args.fuse.count(",") + 1     # one hidden layer per width
     changes = {k: v for k, v in flags.items() if v is not None}
     for flag, field in (("no_batchnorm", "batchnorm"), ("no_fix_w2", "fix_w2"), ("no_fix_b2", "fix_b2"),
                         ("no_fix_w1", "fix_w1"), ("no_fix_b1", "fix_b1")):
@@ -159,7 +178,8 @@ def run(args: argparse.Namespace, out=None) -> int:
                  ("--n-embed", args.n_embed), ("--n-hidden", args.n_hidden), ("--block-size", args.block_size),
                  ("--seed", args.seed), ("--w1-scale", args.w1_scale), ("--preset", args.preset),
                  ("--layers", args.layers), ("--gain", args.gain), ("--activation", args.activation),
-                 ("--layer-style", args.layer_style), ("--bn-momentum", args.bn_momentum)) if value is not None]
+                 ("--layer-style", args.layer_style), ("--bn-momentum", args.bn_momentum),
+                 ("--fuse", args.fuse), ("--bn-dims", args.bn_dims)) if value is not None]
         fixed += [f"--{f.replace('_', '-')}" for f in ("no_batchnorm", "no_fix_w2", "no_fix_b2", "no_fix_w1",
                                                           "no_fix_b1") if getattr(args, f)]
         if fixed:
@@ -235,8 +255,11 @@ def train_and_report(trainer: Trainer, args, out, recorder: RunRecorder | None, 
         if record is not None:
             recorder.split_loss(record, split, loss, trainer.step)
     names = []
-    for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples,
-                          seed=args.sample_seed, temperature=args.temperature):
+    seed, generator = args.sample_seed, None
+    if seed is None and trainer.model.sequential:
+        generator = continued(trainer.generator)     # part 5 samples from its training generator
+    for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples, temperature=args.temperature,
+                          seed=NOTEBOOK_SAMPLE_SEED if seed is None else seed, generator=generator):
         print(s.notebook_line, file=out, flush=True)   # each name as it is drawn
         names.append(s.notebook_line)
     if args.save:
@@ -280,10 +303,16 @@ def runs_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _sweeps():
+    from core.sweeps import cli as sweep_cli  # imported when asked for: Optuna takes a moment to load
+    return sweep_cli
+
+
 # `main.py NAME ...`: NAME -> (its parser, what runs it with the parsed arguments). Add a
 # subcommand here; main.py sends every first argument named here to this module.
 SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[[argparse.Namespace], int]]] = {
     "runs": (runs_parser, runs_commands.run),
+    "sweep": (lambda: _sweeps().build_parser(), lambda args: _sweeps().run(args)),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.config import ConfigError
+from core.model.layers import Norm
 from core.training.trainer import Trainer
 
 
@@ -35,4 +36,4 @@ def calibrate(trainer: Trainer) -> Calibration:
 
 def _std(bn, spread):
     """The seed's BatchNorm keeps a running std, the lecture's a running variance."""
-    return spread if bn.kind == "seed" else spread.sqrt()
+    return spread if bn.kind == Norm.SEED else spread.sqrt()

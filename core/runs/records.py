@@ -14,7 +14,7 @@ from core.runs.loss_curve import LossCurve
 # what the runs table shows of each run's settings
 TABLE_FIELDS = ("batchnorm", "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_scale", "n_embed", "n_hidden",
                 "block_size", "lr", "lr_decay_step", "lr_after", "batch_size",
-                "n_layers", "w1_gain", "activation", "layer_style")
+                "n_layers", "w1_gain", "activation", "layer_style", "fuse", "bn_dims")
 
 
 @dataclass

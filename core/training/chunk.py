@@ -55,8 +55,9 @@ class Failure:
 @dataclass(frozen=True)
 class Outcome:
     """What an engine did with a chunk: the losses of the steps it applied (from the chunk's
-    first on), the record of the last of them (None when none was), and the failure that
-    stopped it early (None when every step was applied)."""
+    first on), the failure that stopped it early (None when every step was applied), and the
+    record of the chunk's last step when every step was applied (after a failure the roll-back
+    decides which record stands, so an engine returns None)."""
     losses: np.ndarray
     record: StepRecord | None
     failure: Failure | None = None

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from core.diagnostics.stats import StepRecord, layer_kinds
+from core.model.layers import Activation, Norm
 from core.training.chunk import Chunk, Failure, Outcome
 
 aten = torch.ops.aten
@@ -25,9 +26,9 @@ def has_manual_step(model, device: torch.device) -> bool:
     if device.type != "cpu" or len(model.blocks) != 2:
         return False
     hidden, out = model.blocks
-    return (hidden.bias is not None and not hidden.inplace_bias and hidden.activation == "tanh"
-            and (hidden.bn is None or hidden.bn.kind == "seed")
-            and out.bias is not None and not out.inplace_bias and out.bn is None and out.activation == "none")
+    return (hidden.bias is not None and not hidden.inplace_bias and hidden.activation == Activation.TANH
+            and hidden.norm in (Norm.NONE, Norm.SEED)
+            and out.bias is not None and not out.inplace_bias and out.bn is None and out.activation == Activation.NONE)
 
 
 @torch.no_grad()
@@ -78,6 +79,11 @@ def manual_step(model, Xb: torch.Tensor, Yb: torch.Tensor):
     return loss, [grads[n] for n in model.param_names], (raw, hpre, h, dh), mean, std
 
 
+def as_rows(t: torch.Tensor) -> torch.Tensor:
+    """A (B, T, C) activation viewed as B*T rows of C; a 2-D one as it is."""
+    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
+
+
 class ExactEngine:
     """Steps the model through a chunk of batches with torch, bit for bit the notebook's loop."""
     name = "exact"
@@ -100,7 +106,7 @@ class ExactEngine:
         for s in range(chunk.steps):
             step = self._step(model, chunk.idx[s * B:(s + 1) * B], chunk.first + s, chunk.lr, kinds)
             if isinstance(step, Failure):
-                return Outcome(np.array(losses, np.float32), record, step)
+                return Outcome(np.array(losses, np.float32), None, step)
             record = step
             losses.append(record.loss)
         return Outcome(np.array(losses, np.float32), record)
@@ -120,7 +126,7 @@ class ExactEngine:
         value = loss.item()
         if not math.isfinite(value):
             seed_stds = [stat[1] for b, stat in zip(model.blocks, stats, strict=True)
-                         if stat is not None and b.bn.kind == "seed"]
+                         if stat is not None and b.norm == Norm.SEED]
             return Failure(i, value, seed_stds, list(raws))
         for b, stat in zip(model.blocks, stats, strict=True):
             if stat is not None:
@@ -134,7 +140,10 @@ class ExactEngine:
             # p.data += -lr * p.grad, for all parameters in two calls (out of place: the
             # record keeps the tensors the step started from without a copy)
             model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
-        return StepRecord(i, value, lr, raws[0], pres[0], outs[0], out_grads[0], model.param_names,
-                          tuple(params), tuple(grads), raws=raws, pres=pres, outs=outs,
+        # part 5's (batch, positions, width) activations as batch x positions rows: the
+        # statistics and pictures run over every position
+        raws, pres, outs, out_grads = (tuple(as_rows(a) for a in arrays)
+                                       for arrays in (raws, pres, outs, out_grads))
+        return StepRecord(i, value, lr, model.param_names, tuple(params), tuple(grads), raws=raws, pres=pres, outs=outs,
                           out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
                           layer_kinds=kinds)

@@ -28,6 +28,7 @@ from gui.workbench.layers_controller import LayersController
 from gui.workbench.loss_log import LossLogController
 from gui.workbench.runs_controller import RunsController
 from gui.workbench.smoothing import SmoothingBar
+from gui.workbench.sweeps import SweepsController
 
 TAB_TIPS = {
     "Layers": "Every hidden layer at once, as the lecture's figures: activations, their gradients, the weights' "
@@ -39,6 +40,8 @@ TAB_TIPS = {
     "Look back": "The histograms and saturation picture at an earlier step, and another run's for comparison.",
     "Runs": "Every run, across restarts (the run store), and the lectures' own numbers: the loss log as a "
             "table, overlays, the loss-log experiment, open, rename, delete, exports.",
+    "Sweeps": "Many runs of one setup with some settings varied (grid, random or TPE search), on both cores or "
+              "a Dask cluster: trials table, parallel coordinates, curves, importance.",
 }
 
 
@@ -58,6 +61,11 @@ class Workbench(QObject):
         self.files = FilesController(session, setup, self.runs, run, self.plots, reset, settings, report, window)
         self.loss_log = LossLogController(session, run, self.runs, report, runs_shown, self)
         self.runs_tab = self.runs.runs_tab
+        window_store = lambda: self.runs.store.store.path if self.runs.store.store is not None else None  # noqa: E731
+        self.sweeps = SweepsController(setup.config, lambda cfg: (setup.set_config(cfg), reset(cfg)),
+                                       self.files.load_checkpoint, report, window_store, self)
+        self.sweeps.trial_stored.connect(self.runs.show_stored_run)
+        self.sweeps.run_chosen.connect(self.show_stored_run)
         d = self.diagnostics
         self.gradients, self.update_ratio, self.distributions, self.lookback = (
             d.gradients, d.update_ratio, d.distributions, d.lookback)
@@ -103,7 +111,7 @@ class Workbench(QObject):
         for widget, title in ((self.layers_view, "Layers"), (self.gradients, "Gradients"),
                               (self.update_ratio, "Update ratio"),
                               (self.distributions, "Distributions"), (self.lookback, "Look back"),
-                              (self.runs_tab, "Runs")):
+                              (self.runs_tab, "Runs"), (self.sweeps.tab, "Sweeps")):
             tabs.setTabToolTip(tabs.addTab(widget, title), TAB_TIPS[title])
         for arrow in tabs.tabBar().findChildren(QToolButton):     # Qt's, shown when the tabs do not fit
             arrow.setToolTip(f"Scroll the tabs (or use Ctrl+1 … Ctrl+{tabs.count()}).")
@@ -196,6 +204,7 @@ class Workbench(QObject):
         out["hpreact distribution"] = self.distributions.plot_item
         out.update(self.lookback.plot_items())
         out.update(self.runs_tab.plot_items())
+        out.update(self.sweeps.tab.plot_items())
         return out
 
     def open_selected_run(self) -> None:
@@ -203,6 +212,13 @@ class Workbench(QObject):
         if chosen is not None:
             record, path = chosen
             self.files.load_checkpoint(path, label=f"run {record.number}")
+
+    def show_stored_run(self, number: int) -> None:
+        """The Runs tab, with the stored run `number` (a sweep's trial) selected."""
+        record_id = self.runs.show_stored_run(number)
+        if record_id is not None:
+            self.tabs.setCurrentWidget(self.runs_tab)
+            self.runs_tab.select([record_id])
 
     # -- following the window ----------------------------------------------------------------
     def _on_run_started(self, info) -> None:
@@ -216,4 +232,4 @@ class Workbench(QObject):
     def close(self, then: Callable[[], object]) -> bool:
         """The window is closing: False (and `then` later) while the loss-log job still runs."""
         self._save_settings()
-        return self.loss_log.close(then)
+        return self.loss_log.close(then) and self.sweeps.close(then)

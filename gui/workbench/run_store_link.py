@@ -60,6 +60,22 @@ class RunStoreLink(QObject):
             (log.references if s.kind == "reference" else log.runs).append(record)
         log.references.reverse()          # as the store lists them
 
+    def past_run(self, log: RunLog, number: int) -> RunRecord | None:
+        """The stored run `number` (written by someone else: a sweep's trial) as a record of `log`,
+        not yet in its list; None if the store has no such run."""
+        if self.store is None:
+            return None
+        try:
+            s = self.store.get_run(number)
+        except StoreError as e:
+            self.problem.emit(str(e))
+            return None
+        if s is None:
+            return None
+        record = self._record(log.new_id(), s)
+        self.handles[record.run_id] = RunRecorder.existing(s.id, s.kind, s.name)
+        return record
+
     @staticmethod
     def _record(key: int, s: StoredRun) -> RunRecord:
         try:

@@ -56,7 +56,10 @@ HEADERS = {
     "n_layers": ("layers", "Hidden layers Linear → (BatchNorm) → activation."),
     "w1_gain": ("gain", "Init gain of the hidden layers' weights (5/3 suits tanh)."),
     "activation": ("act", "The hidden layers' activation: tanh, or none (linear only)."),
-    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d."),
+    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d; "
+                    "wavenet: makemore part 5's."),
+    "fuse": ("fuse", "Wavenet style: positions each hidden layer fuses (blank: the whole context at once)."),
+    "bn_dims": ("BN dims", "Wavenet style: BatchNorm's statistics over dims 0,1 (every position) or 0 (the bug)."),
     "data": ("data", "The word list."),
 }
 MAX_OVERLAID = len(PALETTE)
@@ -105,6 +108,14 @@ class RunsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), 0, 0)
         history = RunHistory(self.log.start(cfg, name, curve))
         self.histories[history.run_id] = history
+        self.endInsertRows()
+        return history
+
+    def add_record(self, record: RunRecord) -> RunHistory:
+        """A run recorded elsewhere (a sweep's trial), as the first row."""
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self.log.runs.append(record)
+        history = self.histories[record.run_id] = RunHistory(record)
         self.endInsertRows()
         return history
 

@@ -238,6 +238,18 @@ class RunsController(QObject):
             return None
         return record, path
 
+    def show_stored_run(self, number: int) -> int | None:
+        """The row of stored run `number` (read from the store if the table lacks it, as a
+        sweep's trial that just ended): its record id, or None if the store has no such run."""
+        for record in self.run_log.runs:
+            if record.number == number:
+                return record.run_id
+        record = self.store.past_run(self.run_log, number)
+        if record is None:
+            return None
+        self.runs_model.add_record(record)
+        return record.run_id
+
     def _on_store_problem(self, text: str) -> None:
         if self.current is None:
             self._held.append(text)

@@ -22,7 +22,7 @@ def test_calibration_changes_the_bn_statistics_and_reports_both_losses(qtbot, wi
     trainer = replica(after)
     mean, std = (torch.from_numpy(after.tensors[n].copy()) for n in ("bnmean_running", "bnstd_running"))
     x, _ = trainer.splits["train"]
-    raw = trainer.model.forward(x, training=False).hpreact_raw
+    raw = trainer.model.forward(x, training=False).raws[0]
     assert torch.equal(mean, raw.mean(0, keepdim=True))       # over the whole split
     assert torch.equal(std, raw.std(0, keepdim=True))
     assert not np.array_equal(mean.numpy(), mean_before) and not np.array_equal(std.numpy(), std_before)
