@@ -280,6 +280,7 @@ class RunsController(QObject):
         record = self.run_log.get(record_id)
         if record is None:
             raise ExportError(f"There is no run {record_id}.")
+        self.runs_model.history(record_id)      # a past run's curve, read from the store if not yet drawn
         return write_text(path, record.to_json())
 
 

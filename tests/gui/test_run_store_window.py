@@ -1,5 +1,6 @@
 """The window's runs table is a view of the run store: a run lasts across restarts with its
 curve, opens again, and the Evaluate panel and the run's row show the same numbers."""
+import json
 import os
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def close(qtbot, window):
     qtbot.waitUntil(lambda: window.session.is_stopped, timeout=WAIT_MS)
 
 
-def test_the_next_window_holds_the_earlier_runs_with_their_curves(qtbot, make_window):
+def test_the_next_window_holds_the_earlier_runs_with_their_curves(qtbot, make_window, tmp_path):
     first = make_window(max_steps=300)
     train_to_the_end(qtbot, first)
     record = first.workbench.run_log.runs[0]
@@ -39,6 +40,8 @@ def test_the_next_window_holds_the_earlier_runs_with_their_curves(qtbot, make_wi
     wb = second.workbench
     past = next(r for r in wb.run_log.runs if r.number == record.number)
     assert (past.name, past.status, past.steps) == ("max_steps 300", "finished", 300)
+    wb.export_run_json(past.run_id, tmp_path / "past.json")        # its curve read from the store first
+    assert len(json.loads((tmp_path / "past.json").read_text())["loss_curve"]["step"]) == 300
     assert (past.train_loss, past.val_loss) == (record.train_loss, record.val_loss)
     assert cell(second, 0, "run") == "" and cell(second, 1, "run") == str(record.number)   # newest first
     second.tabs.setCurrentWidget(wb.runs_tab)
