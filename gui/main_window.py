@@ -89,8 +89,6 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------
     def _build_centre(self) -> None:
         self.live = LiveView(self.run)
-        self.loss_plot, self.hpreact_plot = self.live.loss_plot, self.live.hpreact_plot
-        self.h_plot, self.saturation_plot = self.live.h_plot, self.live.saturation_plot
         self.message_bar = MessageBar()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -151,46 +149,7 @@ class MainWindow(QMainWindow):
                                     self.evaluate_action, self.sample_action])
         self.chrome = WindowChrome(menu, self.file_menu, self.train_menu, self.quit_action, self.status_bar)
 
-    # -- what tests, benches and the workbench ask of the window ---------------------------
-    @property
-    def run_info(self):
-        return self.run.info
-
-    @property
-    def status(self):
-        return self.run.status
-
-    @property
-    def snapshot(self):
-        return self.run.snapshot
-
-    @property
-    def running(self) -> bool:
-        return self.run.running
-
-    @property
-    def run_started(self):
-        return self.run.run_started
-
-    @property
-    def frames_drawn(self) -> int:
-        return self.live.frames_drawn
-
-    def start(self) -> None:
-        self.control.start()
-
-    def step(self, n: int) -> None:
-        self.control.step(n)
-
-    def reset(self, cfg: Config | None = None) -> None:
-        self.control.reset(cfg)
-
-    def apply_preset(self, name: str) -> None:
-        self.control.apply_preset(name)
-
-    def use_dataset(self, source: str) -> None:
-        self.control.use_dataset(source)
-
+    # -- what the run control and the workbench ask of the window ---------------------------
     def show_error(self, message: str) -> None:
         self.message_bar.show_message(message, "error")
         self.status_bar.showMessage(message.split(". ")[0], 10_000)

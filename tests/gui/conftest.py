@@ -6,10 +6,12 @@ import random
 
 import pytest
 from PySide6.QtCore import QSettings
-from window_helpers import WAIT_MS
 
 from core.config import Config
 from gui.settings import SETTINGS_DIR_ENV
+
+pytest.register_assert_rewrite("window_helpers", "fault_helpers", "stand_ins")   # their waits say what they saw
+from window_helpers import WAIT_MS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +44,9 @@ def make_window(qtbot, words_path, temp_settings):
         window = MainWindow(cfg, settings)
         windows.append(window)
         window.show()
-        qtbot.waitUntil(lambda: window.run_info is not None and window.status is not None, timeout=WAIT_MS)
+        def check():
+            assert window.run.info is not None and window.run.status is not None, "the first Reset has not come back"
+        qtbot.waitUntil(check, timeout=WAIT_MS)
         return window
 
     yield make

@@ -70,7 +70,7 @@ def test_the_table_and_parallel_coordinates_show_the_stored_trials(qtbot, window
     assert parallel.line_of(other).opts["pen"].color().getRgb()[:3] == (205, 205, 205) != kept_pen
     parallel.clear_brushes()
     assert sorted(parallel.kept()) == sorted(n for n, _ in vals)
-    assert window.running is False            # the window's own training never started
+    assert window.run.running is False            # the window's own training never started
 
 
 def test_a_chosen_trial_brings_its_settings_and_weights_to_the_window(qtbot, window, temporary_run_store):
@@ -81,14 +81,16 @@ def test_a_chosen_trial_brings_its_settings_and_weights_to_the_window(qtbot, win
     row = tab.model.row_at(1)
     tab.select_trial(row.number)
     assert tab.apply_button.isEnabled() and tab.open_weights_button.isEnabled()
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         tab.apply_button.click()
     assert window.setup.config().lr == row.params["lr"] and window.setup.config().max_steps == 200
-    with qtbot.waitSignal(window.workbench.checkpoint_loaded, timeout=WAIT_MS) as loaded:
+    with qtbot.waitSignal(window.workbench.files.checkpoint_loaded, timeout=WAIT_MS) as loaded:
         tab.open_weights_button.click()
     info = loaded.args[0]
     assert info.cfg.lr == row.params["lr"]
-    qtbot.waitUntil(lambda: window.status is not None and window.status.step == 200, timeout=WAIT_MS)
+    def check():
+        assert window.run.status is not None and window.run.status.step == 200
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     runs = window.workbench.runs          # every trial is a row of the Runs table, as it ends
     trial_rows = [r for r in runs.runs_model.rows() if r.kind == "sweep-trial"]
     assert sorted(r.number for r in trial_rows) == sorted(r.run_id for r in sweeps.rows.values())
@@ -103,7 +105,9 @@ def test_a_cancelled_sweep_goes_on_where_it_stopped(qtbot, window, temporary_run
     fill(sweeps.form, "cancelled", steps=3000, params="lr = [0.05, 0.1, 0.2]", workers=1)
     with qtbot.waitSignal(sweeps.finished, timeout=SWEEP_MS) as ended:
         sweeps.tab.start_button.click()
-        qtbot.waitUntil(lambda: any(r.state == "complete" for r in sweeps.rows.values()), timeout=SWEEP_MS)
+        def check():
+            assert any(r.state == "complete" for r in sweeps.rows.values())
+        qtbot.waitUntil(check, timeout=SWEEP_MS)
         sweeps.tab.cancel_button.click()
     assert ended.args == [False]
     first = {r.number: r.run_id for r in sweeps.rows.values() if r.state == "complete"}
@@ -128,9 +132,13 @@ def test_closing_the_window_mid_sweep_stops_it_and_keeps_the_finished_trials(qtb
     sweeps = window.workbench.sweeps
     fill(sweeps.form, "closed", steps=3000, params="lr = [0.05, 0.1, 0.2]", workers=1)
     sweeps.tab.start_button.click()
-    qtbot.waitUntil(lambda: any(r.state == "complete" for r in sweeps.rows.values()), timeout=SWEEP_MS)
+    def check():
+        assert any(r.state == "complete" for r in sweeps.rows.values())
+    qtbot.waitUntil(check, timeout=SWEEP_MS)
     window.close()
-    qtbot.waitUntil(lambda: not sweeps.running and window.session.is_stopped, timeout=SWEEP_MS)
+    def check():
+        assert not sweeps.running and window.session.is_stopped
+    qtbot.waitUntil(check, timeout=SWEEP_MS)
     stored = stored_trials(temporary_run_store)
     states = sorted(r.status for r in stored.values())
     assert "finished" in states and "interrupted" in states      # the trial it stopped, not run on
