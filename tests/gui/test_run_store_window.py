@@ -75,7 +75,7 @@ def test_a_stored_run_opens_again_and_evaluate_fills_its_row(qtbot, make_window)
     wb = second.workbench
     past = next(r for r in wb.runs.run_log.runs if r.number == record.number)
     wb.runs.runs_tab.select([past.run_id])
-    with qtbot.waitSignal(second.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(second.run.run_started, timeout=WAIT_MS):
         wb.open_run_action.trigger()
     wait_status(qtbot, second, lambda s: s.step == 200)
     opened = wb.runs.current.record
