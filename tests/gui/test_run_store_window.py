@@ -79,7 +79,7 @@ def test_a_stored_run_opens_again_and_evaluate_fills_its_row(qtbot, make_window)
         wb.open_run_action.trigger()
     wait_status(qtbot, second, lambda s: s.step == 200)
     opened = wb.runs.current.record
-    assert opened.name == f"max_steps 200 · from run {record.number}" and second.run_info.cfg.max_steps == 200
+    assert opened.name == f"max_steps 200 · from run {record.number}" and second.run.info.cfg.max_steps == 200
     assert opened.train_loss is None
     second.evaluate_action.trigger()
     def check():
