@@ -55,16 +55,17 @@ def test_runs_a_row_per_run_and_a_reset_that_never_trained_is_no_run(qtbot):
     runs, _, run, _ = make_runs(qtbot)
     changes = []
     runs.current_changed.connect(changes.append)
+    references = len(runs.run_log.references)                             # the lectures' rows
     run.take(frame(CFG, 0, run_id=1, new_run=True), running=False)
     first = runs.current
-    assert runs.runs_model.rowCount() == 1 and runs.current_run_id == 1 and changes == [first]
+    assert runs.runs_model.rowCount() == references + 1 and runs.current_run_id == 1 and changes == [first]
     run.take(frame(CFG, 0, run_id=2, new_run=True), running=False)         # Reset before any step
-    assert runs.runs_model.rowCount() == 1 and runs.current_run_id == 2
+    assert runs.runs_model.rowCount() == references + 1 and runs.current_run_id == 2
     assert first.run_id not in runs.histories
     run.take(frame(CFG, 3, run_id=2, losses=[3.0, 2.9, 2.8]), running=False)
     assert runs.current.record.steps == 3                                 # the run state feeds its record
     run.take(frame(CFG, 0, run_id=3, new_run=True), running=False)
-    assert runs.runs_model.rowCount() == 2                                # a run that trained stays
+    assert runs.runs_model.rowCount() == references + 2                   # a run that trained stays
 
 
 def test_runs_measures_train_and_val_when_training_stops(qtbot):
@@ -73,14 +74,14 @@ def test_runs_measures_train_and_val_when_training_stops(qtbot):
     runs.evaluated.connect(evaluated.append)
     run.take(frame(CFG, 0, new_run=True), running=False)
     run.take(frame(CFG, 5, running=True, losses=[3.0] * 5), running=True)
-    assert session.commands(commands.SplitLosses) == []                  # not while it trains
+    assert session.commands(commands.Evaluate) == []                     # not while it trains
     run.take(frame(CFG, 5), running=False)                                 # paused
-    assert session.commands(commands.SplitLosses) == [commands.SplitLosses()]
-    session.answer(commands.SplitLosses, (1, 5, 2.5, 2.6))
+    assert session.commands(commands.Evaluate) == [commands.Evaluate()]
+    session.answer(commands.Evaluate, (5, {"train": 2.5, "val": 2.6, "test": 2.7}, 1))
     record = runs.current.record
     assert (record.train_loss, record.val_loss) == (2.5, 2.6) and evaluated == [record.run_id]
     run.take(frame(CFG, 5), running=False)
-    assert len(session.commands(commands.SplitLosses)) == 1               # the same step: not again
+    assert len(session.commands(commands.Evaluate)) == 1                  # the same step: not again
 
 
 def test_runs_ignores_losses_the_worker_measured_on_another_run(qtbot):
@@ -88,7 +89,7 @@ def test_runs_ignores_losses_the_worker_measured_on_another_run(qtbot):
     run.take(frame(CFG, 0, new_run=True), running=False)
     run.take(frame(CFG, 5, running=True, losses=[3.0] * 5), running=True)
     run.take(frame(CFG, 5), running=False)
-    session.answer(commands.SplitLosses, (2, 0, 3.3, 3.3))   # a Reset reached the worker first
+    session.answer(commands.Evaluate, (0, {"train": 3.3, "val": 3.3}, 2))   # a Reset reached the worker first
     assert runs.current.record.val_loss is None and runs.current.evaluated_at is None
 
 
@@ -115,7 +116,8 @@ def test_runs_the_run_in_the_window_is_never_deleted(qtbot):
     run.take(frame(CFG, 0, run_id=2, new_run=True), running=False)
     runs.runs_tab.select([old, runs.current.run_id])
     runs.delete_selected_runs()
-    assert list(runs.histories) == [runs.current.run_id] and "cannot be deleted" in said.errors[-1]
+    kept = [i for i, h in runs.histories.items() if h.record.kind != "reference"]
+    assert kept == [runs.current.run_id] and "cannot be deleted" in said.errors[-1]
 
 
 # -- layers --------------------------------------------------------------------------------------
@@ -312,7 +314,8 @@ def test_loss_log_trains_the_four_stages_on_the_runs_words(qtbot, words_path):
     with qtbot.waitSignal(job.finished, timeout=60_000) as done:
         session.answer(commands.RunWords, words_path.read_text().split())
     assert done.args == [True] and not job.running
-    stages = [h for h in runs.histories.values() if h.record.name.startswith("loss log")]
+    stages = [h for h in runs.histories.values()
+              if h.record.name.startswith("loss log") and h.record.kind != "reference"]
     assert len(stages) == 4 and all(h.record.steps == 20 and h.record.val_loss is not None for h in stages)
-    assert runs.runs_tab.selected_run_ids() == [h.run_id for h in stages]
+    assert runs.runs_tab.selected_run_ids() == [h.run_id for h in reversed(stages)]     # newest first
     assert said.infos[-1].startswith("Loss-log experiment done; val loss:")
