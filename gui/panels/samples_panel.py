@@ -26,6 +26,7 @@ SHOWN_NAMES = 20    # the notebook draws 20: all of them in view without scrolli
 class SamplesPanel(QGroupBox):
     sample_requested = Signal(int, float, object)   # count, temperature, seed or None for random
     refused = Signal(str)                           # a typed value a field threw away, and why
+    samples_shown = Signal()                        # new names are in the list (or it was cleared)
 
     def __init__(self, parent=None):
         super().__init__("Samples", parent)
@@ -95,6 +96,7 @@ class SamplesPanel(QGroupBox):
         if samples:
             self.names.setMinimumHeight(self._rows_height(SHOWN_NAMES))
         self._show_probabilities(-1)
+        self.samples_shown.emit()
 
     def clear(self, keep_run: int | None = None) -> None:
         """Forget the names shown (a new run began), unless keep_run's model drew them."""

@@ -11,16 +11,16 @@ from core.presets import preset_config
 
 def test_add_bn_after_the_deep_net_trains_the_notebooks_net(qtbot, window, words_path):
     init = window.setup.init
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         init.experiment_buttons["lecture-deep"].click()
-    assert window.run_info.cfg.n_hidden == 100
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    assert window.run.info.cfg.n_hidden == 100
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         init.stage_buttons["add BN"].click()
-    assert window.run_info.cfg == preset_config("add-bn", Config(data=str(words_path)))
-    assert window.run_info.cfg.n_hidden == 200
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    assert window.run.info.cfg == preset_config("add-bn", Config(data=str(words_path)))
+    assert window.run.info.cfg.n_hidden == 200
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         init.seed_button.click()
-    assert window.run_info.cfg == Config(data=str(words_path))
+    assert window.run.info.cfg == Config(data=str(words_path))
 
 
 def _wheel(widget, notches: int = -1) -> None:
@@ -111,7 +111,7 @@ def test_the_window_takes_the_headless_options_for_its_first_run(qtbot, make_win
     cfg = initial_config(args, open_settings())
     window = make_window(**cfg.to_dict())
     apply_window_options(window, args)
-    assert (window.run_info.cfg.n_layers, window.run_info.cfg.n_hidden, window.run_info.cfg.lr) == (5, 100, 0.05)
+    assert (window.run.info.cfg.n_layers, window.run.info.cfg.n_hidden, window.run.info.cfg.lr) == (5, 100, 0.05)
     assert window.setup.training.lr.value() == 0.05 and window.samples.count.value() == 7
 
 
@@ -124,16 +124,16 @@ def test_a_loaded_checkpoint_is_drawn_before_any_step(qtbot, make_window, tmp_pa
     files = first.workbench.files
     with qtbot.waitSignal(files.checkpoint_saved, timeout=WAIT_MS):
         files.save_checkpoint(path)
-    qtbot.waitUntil(lambda: first.snapshot is not None and first.snapshot.step == 99)
-    shown = first.snapshot
+    qtbot.waitUntil(lambda: first.run.snapshot is not None and first.run.snapshot.step == 99)
+    shown = first.run.snapshot
     second = make_window()
     with qtbot.waitSignal(second.workbench.files.checkpoint_loaded, timeout=WAIT_MS):
         second.workbench.files.load_checkpoint(path)
-    qtbot.waitUntil(lambda: second.status.step == 100 and second.snapshot is not None, timeout=WAIT_MS)
-    s = second.snapshot
+    qtbot.waitUntil(lambda: second.run.status.step == 100 and second.run.snapshot is not None, timeout=WAIT_MS)
+    s = second.run.snapshot
     assert s.step == 99 and s.saturation_mask.shape == shown.saturation_mask.shape
-    assert second.saturation_plot.image.isVisible() and second.hpreact_plot.counts is not None
-    assert second.status.step == 100 and second.status.loss == pytest.approx(shown.loss)
+    assert second.live.saturation_plot.image.isVisible() and second.live.hpreact_plot.counts is not None
+    assert second.run.status.step == 100 and second.run.status.loss == pytest.approx(shown.loss)
 
 
 def _colour_pixels_in_view(plot, colour) -> int:
@@ -151,14 +151,14 @@ def test_the_first_step_is_drawn_against_the_uniform_guess(qtbot, window):
     from window_helpers import wait_status
 
     from gui.plots.style import BLUE
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         window.setup.init.stage_buttons["original"].click()
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)
-    plot = window.loss_plot
+    plot = window.live.loss_plot
     qtbot.waitUntil(lambda: plot.curve.n == 1)
     (_, _), (y0, y1) = plot.view_box.viewRange()
-    first, guide = math.log10(window.status.loss), math.log10(plot.uniform_loss)
+    first, guide = math.log10(window.run.status.loss), math.log10(plot.uniform_loss)
     assert first > guide + 0.3                       # confidently wrong: far above the guide
     assert y0 < guide < first < y1                   # both in view
     assert _colour_pixels_in_view(plot, BLUE) > 0    # the step itself is drawn
@@ -191,17 +191,17 @@ def test_after_the_decay_step_the_panel_and_markers_say_which_rate_is_in_effect(
     training.flush()
     wait_idle(qtbot, window)
     wait_status(qtbot, window, lambda s: s.applied == window.session.sent)
-    assert window.status.lr == 0.01 and training.rate_now.text().startswith("0.01")
-    qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 1)
-    assert window.loss_plot.markers[-1].toolTip() == "step 100: lr 0.1→1, rate now 0.01"
+    assert window.run.status.lr == 0.01 and training.rate_now.text().startswith("0.01")
+    qtbot.waitUntil(lambda: len(window.live.loss_plot.markers) == 1)
+    assert window.live.loss_plot.markers[-1].toolTip() == "step 100: lr 0.1→1, rate now 0.01"
     # the field shown in effect takes effect as shown
     training.lr_after.setValue(0.05)
     training.flush()
     wait_idle(qtbot, window)
     wait_status(qtbot, window, lambda s: s.lr == 0.05)
     qtbot.waitUntil(lambda: training.rate_now.text().startswith("0.05 (lr after decay"))
-    qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 2)
-    assert window.loss_plot.markers[-1].toolTip() == "step 100: lr_after 0.01→0.05"
+    qtbot.waitUntil(lambda: len(window.live.loss_plot.markers) == 2)
+    assert window.live.loss_plot.markers[-1].toolTip() == "step 100: lr_after 0.01→0.05"
 
 
 def test_a_preset_or_reset_asks_before_discarding_unsaved_steps(qtbot, window, tmp_path):
@@ -211,33 +211,33 @@ def test_a_preset_or_reset_asks_before_discarding_unsaved_steps(qtbot, window, t
     for _ in range(CONFIRM_AFTER_STEPS // 100):
         window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == CONFIRM_AFTER_STEPS)
-    run_id = window.run_info.run_id
+    run_id = window.run.info.run_id
     original = window.setup.init.stage_buttons["original"]
     original.click()
     wait_idle(qtbot, window)
-    assert window.run_info.run_id == run_id and window.status.step == CONFIRM_AFTER_STEPS
+    assert window.run.info.run_id == run_id and window.run.status.step == CONFIRM_AFTER_STEPS
     assert f"discards this run's {CONFIRM_AFTER_STEPS:,} steps" in window.message_bar.text
     assert "Original" in window.message_bar.text and "click it again" in window.message_bar.text
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         original.click()                           # asked once: the second click goes ahead
-    assert not window.run_info.cfg.batchnorm
+    assert not window.run.info.cfg.batchnorm
     # Reset asks too, unless the steps are saved
     for _ in range(CONFIRM_AFTER_STEPS // 100):
         window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == CONFIRM_AFTER_STEPS)
-    run_id = window.run_info.run_id
+    run_id = window.run.info.run_id
     window.reset_action.trigger()
     wait_idle(qtbot, window)
-    assert window.run_info.run_id == run_id and "press Reset again" in window.message_bar.text
+    assert window.run.info.run_id == run_id and "press Reset again" in window.message_bar.text
     files = window.workbench.files
     with qtbot.waitSignal(files.checkpoint_saved, timeout=WAIT_MS):
         files.save_checkpoint(tmp_path / "kept.pt")
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         window.reset_action.trigger()              # nothing unsaved: at once
     # a few steps are quick to redo: no question
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
         window.setup.init.seed_button.click()
 
 
@@ -248,39 +248,39 @@ def _deep_window(qtbot, make_window, words_path, preset: str):
     window.step_action.trigger()
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 2)
-    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 1)
+    qtbot.waitUntil(lambda: window.run.snapshot is not None and window.run.snapshot.step == 1)
     return window
 
 
 @pytest.mark.parametrize("preset, modules", [("lecture-deep", [2, 5, 8, 11, 14]), ("no-bn-gain-3", [1, 3, 5, 7, 9])])
 def test_hidden_layers_have_one_name_on_every_tab(qtbot, make_window, words_path, preset, modules):
     window = _deep_window(qtbot, make_window, words_path, preset)
-    view = window.workbench.layers_view
+    view = window.workbench.layers.view
     view.write_legends()
     assert [line.split(":")[0] for line in view.activations.legend_lines] == [
         f"hidden layer {k} of 5 [{m} Tanh]" for k, m in enumerate(modules, start=1)]
     assert [line.split(":")[0] for line in view.gradients.legend_lines] == [f"hidden layer {k} of 5"
                                                                            for k in range(1, 6)]
     window.live.choose_layer(1)
-    qtbot.waitUntil(lambda: window.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 2 of 5:"))
+    qtbot.waitUntil(lambda: window.live.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 2 of 5:"))
     assert window.live.layer_box.currentText() == "2 of 5"
 
 
 def test_a_linear_net_is_not_described_as_tanh(qtbot, make_window, words_path):
     window = _deep_window(qtbot, make_window, words_path, "linear-gain-5-3")
-    live, view = window.live, window.workbench.layers_view
+    live, view = window.live, window.workbench.layers.view
     view.write_legends()
     assert view.activations.legend_lines and not any("saturated" in x for x in view.activations.legend_lines)
     assert not view.saturation.values.any()                                   # nothing lights up
-    titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot, window.saturation_plot)]
+    titles = [p.plot_item.titleLabel.text for p in (live.hpreact_plot, live.h_plot, live.saturation_plot)]
     assert not any("tanh output" in t or "Saturated tanh" in t for t in titles)
-    assert "tanh" not in window.h_plot.plot_item.getAxis("bottom").labelText
-    qtbot.waitUntil(lambda: window.h_plot.note.toPlainText() == "")
-    s = window.snapshot
+    assert "tanh" not in window.live.h_plot.plot_item.getAxis("bottom").labelText
+    qtbot.waitUntil(lambda: window.live.h_plot.note.toPlainText() == "")
+    s = window.run.snapshot
     assert s.h_edges[-1] > 1.0 and s.h_hist[[0, -1]].sum() < s.h_hist.max()  # not clipped: no pile at the ends
-    (x0, x1), _ = window.h_plot.view_box.viewRange()
+    (x0, x1), _ = window.live.h_plot.view_box.viewRange()
     assert x1 > 1.0
-    assert not window.saturation_plot.image.isVisible()
+    assert not window.live.saturation_plot.image.isVisible()
     assert live.tanh is False
 
 
@@ -288,11 +288,11 @@ def test_the_two_saturation_thresholds_are_named_and_explained(qtbot, window):
     from window_helpers import wait_status
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)
-    qtbot.waitUntil(lambda: "saturated" in window.h_plot.note.toPlainText())
-    assert "|h| > 0.97" in window.h_plot.note.toPlainText()
-    title = window.saturation_plot.plot_item.titleLabel.text
+    qtbot.waitUntil(lambda: "saturated" in window.live.h_plot.note.toPlainText())
+    assert "|h| > 0.97" in window.live.h_plot.note.toPlainText()
+    title = window.live.saturation_plot.plot_item.titleLabel.text
     assert "|h| > 0.99" in title and "0.97" in title
-    assert "0.97" in window.h_plot.toolTip() and "0.99" in window.h_plot.toolTip()
+    assert "0.97" in window.live.h_plot.toolTip() and "0.99" in window.live.h_plot.toolTip()
 
 
 def test_init_switches_that_do_nothing_are_disabled_and_the_kaiming_label_follows_the_gain(window):
@@ -323,7 +323,7 @@ def test_the_smoothing_slider_steps_through_short_weights_and_the_mean_stays_on_
         shown.append(bar.slider.value.text())
     assert shown[0] == "off" and "0.99" in shown and "0.999" in shown and len(shown) <= 16
     assert all(len(text.split(".")[1]) <= 3 for text in shown[1:])          # two or three digits
-    plot = window.loss_plot
+    plot = window.live.loss_plot
     assert bar.curve.zValue() < plot.chunk_mean.zValue()                    # the red mean is not hidden
     assert bar.curve.pen().color().alpha() == 255 and bar.curve.pen().widthF() >= 2   # smoothed: strong
     assert plot.per_step.pen().color().alpha() < 60                         # raw: faded
@@ -348,11 +348,11 @@ def test_the_fast_engine_is_prepared_as_the_window_opens_saying_how_long(qtbot, 
     window = make_window()          # nothing pressed: the kernel is prepared at once, in the background
     rate = window.status_bar.rate
     qtbot.waitUntil(lambda: rate.text().startswith("Preparing the fast engine: 0 s"), timeout=WAIT_MS)
-    assert "compiled once per machine" in rate.text() and not window.status.engine_ready
+    assert "compiled once per machine" in rate.text() and not window.run.status.engine_ready
     qtbot.waitUntil(lambda: rate.text().startswith("Preparing the fast engine: 1 s"), timeout=WAIT_MS)  # it counts
     release.set()
-    qtbot.waitUntil(lambda: window.status.engine_ready and rate.text() == "paused", timeout=WAIT_MS)
-    assert prepared and window.status.step == 0
+    qtbot.waitUntil(lambda: window.run.status.engine_ready and rate.text() == "paused", timeout=WAIT_MS)
+    assert prepared and window.run.status.step == 0
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
@@ -423,7 +423,7 @@ def test_a_late_marker_is_not_cut_and_does_not_cover_the_uniform_guess_label(qtb
     window.setup.training.lr.setValue(0.05)
     window.setup.training.flush()
     wait_idle(qtbot, window)
-    plot = window.loss_plot
+    plot = window.live.loss_plot
     qtbot.waitUntil(lambda: len(plot.markers) == 1)
     qtbot.waitUntil(lambda: plot.curve.n == 190)
     plot.prepare()
