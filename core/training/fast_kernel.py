@@ -7,24 +7,12 @@ fast (shared/notes/fast-engine.md): error_model='numpy' so divisions vectorise, 
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
+from core.training import kernel_cache
 
-def _cache_dir() -> None:
-    """numba caches beside this file; where that is not writable, under the user's cache dir."""
-    if "NUMBA_CACHE_DIR" in os.environ or os.access(Path(__file__).parent, os.W_OK):
-        return
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    os.environ["NUMBA_CACHE_DIR"] = os.path.join(base, "makemore-playground", "numba")
-
-
-_cache_dir()
 try:
     import numba
-    from numba import njit
     NUMBA_ERROR = None
 except ImportError as e:  # the exact engine still works
     numba = None
@@ -45,13 +33,9 @@ B0, B2, B4, B6 = f32(4.89352518554385e-03), f32(2.26843463243900e-03), f32(1.185
     f32(1.19825839466702e-06)
 ZERO, ONE, TWO = f32(0.0), f32(1.0), f32(2.0)
 
-if numba is not None:
-    jit = njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-    jit_sum = njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
-else:
-    def jit(f):
-        return f
-    jit_sum = jit
+# numba.njit with a cache that works anywhere (or none, said once): core/training/kernel_cache.py
+jit = kernel_cache.jit_factory(nogil=True, error_model="numpy", fastmath={"contract"})
+jit_sum = kernel_cache.jit_factory(nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
 
 
 @jit
