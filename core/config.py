@@ -99,6 +99,8 @@ LIMITS: dict[str, Limit] = {
     "samples": Limit(int, 0, 10_000, "number of names to sample"),
     "temperature": Limit(float, 0, 1_000, "temperature", low_open=True),
     "sample_seed": Limit(int, 0, TORCH_SEEDS, "sampling seed"),
+    # the loss curve's smoothing (TensorBoard's debiased EMA weight): the window's slider
+    "smoothing": Limit(float, 0, 0.9999, "smoothing weight"),
 }
 
 

@@ -34,7 +34,7 @@ from gui.panels.model_panel import dataset_name
 from gui.plots.style import configure_pyqtgraph
 from gui.report import Report
 from gui.run_control import RunControl
-from gui.settings import load_config, open_settings, save_config
+from gui.settings import load_config, open_settings, save_config, stored_bytes, stored_flag, stored_number
 from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
 
@@ -198,16 +198,16 @@ class MainWindow(QMainWindow):
     def _restore(self, config: Config | None) -> None:
         s = self.settings
         self.setup.set_config(config or load_config(s))
-        if geometry := s.value("window/geometry"):
+        if geometry := stored_bytes(s, "window/geometry"):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        if splitter := s.value("window/splitter"):
+        if splitter := stored_bytes(s, "window/splitter"):
             self.splitter.restoreState(splitter)
-        self.samples.count.setValue(int(s.value("samples/count", 20)))
-        self.samples.temperature.setValue(float(s.value("samples/temperature", 1.0)))
-        self.samples.seed.setValue(int(s.value("samples/seed", self.samples.seed.value())))
-        self.samples.random.setChecked(s.value("samples/random", "false") in (True, "true"))
+        self.samples.count.setValue(stored_number(s, "samples/count", "samples", 20))
+        self.samples.temperature.setValue(stored_number(s, "samples/temperature", "temperature", 1.0))
+        self.samples.seed.setValue(stored_number(s, "samples/seed", "sample_seed", self.samples.seed.value()))
+        self.samples.random.setChecked(stored_flag(s, "samples/random", False))
 
     def save_settings(self) -> None:
         s = self.settings

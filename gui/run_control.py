@@ -18,7 +18,7 @@ from gui.message_bar import MessageBar
 from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
 from gui.panels.model_panel import dataset_name
 from gui.report import Report
-from gui.settings import save_config
+from gui.settings import save_config, stored_text
 from gui.status_bar import TrainingStatusBar
 
 STATUS_INTERVAL_MS = 200   # the status bar's numbers change at most this often while running
@@ -95,7 +95,7 @@ class RunControl(QObject):
         self.reset(self.setup.apply_preset(name))
 
     def open_word_list(self) -> None:
-        start = self.settings.value("data/last_folder", str(Path.home()))
+        start = stored_text(self.settings, "data/last_folder", str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open word list", start,
                                               "Word lists (*.txt);;All files (*)")
         if path:

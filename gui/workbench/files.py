@@ -17,6 +17,7 @@ from gui.bridge.run_state import RunState
 from gui.bridge.session import TrainingSession
 from gui.panels import SetupPanel
 from gui.report import Report
+from gui.settings import stored_text
 from gui.workbench.export import PLOT_FILTERS, ExportError, export_plot, save_window_image
 from gui.workbench.runs_controller import RunsController
 
@@ -105,7 +106,7 @@ class FilesController(QObject):
 
     # -- dialogs ----------------------------------------------------------------------------------
     def _folder(self) -> str:
-        return str(self.settings.value("workbench/folder", str(Path.home())))
+        return stored_text(self.settings, "workbench/folder", str(Path.home()))
 
     def _ask_save(self, title: str, filters: str, name: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(self._folder()) / name), filters)
