@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, fields
 
 # Fields that change the shape or the initial weights of the model: applied on Reset.
@@ -56,9 +57,8 @@ class Limit:
         if value < self.low or (self.low_open and value == self.low):
             return (f"must be greater than {self.low:g}" if self.low_open
                     else f"must be at least {self.low:,}") + f" (got {value:,})"
-        if value > self.high:
-            shown = f"{self.high:,} (got {value:,})" if self.kind is int else f"{self.high:,g} (got {value:,g})"
-            return f"must be at most {shown}" + (f": {self.too_high}" if self.too_high else "")
+        if value > self.high:     # the value as it is, never rounded: 1000.0000000000001 is not 1,000
+            return f"must be at most {self.high:,} (got {value:,})" + (f": {self.too_high}" if self.too_high else "")
         return None
 
     def check(self, value):
@@ -68,9 +68,9 @@ class Limit:
 
     def parse(self, text: str):
         """A value typed by a person ("1e-3", "100,000"), checked; ConfigError says what is wrong."""
-        s = str(text).strip().replace(",", "") if self.kind is int else str(text).strip()
+        s = str(text).strip()
         try:
-            value = int(s) if self.kind is int else float(s)
+            value = parse_whole(s) if self.kind is int else float(s)
         except ValueError:
             raise ConfigError(f"The {self.words} must be {self.allowed()}, not {text!r}.") from None
         return self.check(value)
@@ -189,6 +189,20 @@ class Config:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
+
+
+def parse_whole(text: str) -> int:
+    """A whole number as people type it: 100000, 100_000, 100 000 or 100,000, but never "3,2"
+    (a decimal comma, or a slip) read as 32: a comma is taken only between groups of three."""
+    s = "".join(str(text).split())          # spaces, including no-break and thin ones
+    if "," in s:
+        if not _GROUPED.fullmatch(s):
+            raise ValueError(f"{text!r} is not a whole number")
+        s = s.replace(",", "")
+    return int(s)
 
 
 def parse_number(text: str) -> float:
