@@ -40,6 +40,7 @@ class Limit:
     words: str             # what it is, in a sentence: "The {words} must be ..."
     low_open: bool = False     # low itself is not allowed (a learning rate > 0)
     too_high: str = ""         # said after "must be at most ..." when that is the problem
+    too_low: str = ""          # said after "must be at least ..." when that is the problem
 
     def allowed(self) -> str:
         if self.kind is int:
@@ -56,7 +57,8 @@ class Limit:
             return f"must be a number, not {value!r}"
         if value < self.low or (self.low_open and value == self.low):
             return (f"must be greater than {self.low:g}" if self.low_open
-                    else f"must be at least {self.low:,}") + f" (got {value:,})"
+                    else f"must be at least {self.low:,}") + f" (got {value:,})" + \
+                (f": {self.too_low}" if self.too_low else "")
         if value > self.high:     # the value as it is, never rounded: 1000.0000000000001 is not 1,000
             return f"must be at most {self.high:,} (got {value:,})" + (f": {self.too_high}" if self.too_high else "")
         return None
@@ -76,6 +78,8 @@ class Limit:
         return self.check(value)
 
 
+MIN_GAIN = 1e-30
+FLOAT32_UNDERFLOW = "smaller factors round the weights to zero in float32"
 TORCH_SEEDS = 2**64 - 1    # torch.Generator.manual_seed takes 0 ... 2**64 - 1
 LIMITS: dict[str, Limit] = {
     "n_embed": Limit(int, 1, 10_000, "embedding size"),
@@ -86,8 +90,10 @@ LIMITS: dict[str, Limit] = {
     "bn_momentum": Limit(float, 0, 1, "BatchNorm momentum", low_open=True),
     # beyond ~1e3 the float32 pre-activations overflow: the loss is NaN at step 0, whatever the rate.
     # The gain multiplies W1 and, in a deep net, every hidden Linear.
-    "w1_gain": Limit(float, 0, 1_000, "W1 gain", low_open=True),
-    "w1_scale": Limit(float, 0, 1_000, "W1 scale", low_open=True),
+    # below ~1e-30 the float32 weights underflow to 0 or subnormals: W1 is all zeros, the BatchNorm
+    # divides 0 by 0 and the NaN at step 0 would be blamed on the batch
+    "w1_gain": Limit(float, MIN_GAIN, 1_000, "W1 gain", too_low=FLOAT32_UNDERFLOW),
+    "w1_scale": Limit(float, MIN_GAIN, 1_000, "W1 scale", too_low=FLOAT32_UNDERFLOW),
     "max_steps": Limit(int, 1, 10**12, "number of steps"),
     "batch_size": Limit(int, 1, 100_000_000, "batch size"),
     "lr": Limit(float, 0, 1_000, "learning rate", low_open=True,
