@@ -255,10 +255,24 @@ def save_config_file(cfg: Config, path) -> None:
         for k, v in cfg.to_dict().items():
             if v is None:
                 continue  # TOML has no null: a missing key means the default
-            lines.append(f"{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}")
+            lines.append(f"{k} = {toml_value(v)}")
         text = "\n".join(lines) + "\n"
     from core.files import atomic_write
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def toml_value(value) -> str:
+    """value as TOML reads it back exactly. JSON's escapes are TOML's, except that JSON writes
+    a character beyond the BMP (an emoji in a path) as a surrogate pair, which TOML forbids,
+    and leaves DEL bare, which TOML forbids too."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if not isinstance(value, str):
+        return json.dumps(value)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ConfigError(f"{value!r} holds bytes that are not text (a file name in another encoding); "
+                          "a setup file cannot hold it. Rename the file, or save the setup as .json.")
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def load_config_file(path, base: Config | None = None) -> Config:
