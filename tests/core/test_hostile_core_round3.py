@@ -1,0 +1,91 @@
+"""Hostile input, round 3 (issue 19): the core's side of it."""
+from __future__ import annotations
+
+import pytest
+
+from core.config import LIMITS, Config, ConfigError
+
+
+@pytest.mark.parametrize("name", ["w1_gain", "w1_scale"])
+@pytest.mark.parametrize("value", [1e-320, 1e-45, 1e-38])
+def test_a_factor_that_underflows_float32_is_refused_saying_so(name, value):
+    """item 12: W1 would become all zeros and the NaN at step 0 be blamed on the batch."""
+    with pytest.raises(ConfigError, match="zero in float32"):
+        Config(**{name: value}).validate()
+    with pytest.raises(ConfigError, match="zero in float32"):
+        LIMITS[name].parse(repr(value))
+
+
+def test_a_small_factor_that_float32_keeps_still_trains(names_dataset):
+    from core.training.trainer import Trainer
+    t = Trainer(Config(w1_gain=1e-6, max_steps=3, engine="exact"), names_dataset)
+    losses = t.train(3)
+    assert t.divergence is None and len(losses) == 3
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+@pytest.mark.parametrize("name", ["names 😀.txt", "𝒩ames.txt", 'a "quoted"\\ name\t\x7f.txt', "línea\nnueva.txt"])
+def test_every_setup_the_app_writes_it_reads_back(tmp_path, suffix, name):
+    """item 10: json.dumps wrote 😀 as a surrogate pair, which TOML forbids."""
+    from core.config import load_config_file, save_config_file
+    cfg = Config(data=str(tmp_path / name), lr=0.05, w1_scale=0.2)
+    path = tmp_path / f"setup{suffix}"
+    save_config_file(cfg, path)
+    assert load_config_file(path) == cfg
+
+
+def test_a_path_that_is_not_text_is_refused_on_save_not_written_unreadable(tmp_path):
+    from core.config import save_config_file
+    path = tmp_path / "setup.toml"
+    with pytest.raises(ConfigError, match="not text"):
+        save_config_file(Config(data="names\udcff.txt"), path)
+    assert not path.exists()
+
+
+SAVE_THEN_HANG = """
+import os, signal, sys
+from core.files import atomic_write
+def write(f):
+    f.write(b"x" * 100_000)
+    f.flush()
+    print("writing", flush=True)
+    if sys.argv[2] == "die":
+        os.kill(os.getpid(), signal.SIGKILL)       # kill -9 in the middle of a save
+    sys.stdin.read()                               # still writing until told
+atomic_write(sys.argv[1], write)
+"""
+
+
+def start_save(path, how: str):
+    import subprocess
+    import sys
+    process = subprocess.Popen([sys.executable, "-c", SAVE_THEN_HANG, str(path), how], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "writing\n"
+    return process
+
+
+def hidden(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_temporaries_a_killed_save_left_are_cleaned_up_by_the_next_save(tmp_path):
+    """item 14: each kill -9 during a save left a hidden file as large as the checkpoint."""
+    from core.config import save_config_file
+    for _ in range(3):
+        start_save(tmp_path / "run.pt", "die").wait()
+    assert len(hidden(tmp_path)) == 1                        # each save took the last one's away: no pile
+    save_config_file(Config(), tmp_path / "setup.toml")      # any later save to that folder
+    assert hidden(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["setup.toml"]
+
+
+def test_a_save_still_being_written_by_another_process_is_left_alone(tmp_path):
+    from core.config import save_config_file
+    writer = start_save(tmp_path / "run.pt", "hang")
+    try:
+        save_config_file(Config(), tmp_path / "setup.toml")
+        assert len(hidden(tmp_path)) == 1                    # the live one survives
+    finally:
+        writer.stdin.close()
+        writer.wait(timeout=60)
+    assert hidden(tmp_path) == [] and (tmp_path / "run.pt").stat().st_size == 100_000
