@@ -89,3 +89,39 @@ def test_a_save_still_being_written_by_another_process_is_left_alone(tmp_path):
         writer.stdin.close()
         writer.wait(timeout=60)
     assert hidden(tmp_path) == [] and (tmp_path / "run.pt").stat().st_size == 100_000
+
+
+@pytest.mark.parametrize("old_seed", [-1, -5, -2**63])
+def test_a_checkpoint_an_earlier_version_saved_with_a_negative_seed_loads(small_dataset, tmp_path, old_seed):
+    """item 13: it was refused as "damaged or incompatible", and the run in it lost. torch's
+    manual_seed took the negative seed as 2**64 + seed: the same generator, the same run."""
+    import torch
+
+    from core.checkpoint import load_checkpoint, save_checkpoint
+    from core.training.trainer import Trainer
+    mapped = torch.Generator().manual_seed(old_seed).initial_seed()
+    trainer = Trainer(Config(seed=mapped, max_steps=100, engine="exact"), small_dataset)
+    trainer.train(30)
+    path = tmp_path / "old.pt"
+    save_checkpoint(trainer, path)
+    payload = torch.load(path, weights_only=True)
+    payload["trainer"]["config"]["seed"] = old_seed            # as the earlier version wrote it
+    torch.save(payload, path)
+
+    loaded = load_checkpoint(path)
+    assert loaded.cfg.seed == mapped and loaded.step == 30
+    assert loaded.train(5) == trainer.train(5)                 # the run goes on exactly
+
+
+def test_a_checkpoint_seed_torch_never_took_is_refused_saying_which(small_dataset, tmp_path):
+    import torch
+
+    from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from core.training.trainer import Trainer
+    path = tmp_path / "odd.pt"
+    save_checkpoint(Trainer(Config(max_steps=10), small_dataset), path)
+    payload = torch.load(path, weights_only=True)
+    payload["trainer"]["config"]["seed"] = -2**64
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="seed"):
+        load_checkpoint(path)
