@@ -190,7 +190,7 @@ class TrainingWorker(QObject):
             case c.RunWords():
                 return self._require_trainer().dataset.words
             case c.Calibrate():
-                return calibrate(self._require_trainer())
+                return calibrate(self._require_trainer(), cancelled=self._stop.is_set)   # in pieces, as Evaluate
             case c.DetailSnapshot():
                 return self._run_id, self._require_trainer().snapshot(detail=True)
             case c.FollowLayer(layer):

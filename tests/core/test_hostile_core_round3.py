@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from core.config import LIMITS, Config, ConfigError
 
@@ -125,3 +126,44 @@ def test_a_checkpoint_seed_torch_never_took_is_refused_saying_which(small_datase
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match="seed"):
         load_checkpoint(path)
+
+
+def bn_buffers(trainer):
+    return [t.clone() for bn in trainer.model.batchnorms() for t in (bn.running_mean, bn.running_spread)]
+
+
+@pytest.mark.parametrize("changes", [{}, {"n_layers": 3, "layer_style": "lecture"}],
+                         ids=["seed", "deep-lecture"])
+def test_calibrating_a_split_too_large_for_one_piece_goes_in_pieces(small_dataset, monkeypatch, changes):
+    """item 4: it ran the whole training split in one piece (9.1 GB for 2,000,000 words)."""
+    import core.training.trainer as trainer_module
+    from core.model.layers import Block
+    from core.training.trainer import Trainer
+    cfg = Config(n_hidden=30, batch_size=16, max_steps=1000, engine="exact", **changes)
+    whole, pieces = Trainer(cfg, small_dataset), Trainer(cfg, small_dataset)
+    whole.train(100)
+    pieces.train(100)
+    whole.calibrate_batchnorm()
+
+    monkeypatch.setattr(trainer_module, "EVAL_ELEMENTS", 1000)
+    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_ELEMENTS", 1000)
+    rows_seen, linear = [], Block.linear
+    monkeypatch.setattr(Block, "linear", lambda self, x: rows_seen.append(x.shape[0]) or linear(self, x))
+    pieces.calibrate_batchnorm()
+    assert rows_seen and max(rows_seen) <= 1000 // 30 < pieces.splits["train"][0].shape[0]
+    for a, b in zip(bn_buffers(whole), bn_buffers(pieces), strict=True):
+        torch.testing.assert_close(b, a, rtol=2e-5, atol=2e-6)     # the same statistics, to float32 rounding
+
+
+def test_a_calibration_in_pieces_gives_way_to_a_closing_window_and_changes_nothing(small_dataset, monkeypatch):
+    import core.training.trainer as trainer_module
+    from core.training.trainer import Cancelled, Trainer
+    t = Trainer(Config(n_hidden=30, batch_size=16, max_steps=1000, engine="exact"), small_dataset)
+    t.train(50)
+    before = bn_buffers(t)
+    monkeypatch.setattr(trainer_module, "EVAL_ELEMENTS", 1000)
+    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_ELEMENTS", 1000)
+    asked = []
+    with pytest.raises(Cancelled):
+        t.calibrate_batchnorm(cancelled=lambda: asked.append(1) or len(asked) > 3)
+    assert all(torch.equal(a, b) for a, b in zip(before, bn_buffers(t), strict=True))
