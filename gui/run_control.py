@@ -125,10 +125,26 @@ class RunControl(QObject):
 
     # -- questions between two steps -------------------------------------------------------
     def sample(self, n: int, temperature: float, seed) -> None:
+        """Draw names; asked again while a sample runs (the button then reads Stop), stop it:
+        the names drawn so far are shown."""
+        if self.session.cancel(commands.Sample):
+            self.samples.set_sampling(False, stopping=True)
+            return
+        self.samples.set_sampling(True)
         # the run that drew them comes back too, as for Evaluate: names drawn by the new model
         # (Reset, then Sample) stay when its run is drawn; the previous run's are cleared with it
         self.session.command(commands.Sample(n, temperature, seed),
-                             on_result=lambda r: self.samples.show_samples(*r), on_error=self.report.error)
+                             on_result=lambda r: self._sampled(n, *r), on_error=self._sample_failed)
+
+    def _sampled(self, asked: int, names: list, run_id: int) -> None:
+        self.samples.set_sampling(bool(self.session.waiting_for(commands.Sample)))
+        self.samples.show_samples(names, run_id)
+        if len(names) < asked:
+            self.report.status(f"Sampling stopped after {len(names):,} of {asked:,} names.", 8000)
+
+    def _sample_failed(self, message: str) -> None:
+        self.samples.set_sampling(bool(self.session.waiting_for(commands.Sample)))
+        self.report.error(message)
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()

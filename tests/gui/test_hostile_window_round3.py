@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from window_helpers import WAIT_MS, wait_status
 
 from gui.workbench.export import ExportError
 
@@ -29,3 +30,46 @@ def test_an_svg_export_on_a_full_disk_keeps_the_previous_file(qtbot, window, sma
         window.workbench.export_plot(next(iter(window.workbench.plots())), path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(folder)) == ["filler", "loss.svg"]     # no temporary left behind
+
+
+@pytest.fixture
+def slow_sampling(monkeypatch):
+    """Each name takes 10 ms more to draw (10,000 names: 100 s, as a deep net's do); `started`
+    is set once the first name is drawn."""
+    import threading
+
+    import core.model.sample as sample_module
+    started, draw = threading.Event(), sample_module._draw
+
+    def slow_draw(*args, **kwargs):
+        for name in draw(*args, **kwargs):
+            started.set()
+            threading.Event().wait(0.01)
+            yield name
+    monkeypatch.setattr(sample_module, "_draw", slow_draw)
+    return started
+
+
+def test_closing_while_sampling_ends_the_process_at_once(qtbot, window, slow_sampling):
+    """item 5: the window froze 3 s on close and the process lived on until the sample ended."""
+    window.samples.count.setValue(10_000)
+    window.sample_action.trigger()
+    qtbot.waitUntil(slow_sampling.is_set, timeout=WAIT_MS)
+    window.close()
+    assert window.session.is_stopped            # within the close itself, not after 100 s
+
+
+def test_a_long_sample_can_be_stopped_and_keeps_the_names_drawn(qtbot, window, slow_sampling):
+    window.samples.count.setValue(10_000)
+    window.sample_action.trigger()
+    qtbot.waitUntil(slow_sampling.is_set, timeout=WAIT_MS)
+    assert window.samples.button.text() == "Stop"
+    window.samples.button.click()
+    qtbot.waitUntil(lambda: window.samples.button.text() == "Sample", timeout=WAIT_MS)
+    assert 0 < window.samples.names.count() < 10_000
+    assert "Sampling stopped after" in window.statusBar().currentMessage()
+    window.step_action.trigger()                 # the worker is free again
+    wait_status(qtbot, window, lambda s: s.step == 1)
+    window.samples.count.setValue(3)             # and the next sample is whole
+    window.sample_action.trigger()
+    qtbot.waitUntil(lambda: window.samples.names.count() == 3, timeout=WAIT_MS)
