@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from window_helpers import WAIT_MS, wait_status
+from window_helpers import WAIT_MS, wait_idle, wait_status, wait_ticks
 
 from gui.workbench.export import ExportError
 
@@ -73,3 +73,21 @@ def test_a_long_sample_can_be_stopped_and_keeps_the_names_drawn(qtbot, window, s
     window.samples.count.setValue(3)             # and the next sample is whole
     window.sample_action.trigger()
     qtbot.waitUntil(lambda: window.samples.names.count() == 3, timeout=WAIT_MS)
+
+
+def test_a_loaded_checkpoint_leaves_the_paused_window_idle(qtbot, window, tmp_path):
+    """item 6: a loaded trainer has no last step, and the window asked for its detail every
+    frame, for good (24 commands a second; `idle` never fired)."""
+    wb = window.workbench
+    window.step100_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 100)
+    with qtbot.waitSignal(wb.checkpoint_saved, timeout=WAIT_MS):
+        wb.save_checkpoint(tmp_path / "run.pt")
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)                 # each tab asks for what it shows
+        with qtbot.waitSignal(wb.checkpoint_loaded, timeout=WAIT_MS):
+            wb.load_checkpoint(tmp_path / "run.pt")
+        wait_idle(qtbot, window)
+        sent = window.session.sent
+        wait_ticks(qtbot, window, 10)
+        assert window.session.sent == sent and not window.session.pending, window.tabs.tabText(i)
