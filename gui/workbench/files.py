@@ -86,8 +86,9 @@ class FilesController(QObject):
         def loaded(result):     # delivered before the frame that starts the run: it is named after the file
             info, step = result
             self.runs.origins[info.run_id] = f"from {path.name}"
-            self.setup.set_config(info.cfg)
-            self.report.status(f"Continuing from {path.name} at step {step:,}", 8000)
+            if not self.session.waiting_for(commands.Reset):    # else a later Reset (a preset) decides the panels
+                self.setup.set_config(info.cfg)
+                self.report.status(f"Continuing from {path.name} at step {step:,}", 8000)
             self.checkpoint_loaded.emit(info)
 
         def refused(message: str):

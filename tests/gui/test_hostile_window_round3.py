@@ -91,3 +91,19 @@ def test_a_loaded_checkpoint_leaves_the_paused_window_idle(qtbot, window, tmp_pa
         sent = window.session.sent
         wait_ticks(qtbot, window, 10)
         assert window.session.sent == sent and not window.session.pending, window.tabs.tabText(i)
+
+
+def test_a_preset_chosen_while_a_checkpoint_loads_is_what_the_panels_show(qtbot, window, tmp_path):
+    """item 8: the checkpoint's reply set the panels to its net while the preset's trained,
+    with "Pending until Reset" changes nobody made (and Reset would have built the checkpoint's)."""
+    wb = window.workbench
+    window.step_action.trigger()
+    wait_status(qtbot, window, lambda s: s.step == 1)
+    with qtbot.waitSignal(wb.checkpoint_saved, timeout=WAIT_MS):
+        wb.save_checkpoint(tmp_path / "run.pt")
+    wb.load_checkpoint(tmp_path / "run.pt")
+    window.apply_preset("lecture-deep")                # before the checkpoint has loaded
+    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers > 1, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    assert window.setup.config() == window.run_info.cfg
+    assert not window.setup.pending.isVisibleTo(window)
