@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMenuBar,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStatusBar,
     QTabWidget,
@@ -39,6 +40,8 @@ from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
+MINIMUM_SIZE = (760, 540)     # fits an 800 x 600 screen with its window frame and a panel
+CENTRE_MIN_WIDTH = 340        # the Live tab fits in it, beside the two side columns at 800 px
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +58,7 @@ class MainWindow(QMainWindow):
         # A fixed minimum instead of the layout's: otherwise every label that changes width
         # re-sends the window's size hints to the platform (and offscreen Qt warns each time).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(960, 640)
+        self.setMinimumSize(*MINIMUM_SIZE)
         self._restore(config)
 
         self.session = TrainingSession(self)   # starts the training thread
@@ -80,6 +83,7 @@ class MainWindow(QMainWindow):
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
         self.control.reset(first=True)
+        self._let_wide_tabs_shrink()
 
     # -- layout ----------------------------------------------------------------------------
     def _build_centre(self) -> None:
@@ -145,6 +149,16 @@ class MainWindow(QMainWindow):
         self.train_menu.addActions([self.start_action, self.step_action, self.step100_action, self.reset_action,
                                     self.evaluate_action, self.sample_action])
         self.chrome = WindowChrome(menu, self.file_menu, self.train_menu, self.quit_action, self.status_bar)
+
+    def _let_wide_tabs_shrink(self) -> None:
+        """A tab whose row of controls is wider than the centre has room for on a small screen
+        (Look back, Runs) is cut at its right edge there rather than pushing the side columns
+        off the window: the tab pages' widest minimum would otherwise be the centre's."""
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page.minimumSizeHint().width() > CENTRE_MIN_WIDTH and page is not self.live:
+                page.setSizePolicy(QSizePolicy.Policy.Ignored, page.sizePolicy().verticalPolicy())
+        self.centre.setMinimumWidth(CENTRE_MIN_WIDTH)
 
     # -- what tests, benches and the workbench ask of the window ---------------------------
     @property
@@ -243,7 +257,8 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # a column narrower than its panel (a small screen) scrolls sideways too: nothing is cut off
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     return area
 
 

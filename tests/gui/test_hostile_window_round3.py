@@ -107,3 +107,20 @@ def test_a_preset_chosen_while_a_checkpoint_loads_is_what_the_panels_show(qtbot,
     wait_idle(qtbot, window)
     assert window.setup.config() == window.run_info.cfg
     assert not window.setup.pending.isVisibleTo(window)
+
+
+def test_the_window_fits_an_800_by_600_screen(qtbot, window):
+    """item 11: at its minimum of 960 x 640 the Samples/Evaluate column and the status bar were
+    off an 800 x 600 screen, and the setup column clipped its buttons with no way to scroll."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QScrollArea
+    assert window.minimumWidth() <= 780 and window.minimumHeight() <= 560   # room for a frame and a panel
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (800, 600))
+    for panel in (window.samples, window.evaluation):       # the right column: whole, on the window
+        right = panel.mapTo(window, panel.rect().topRight())
+        assert right.x() < 800 and panel.width() >= panel.minimumSizeHint().width()
+    status = window.statusBar().geometry()
+    assert status.bottom() < 600 and status.right() < 800
+    scroll_areas = [a for a in window.findChildren(QScrollArea) if a.widget() is window.setup]
+    assert scroll_areas and scroll_areas[0].horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff
