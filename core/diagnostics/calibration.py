@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.config import ConfigError
+from core.model.layers import Norm
 from core.training.trainer import Trainer
 
 
@@ -37,4 +38,4 @@ def calibrate(trainer: Trainer, cancelled: Callable[[], bool] | None = None) -> 
 
 def _std(bn, spread):
     """The seed's BatchNorm keeps a running std, the lecture's a running variance."""
-    return spread if bn.kind == "seed" else spread.sqrt()
+    return spread if bn.kind == Norm.SEED else spread.sqrt()

@@ -5,7 +5,6 @@ them never changes the training numbers (no generator draws, no writes).
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -23,22 +22,17 @@ _NICE_RANGES = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0, 500.0,
 
 @dataclass(frozen=True)
 class StepRecord:
-    """Tensors kept from the last step (references, not copies)."""
+    """Tensors kept from the last step (references, not copies), per hidden layer, first to last."""
     step: int
     loss: float
     lr: float
-    hpreact_raw: torch.Tensor
-    hpreact: torch.Tensor
-    h: torch.Tensor
-    h_grad: torch.Tensor
     param_names: tuple[str, ...]
-    params: tuple[torch.Tensor, ...]
+    params: tuple[torch.Tensor, ...]          # the weights the step started from
     grads: tuple[torch.Tensor, ...]
-    # every hidden layer (the single-layer fields above are layer 0's)
-    raws: tuple[torch.Tensor, ...] = ()       # linear outputs
-    pres: tuple[torch.Tensor, ...] = ()       # activation inputs
-    outs: tuple[torch.Tensor, ...] = ()       # activation outputs
-    out_grads: tuple[torch.Tensor, ...] = ()  # d loss / d activation output
+    raws: tuple[torch.Tensor, ...] = ()       # linear outputs (the notebook's hprebn)
+    pres: tuple[torch.Tensor, ...] = ()       # activation inputs (hpreact)
+    outs: tuple[torch.Tensor, ...] = ()       # activation outputs (h)
+    out_grads: tuple[torch.Tensor, ...] = ()  # d loss / d activation output (dh)
     new_params: tuple[torch.Tensor, ...] = ()  # after the update: the lecture's p in its ratios
     layer_kinds: tuple[tuple[int, str], ...] = ()  # (flat index, class name) per hidden layer
 
@@ -169,10 +163,7 @@ def percentiles(x: np.ndarray, at=PERCENTILES) -> np.ndarray:
 
 
 def take_snapshot(rec: StepRecord, detail: bool = False, layer: int = 0, layers: bool = True) -> Snapshot:
-    if layer:
-        rec = dataclasses.replace(rec, hpreact_raw=rec.raws[layer], hpreact=rec.pres[layer],
-                                  h=rec.outs[layer], h_grad=rec.out_grads[layer])
-    h, hpre = _np(rec.h), _np(rec.hpreact)
+    h, hpre = _np(rec.outs[layer]), _np(rec.pres[layer])
     abs_h = np.abs(h)
     mask = abs_h > SATURATION_MASK_THRESHOLD
     hp_hist, hp_edges = symmetric_histogram(hpre)
@@ -191,7 +182,7 @@ def take_snapshot(rec: StepRecord, detail: bool = False, layer: int = 0, layers:
         dead_neurons=int(mask.all(axis=0).sum()),
         param_names=rec.param_names,
         grad_std=grad_std, grad_data_ratio=ratio, update_ratio_log10=update,
-        detail=take_detail(rec, hpre, grads) if detail else None,
+        detail=take_detail(rec.out_grads[layer], hpre, grads) if detail else None,
         layer=layer,
         layers=layer_stats(rec) if layers else (),
         weights=weight_stats(rec) if layers else (),
@@ -257,8 +248,8 @@ def weight_stats(rec: StepRecord) -> tuple[WeightStats, ...]:
     return tuple(out)
 
 
-def take_detail(rec: StepRecord, hpre: np.ndarray, grads: list[np.ndarray]) -> Detail:
+def take_detail(h_grad: torch.Tensor, hpre: np.ndarray, grads: list[np.ndarray]) -> Detail:
     # the loss is a mean over the batch: scale by its size to see the per-example gradient
-    hg_hist, hg_edges = symmetric_histogram(_np(rec.h_grad) * rec.h_grad.shape[0], fine=True)
+    hg_hist, hg_edges = symmetric_histogram(_np(h_grad) * h_grad.shape[0], fine=True)
     grad_hists, grad_edges = zip(*(symmetric_histogram(g, 40, fine=True) for g in grads), strict=True)
     return Detail(percentiles(hpre), hg_hist, hg_edges, tuple(grad_hists), tuple(grad_edges))

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import torch
 
+from core.model.layers import Norm
+
 
 class Cancelled(Exception):
     """The calibration gave up because its `cancelled()` turned true."""
@@ -41,7 +43,7 @@ class Moments:
     def spread(self, kind: str) -> torch.Tensor:
         """torch's unbiased std (the seed's BatchNorm) or var (the lecture's)."""
         var = self.m2 / (self.n - 1)
-        return var.sqrt() if kind == "seed" else var
+        return var.sqrt() if kind == Norm.SEED else var
 
 
 @torch.no_grad()
@@ -56,21 +58,31 @@ def measure(model, x: torch.Tensor, rows: int, cancelled: Callable[[], bool] | N
         for i in range(0, x.shape[0], rows):
             if cancelled is not None and cancelled():
                 raise Cancelled("Calibrating BatchNorm was cancelled.")
-            moments.add(_pre_batchnorm(model, x[i:i + rows], k, found))
-        dtype = block.bn.running_mean.dtype
-        found.append((moments.mean.to(dtype), moments.spread(block.bn.kind).to(dtype)))
+            moments.add(_columns(block.bn, _pre_batchnorm(model, x[i:i + rows], k, found)))
+        like = block.bn.running_mean
+        found.append((moments.mean.reshape(like.shape).to(like.dtype),
+                      moments.spread(block.bn.kind).reshape(like.shape).to(like.dtype)))
     return found
+
+
+def _columns(bn, raw: torch.Tensor) -> torch.Tensor:
+    """raw as rows of the values one statistic is taken over (BatchNorm.batch_stats's dims): a
+    3-D input's positions are rows too, unless part 5's BatchNorm1d keeps one per position."""
+    if raw.ndim == 3 and bn.over_positions:
+        return raw.reshape(-1, raw.shape[-1])
+    return raw.reshape(raw.shape[0], -1)
 
 
 def _pre_batchnorm(model, x: torch.Tensor, k: int, found: list) -> torch.Tensor:
     """Block k's linear output for x, the blocks before it normalised with the new statistics."""
-    h = model.C[x].view(x.shape[0], -1)
+    h = model.embed(x)
     for block, stats in zip(model.blocks[:k], found, strict=True):
-        raw = block.linear(h)
+        raw = block.linear(block.flatten(h))
         if stats is not None:
             raw = block.bn.normalise(raw, *stats)
         h = block.activate(raw)
-    return model.blocks[k].linear(h)
+    block = model.blocks[k]
+    return block.linear(block.flatten(h))
 
 
 def assign(model, found: list) -> None:

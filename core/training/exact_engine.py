@@ -2,20 +2,22 @@
 
 On the CPU the backward pass is written out with the very aten kernels autograd calls, in
 autograd's order (shared/notes/fast-engine.md): the same bits, without autograd's bookkeeping.
-Elsewhere (CUDA) it is autograd itself. Batches are drawn a chunk at a time: one
-torch.randint(0, N, (k*B,)) equals k draws of B and leaves the generator in the same state.
+Elsewhere (CUDA) it is autograd itself. It takes a chunk of batches the Trainer drew and
+returns what happened (core/training/chunk.py); it never touches the Trainer.
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.diagnostics.stats import StepRecord
+from core.diagnostics.stats import StepRecord, layer_kinds
+from core.model.layers import Activation, Norm
+from core.training.chunk import Chunk, Failure, Outcome
 
 aten = torch.ops.aten
-CHUNK = 1000    # batches drawn per call of torch.randint
 
 
 def has_manual_step(model, device: torch.device) -> bool:
@@ -24,9 +26,9 @@ def has_manual_step(model, device: torch.device) -> bool:
     if device.type != "cpu" or len(model.blocks) != 2:
         return False
     hidden, out = model.blocks
-    return (hidden.bias is not None and not hidden.inplace_bias and hidden.activation == "tanh"
-            and (hidden.bn is None or hidden.bn.kind == "seed")
-            and out.bias is not None and not out.inplace_bias and out.bn is None and out.activation == "none")
+    return (hidden.bias is not None and not hidden.inplace_bias and hidden.activation == Activation.TANH
+            and hidden.norm in (Norm.NONE, Norm.SEED)
+            and out.bias is not None and not out.inplace_bias and out.bn is None and out.activation == Activation.NONE)
 
 
 @torch.no_grad()
@@ -77,16 +79,18 @@ def manual_step(model, Xb: torch.Tensor, Yb: torch.Tensor):
     return loss, [grads[n] for n in model.param_names], (raw, hpre, h, dh), mean, std
 
 
-class ExactEngine:
-    name = "exact"
+def as_rows(t: torch.Tensor) -> torch.Tensor:
+    """A (B, T, C) activation viewed as B*T rows of C; a 2-D one as it is."""
+    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
 
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.previous: tuple[list, list] | None = None   # weights before the last step's update
-        self.previous_last: StepRecord | None = None     # the record of the step before `last`
-        # (first step, generator state before, batch size, steps) of the last two draws: a
-        # roll-back puts the generator back to before the batch of the step it returns to
-        self.draws: list[tuple[int, torch.Tensor, int, int]] = []
+
+class ExactEngine:
+    """Steps the model through a chunk of batches with torch, bit for bit the notebook's loop."""
+    name = "exact"
+    max_chunk = 1000    # steps per chunk: bounds the batch indices held and a roll-back's replay
+
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor, device: torch.device):
+        self.X, self.Y, self.device = X, Y, device    # the training split
 
     def ready(self) -> bool:
         return True
@@ -94,68 +98,36 @@ class ExactEngine:
     def prepare(self) -> None:
         pass
 
-    def forget(self) -> None:
-        """The weights were changed from outside: there is no step to go back to."""
-        self.previous = self.previous_last = None
-        self.draws = []
+    def run(self, model, chunk: Chunk) -> Outcome:
+        """chunk's steps, until one's loss is not finite (that one is not applied)."""
+        B, kinds = chunk.batch_size, layer_kinds(model)
+        losses: list[float] = []
+        record = None
+        for s in range(chunk.steps):
+            step = self._step(model, chunk.idx[s * B:(s + 1) * B], chunk.first + s, chunk.lr, kinds)
+            if isinstance(step, Failure):
+                return Outcome(np.array(losses, np.float32), None, step)
+            record = step
+            losses.append(record.loss)
+        return Outcome(np.array(losses, np.float32), record)
 
-    def _draw(self, k: int) -> torch.Tensor:
-        """The batch indices of the next k steps, drawn at once."""
-        t = self.trainer
-        B = t.cfg.batch_size
-        self.draws = self.draws[-1:] + [(t.step, t.generator.get_state(), B, k)]
-        return torch.randint(0, t.splits["train"][0].shape[0], (k * B,), generator=t.generator)
-
-    def _generator_before(self, step: int) -> bool:
-        """Put the generator where it was before step's batch was drawn (False if unknown)."""
-        g, N = self.trainer.generator, self.trainer.splits["train"][0].shape[0]
-        for first, state, B, k in reversed(self.draws):
-            if first <= step < first + k:
-                g.set_state(state)
-                if step > first:
-                    torch.randint(0, N, ((step - first) * B,), generator=g)
-                return True
-        return False
-
-    def train(self, n: int) -> list[float]:
-        t = self.trainer
-        B = t.cfg.batch_size
-        out: list[float] = []
-        while len(out) < n and not t.done:
-            k = min(n - len(out), t.cfg.max_steps - t.step, CHUNK)
-            idx = self._draw(k)
-            for j in range(k):
-                loss = self._step(idx[j * B:(j + 1) * B])
-                if loss is None:
-                    return out
-                out.append(loss)
-        return out
-
-    def train_step(self) -> float | None:
-        return self._step(self._draw(1))
-
-    def _step(self, ix: torch.Tensor) -> float | None:
-        t = self.trainer
-        cfg, model, i = t.cfg, t.model, t.step
-        Xtr, Ytr = t.splits["train"]
+    def _step(self, model, ix: torch.Tensor, i: int, lr: float, kinds) -> StepRecord | Failure:
         params = model.parameters()
-        manual = has_manual_step(model, t.device)
+        manual = has_manual_step(model, self.device)
         if manual:
-            loss, grads, (raw, hpre, h, h_grad), mean, std = manual_step(model, Xtr[ix], Ytr[ix])
+            loss, grads, (raw, hpre, h, h_grad), mean, std = manual_step(model, self.X[ix], self.Y[ix])
             raws, pres, outs = (raw,), (hpre,), (h,)
             stats = [None if mean is None else (mean, std), None]
         else:
-            ix = ix.to(t.device)
-            fw = model.forward(Xtr[ix], training=True)
-            loss = F.cross_entropy(fw.logits, Ytr[ix])
+            ix = ix.to(self.device)
+            fw = model.forward(self.X[ix], training=True)
+            loss = F.cross_entropy(fw.logits, self.Y[ix])
             raws, pres, outs, stats = tuple(fw.raws[:-1]), tuple(fw.pres[:-1]), tuple(fw.outs[:-1]), fw.batch_stats
         value = loss.item()
         if not math.isfinite(value):
-            self._diverged(i, value, stats, raws)
-            return None
-        # The update is made out of place, so the tensors it replaces are kept, without a
-        # copy, as the state to go back to if the next loss is not finite.
-        self.previous = (params, model.buffers())
+            seed_stds = [stat[1] for b, stat in zip(model.blocks, stats, strict=True)
+                         if stat is not None and b.norm == Norm.SEED]
+            return Failure(i, value, seed_stds, list(raws))
         for b, stat in zip(model.blocks, stats, strict=True):
             if stat is not None:
                 b.bn.update_running(*stat)
@@ -164,34 +136,14 @@ class ExactEngine:
         else:
             grads = torch.autograd.grad(loss, [*params, *outs])
             grads, out_grads = grads[: len(params)], grads[len(params):]
-        lr = cfg.lr_at(i)
         with torch.no_grad():
-            # p.data += -lr * p.grad, for all parameters in two calls
+            # p.data += -lr * p.grad, for all parameters in two calls (out of place: the
+            # record keeps the tensors the step started from without a copy)
             model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
-        self.previous_last = t.last
-        t.last = StepRecord(i, value, lr, raws[0], pres[0], outs[0], out_grads[0], model.param_names,
-                            tuple(params), tuple(grads), raws=raws, pres=pres, outs=outs,
-                            out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
-                            layer_kinds=t.layer_kinds)
-        t.store_losses(i, [value])
-        t.step = i + 1
-        t.divergence = t.diverged_at = None
-        return value
-
-    def _diverged(self, i: int, value: float, stats, raws) -> None:
-        """Back to the weights before step i - 1 was applied and the generator before its
-        batch: continuing is a run that had stopped at step i - 1 (or unchanged, before i's batch)."""
-        t = self.trainer
-        restored = self.previous is not None and self._generator_before(i - 1)
-        if restored:
-            t.model.set_parameters(*self.previous)
-            t.step = i - 1
-            # statistics of the step before, as in a run that had stopped there
-            t.last = self.previous_last
-        else:
-            self._generator_before(i)
-            t.last = None
-        self.forget()
-        seed_stds = [stat[1] for b, stat in zip(t.model.blocks, stats, strict=True)
-                     if stat is not None and b.bn.kind == "seed"]
-        t.report_divergence(i, value, restored, seed_stds, raws)
+        # part 5's (batch, positions, width) activations as batch x positions rows: the
+        # statistics and pictures run over every position
+        raws, pres, outs, out_grads = (tuple(as_rows(a) for a in arrays)
+                                       for arrays in (raws, pres, outs, out_grads))
+        return StepRecord(i, value, lr, model.param_names, tuple(params), tuple(grads), raws=raws, pres=pres, outs=outs,
+                          out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
+                          layer_kinds=kinds)

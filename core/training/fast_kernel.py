@@ -1,25 +1,72 @@
-"""The fast engine's compiled kernel: a chunk of SGD steps per call, in float32, without the GIL.
+"""The fast engine's compiled kernel: SGD steps on the MLP in float32, a chunk per call, without the GIL.
 
-Layers are a loop: an embedding, then blocks Linear(+bias) -> BatchNorm (none, the seed's or the
-lecture's) -> activation (none or tanh); the last block's output are the logits. What made it
-fast (shared/notes/fast-engine.md): error_model='numpy' so divisions vectorise, a rational tanh
-(glibc's tanhf is not vectorised), reductions with fastmath 'reassoc', inner loops along rows.
+In llm.c's shape: one function per operation with its shapes, then the forward pass, the
+backward pass in the reverse order of the forward, and the update, each a pass of its own, with
+the notebook's names (embcat, hprebn, hpreact, h, logits; a gradient is d + the name). The
+network is three typed lists, one entry per block, that core/training/fast_kernel_binding.py
+builds from the blocks of core/model/layers.py:
+  layers[l]  Layer: the block's parameters (views of the model's own tensors) and its kinds
+  grads[l]   Grads: each parameter's gradient (the backward writes them, the update reads them)
+  acts[l]    Acts:  the block's activations and their gradients, for one batch
+A block reads its input (the previous block's h, or embcat) as rows of fan_in values: the same
+row-major memory as B*T/n rows of C*n (part 5's FlattenConsecutive) is a block with more rows.
+Depth, widths and kinds are run-time values: one compiled kernel serves every network.
+
+What made it fast (shared/notes/fast-engine.md): error_model='numpy' so divisions vectorise, a
+rational tanh (glibc's tanhf is not vectorised), reductions with fastmath 'reassoc', inner loops
+along rows, and a narrow block (few outputs, as the output layer's 27) working on its weight's
+transpose so its inner loops run along fan_in.
 """
 from __future__ import annotations
 
+import functools
+from collections import namedtuple
+
 import numpy as np
 
+from core.model.layers import Activation, Norm
 from core.training import kernel_cache
 
 try:
     import numba
+    from numba.typed import List
     NUMBA_ERROR = None
 except ImportError as e:  # the exact engine still works
     numba = None
     NUMBA_ERROR = str(e)
 
-BN_NONE, BN_SEED, BN_LECTURE = 0, 1, 2
-ACT_NONE, ACT_TANH = 0, 1
+# The kinds' ints, from the one table in core/model/layers.py
+NORM_NONE, NORM_SEED, NORM_LECTURE = Norm.NONE.code, Norm.SEED.code, Norm.LECTURE.code
+TANH = Activation.TANH.code
+
+# Per block, as the kernel takes it (an unused array is empty; hpreact is hprebn without a
+# BatchNorm, h is hpreact without an activation):
+Layer = namedtuple("Layer", [
+    "W",                # (fan_in, fan_out)
+    "WT",               # (fan_out, fan_in), W's transpose kept in step, for a narrow block
+    "b",                # (fan_out,)
+    "gamma", "beta",    # (fan_out,)
+    "running_mean",     # (fan_out,)
+    "running_spread",   # (fan_out,) running std (the seed's kind) or var (the lecture's)
+    "has_bias", "norm", "act", "narrow",   # ints: 0/1, a Norm code, an Activation code, 0/1
+    "momentum", "keep", "eps",             # float32: BN momentum, 1 - momentum (rounded as torch), eps
+])
+Grads = namedtuple("Grads", ["dW", "dWT", "db", "dgamma", "dbeta"])   # shaped as their parameters
+Acts = namedtuple("Acts", [
+    "hprebn",    # (rows, fan_out) x @ W (+ b)
+    "hpreact",   # (rows, fan_out) after the BatchNorm
+    "h",         # (rows, fan_out) after the activation; the last block's are the logits
+    "dh",        # (rows, fan_out) dloss/dh (the last block's: dlogits)
+    "dhprebn",   # (rows, fan_out) dloss/dhprebn (holds dloss/dhpreact on the way)
+    "bnmean", "bnvar", "bnstd",   # (fan_out,) the batch's; bnstd: the divisor (sqrt(var + eps))
+    "scratch",   # (4, fan_out) for the BatchNorm backward
+])
+Embedding = namedtuple("Embedding", [
+    "C",         # (vocab, n_embed)
+    "dC",        # (vocab, n_embed)
+    "embcat",    # (B, block_size * n_embed)
+    "dembcat",   # (B, block_size * n_embed)
+])
 
 f32 = np.float32
 # Rational approximation of tanh on [-7.905, 7.905] (the one Eigen and XLA use for float);
@@ -31,12 +78,15 @@ A1, A3, A5, A7 = f32(4.89352455891786e-03), f32(6.37261928875436e-04), f32(1.485
 A9, A11, A13 = f32(-8.60467152213735e-11), f32(2.00018790482477e-13), f32(-2.76076847742355e-16)
 B0, B2, B4, B6 = f32(4.89352518554385e-03), f32(2.26843463243900e-03), f32(1.18534705686654e-04), \
     f32(1.19825839466702e-06)
-ZERO, ONE, TWO = f32(0.0), f32(1.0), f32(2.0)
+ZERO, ONE = f32(0.0), f32(1.0)
 
 # numba.njit with a cache that works anywhere (or none, said once): core/training/kernel_cache.py
-jit = kernel_cache.jit_factory(nogil=True, error_model="numpy", fastmath={"contract"})
-jit_sum = kernel_cache.jit_factory(nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+kernel = functools.partial(kernel_cache.jit_factory, nogil=True, error_model="numpy")
+jit = kernel(fastmath={"contract"})
+jit_sum = kernel(fastmath={"reassoc", "contract"})    # reductions: reassociated, so they vectorise
 
+
+# -- element-wise ---------------------------------------------------------------------------
 
 @jit
 def tanh32(x):
@@ -63,9 +113,37 @@ def tanh_into(x, out):
 
 
 @jit
+def tanh_forward(hpreact, h):
+    """h = tanh(hpreact); (rows, n)."""
+    for i in range(hpreact.shape[0]):
+        xi, hi = hpreact[i], h[i]
+        for j in range(xi.shape[0]):
+            hi[j] = tanh32(xi[j])
+
+
+@jit
+def tanh_backward(h, dh, dhpreact):
+    """dhpreact = dh * (1 - h²); (rows, n)."""
+    for i in range(h.shape[0]):
+        hi, di, gi = h[i], dh[i], dhpreact[i]
+        for j in range(hi.shape[0]):
+            gi[j] = di[j] * (ONE - hi[j] * hi[j])
+
+
+@jit
+def sgd(p, dp, lr):
+    """p += -lr * dp over a whole array (any shape, contiguous)."""
+    pf, gf = p.reshape(-1), dp.reshape(-1)
+    for i in range(pf.shape[0]):
+        pf[i] += -lr * gf[i]
+
+
+# -- matrix products --------------------------------------------------------------------------
+
+@jit
 def matmul(x, w, out):
-    """out = x @ w. Four rows of x at a time share each load of w's row, and the inner loops run
-    along w's rows (they vectorise)."""
+    """out = x @ w; x (n, k), w (k, m), out (n, m). Four rows of x at a time share each load
+    of w's row, and the inner loops run along w's rows (they vectorise)."""
     n, k = x.shape
     m = w.shape[1]
     i = 0
@@ -100,8 +178,8 @@ def matmul(x, w, out):
 
 @jit_sum
 def matmul_t(g, w, out):
-    """out = g @ w.T: dot products along w's rows (reassociated, so they vectorise), four rows
-    of w at a time sharing each load of g's row."""
+    """out = g @ w.T; g (n, m), w (k, m), out (n, k): dot products along w's rows, four rows of
+    w at a time sharing each load of g's row."""
     n, m = g.shape
     k = w.shape[0]
     for i in range(n):
@@ -129,7 +207,7 @@ def matmul_t(g, w, out):
 
 @jit
 def t_matmul(x, g, out):
-    """out = x.T @ g (a weight's gradient), four rows of x and g at a time per pass over out."""
+    """out = x.T @ g; x (n, k), g (n, m), out (k, m): four rows of x and g per pass over out."""
     n, k = x.shape
     m = g.shape[1]
     for p in range(k):
@@ -156,7 +234,18 @@ def t_matmul(x, g, out):
 
 
 @jit
+def transpose_into(a, out):
+    """out = a.T; a (n, m), out (m, n)."""
+    n, m = a.shape
+    for i in range(n):
+        ai = a[i]
+        for j in range(m):
+            out[j, i] = ai[j]
+
+
+@jit
 def column_sum(x, out):
+    """out = x.sum(0); x (n, m), out (m,)."""
     n, m = x.shape
     for j in range(m):
         out[j] = ZERO
@@ -166,91 +255,141 @@ def column_sum(x, out):
             out[j] += xi[j]
 
 
+# -- the operations of a block ---------------------------------------------------------------
+
 @jit
-def sgd(p, g, lr):
-    """p += -lr * g over a whole array (any shape, contiguous)."""
-    pf, gf = p.reshape(-1), g.reshape(-1)
-    for i in range(pf.shape[0]):
-        pf[i] += -lr * gf[i]
+def embed(C, X, rows, embcat):
+    """embcat[i] = C[X[rows[i]]] flattened; C (vocab, E), X (N, T), rows (B,), embcat (B, T*E)."""
+    T, E = X.shape[1], C.shape[1]
+    for i in range(rows.shape[0]):
+        r, ei = rows[i], embcat[i]
+        for t in range(T):
+            c = C[X[r, t]]
+            for e in range(E):
+                ei[t * E + e] = c[e]
 
 
 @jit
-def bn_forward(z, y, gamma, beta, mean, spread, var, kind, eps):
-    """y = gamma * (z - mean) / spread + beta with the batch's mean, var (n - 1) and spread
-    (std for the seed's kind, sqrt(var + eps) for the lecture's)."""
-    n, m = z.shape
+def embed_backward(dembcat, X, rows, dC):
+    """dC = the sum of dembcat's pieces into the rows of C they came from."""
+    T, E = X.shape[1], dC.shape[1]
+    dC[:] = ZERO
+    for i in range(rows.shape[0]):
+        r, di = rows[i], dembcat[i]
+        for t in range(T):
+            c = dC[X[r, t]]
+            for e in range(E):
+                c[e] += di[t * E + e]
+
+
+@jit
+def linear_forward(x, L, hprebn):
+    """hprebn = x @ W (+ b); x (rows, fan_in), hprebn (rows, fan_out)."""
+    if L.narrow:
+        matmul_t(x, L.WT, hprebn)
+    else:
+        matmul(x, L.W, hprebn)
+    if L.has_bias:
+        b = L.b
+        for i in range(hprebn.shape[0]):
+            hi = hprebn[i]
+            for j in range(hi.shape[0]):
+                hi[j] += b[j]
+
+
+@jit
+def linear_backward(x, dhprebn, L, G, dx):
+    """dx = dhprebn @ W.T, dW = x.T @ dhprebn, db = dhprebn.sum(0); x, dx (rows, fan_in),
+    dhprebn (rows, fan_out)."""
+    if L.narrow:
+        matmul(dhprebn, L.WT, dx)
+        t_matmul(dhprebn, x, G.dWT)
+        transpose_into(G.dWT, G.dW)
+    else:
+        matmul_t(dhprebn, L.W, dx)
+        t_matmul(x, dhprebn, G.dW)
+    if L.has_bias:
+        column_sum(dhprebn, G.db)
+
+
+@jit
+def batchnorm_forward(hprebn, gamma, beta, eps, bnmean, bnvar, bnstd, hpreact):
+    """hpreact = gamma * (hprebn - bnmean) / bnstd + beta with the batch's mean, var (n - 1)
+    and bnstd = sqrt(var + eps) (the seed's kind has eps 0: its batch std); (rows, n)."""
+    n, m = hprebn.shape
     # Shifted by the first row: a column whose values are all equal has a var of exactly 0
     # (as torch's), which a plain sum / n can miss by rounding, and the seed's kind then
     # divides 0 by 0 as the notebook does instead of blowing rounding noise up to +-1.
-    z0 = z[0]
+    z0 = hprebn[0]
     for j in range(m):
-        mean[j] = ZERO
+        bnmean[j] = ZERO
     for i in range(n):
-        zi = z[i]
+        zi = hprebn[i]
         for j in range(m):
-            mean[j] += zi[j] - z0[j]
+            bnmean[j] += zi[j] - z0[j]
     inv_n = ONE / f32(n)
     for j in range(m):
-        mean[j] *= inv_n       # the mean of z - z0
+        bnmean[j] *= inv_n       # the mean of hprebn - z0
     for j in range(m):
-        var[j] = ZERO
+        bnvar[j] = ZERO
     for i in range(n):
-        zi = z[i]
+        zi = hprebn[i]
         for j in range(m):
-            d = (zi[j] - z0[j]) - mean[j]
-            var[j] += d * d
+            d = (zi[j] - z0[j]) - bnmean[j]
+            bnvar[j] += d * d
     inv_n1 = ONE / f32(n - 1)
     for j in range(m):
-        var[j] *= inv_n1
-        mean[j] += z0[j]
-        spread[j] = np.sqrt(var[j]) if kind == BN_SEED else np.sqrt(var[j] + eps)
+        bnvar[j] *= inv_n1
+        bnmean[j] += z0[j]
+        bnstd[j] = np.sqrt(bnvar[j] + eps)
     for i in range(n):
-        zi, yi = z[i], y[i]
+        zi, yi = hprebn[i], hpreact[i]
         for j in range(m):
-            yi[j] = gamma[j] * (zi[j] - mean[j]) / spread[j] + beta[j]
+            yi[j] = gamma[j] * (zi[j] - bnmean[j]) / bnstd[j] + beta[j]
 
 
 @jit
-def bn_running(rmean, rspread, mean, spread, var, kind, mom):
-    """running = (1 - momentum) * running + momentum * batch; mom = (momentum, 1 - momentum)
-    (1 - momentum rounded from float64, as torch does). The seed keeps the std, the lecture the var."""
-    for j in range(mean.shape[0]):
-        rmean[j] = mom[1] * rmean[j] + mom[0] * mean[j]
-        rspread[j] = mom[1] * rspread[j] + mom[0] * (spread[j] if kind == BN_SEED else var[j])
-
-
-@jit
-def bn_backward(z, g, gamma, mean, spread, dgamma, dbeta, cols):
-    """In place: g from the gradient at BN's output to the gradient at its input z. With
-    xhat = (z - mean) / s, for both kinds: dz = (gamma / s) * (g - mean(g) - xhat * sum(g * xhat) / (n - 1)),
-    written as dz = a * g - c * z + d per column so each loop touches few arrays (and vectorises).
-    cols: a (4, m) scratch array."""
-    n, m = z.shape
-    s1, s2, a, c = cols[0], cols[1], cols[2], cols[3]
-    column_sum(g, s1)
+def batchnorm_backward(hprebn, d, gamma, bnmean, bnstd, dgamma, dbeta, scratch):
+    """In place: d from dloss/dhpreact to dloss/dhprebn; (rows, n). With
+    xhat = (hprebn - mean) / std, for both kinds: dhprebn = (gamma / std) * (d - mean(d) -
+    xhat * sum(d * xhat) / (n - 1)), written as a * d - c * hprebn + e per column so each loop
+    touches few arrays (and vectorises)."""
+    n, m = hprebn.shape
+    s1, s2, a, c = scratch[0], scratch[1], scratch[2], scratch[3]
+    column_sum(d, s1)
     for j in range(m):
         s2[j] = ZERO
     for i in range(n):
-        zi, gi = z[i], g[i]
+        zi, gi = hprebn[i], d[i]
         for j in range(m):
-            s2[j] += gi[j] * (zi[j] - mean[j])
+            s2[j] += gi[j] * (zi[j] - bnmean[j])
     inv_n, inv_n1 = ONE / f32(n), ONE / f32(n - 1)
     for j in range(m):
-        inv = ONE / spread[j]
+        inv = ONE / bnstd[j]
         dbeta[j] = s1[j]
         dgamma[j] = s2[j] * inv
         a[j] = gamma[j] * inv
         c[j] = a[j] * inv * inv * s2[j] * inv_n1
-        s1[j] = c[j] * mean[j] - a[j] * s1[j] * inv_n      # d
+        s1[j] = c[j] * bnmean[j] - a[j] * s1[j] * inv_n      # e
     for i in range(n):
-        zi, gi = z[i], g[i]
+        zi, gi = hprebn[i], d[i]
         for j in range(m):
             gi[j] = a[j] * gi[j] - c[j] * zi[j] + s1[j]
 
 
 @jit
+def batchnorm_running(L, A):
+    """running = (1 - momentum) * running + momentum * batch (1 - momentum rounded from float64,
+    as torch does); the seed's kind keeps the std, the lecture's the var."""
+    batch_spread = A.bnstd if L.norm == NORM_SEED else A.bnvar
+    for j in range(A.bnmean.shape[0]):
+        L.running_mean[j] = L.keep * L.running_mean[j] + L.momentum * A.bnmean[j]
+        L.running_spread[j] = L.keep * L.running_spread[j] + L.momentum * batch_spread[j]
+
+
+@jit
 def cross_entropy(logits, Y, rows, dlogits):
-    """Mean cross-entropy of logits against Y[rows]; dlogits = its gradient."""
+    """The mean of -log softmax(logits)[Y[rows]]; logits, dlogits (B, vocab). dlogits: its gradient."""
     n, v = logits.shape
     total = ZERO
     inv_n = ONE / f32(n)
@@ -273,107 +412,119 @@ def cross_entropy(logits, Y, rows, dlogits):
     return total * inv_n
 
 
-@jit
-def transpose_into(a, out):
-    n, m = a.shape
-    for i in range(n):
-        ai = a[i]
-        for j in range(m):
-            out[j, i] = ai[j]
-
+# -- the passes -------------------------------------------------------------------------------
 
 @jit
-def train_steps(X, Y, idx, n_steps, lr, C, dC, Ws, dWs, bs, dbs, gammas, dgammas, betas, dbetas,
-                rmeans, rspreads, kinds, moms, epss, emb, demb, zs, ys, hs, dhs, gzs, means, spreads,
-                cols, WTs, dWTs, losses):
-    """n_steps SGD steps on the batches idx[s*B:(s+1)*B] (B = emb.shape[0]).
+def as_rows(x, fan_in):
+    """x's memory as rows of fan_in values."""
+    return x.reshape((x.size // fan_in, fan_in))
 
-    Block li: zs[li] = x @ W (+ b); ys[li] = BN(zs[li]) (the same array as zs[li] without BN);
-    hs[li] = act(ys[li]) (the same as ys[li] without an activation); dhs[li] = dL/dhs[li];
-    gzs[li] = dL/dzs[li]; dWs[li] etc. the gradients. kinds[li] = (has bias, BN kind, activation,
-    narrow); moms[li] = (momentum, 1 - momentum). A narrow block (few outputs, as the output
-    layer's 27) works on its weight's transpose WTs[li] so inner loops run along fan_in.
-    The per-block arguments are tuples, empty arrays where unused.
-    Returns the steps done: it stops, before updating anything, at the first step whose loss
-    is not finite."""
-    B, T, E = emb.shape[0], X.shape[1], C.shape[1]
-    L = len(Ws)
-    for li in range(L):
-        if kinds[li, 3]:
-            transpose_into(Ws[li], WTs[li])
-    for s in range(n_steps):
+
+@jit
+def forward(emb, layers, acts, X, Y, rows):
+    """The loss of the batch X[rows] -> Y[rows]; every block's activations into acts and
+    dlogits into the last block's dh."""
+    embed(emb.C, X, rows, emb.embcat)
+    x = emb.embcat
+    for k in range(len(layers)):
+        L, A = layers[k], acts[k]
+        linear_forward(as_rows(x, L.W.shape[0]), L, A.hprebn)
+        if L.norm != NORM_NONE:
+            batchnorm_forward(A.hprebn, L.gamma, L.beta, L.eps, A.bnmean, A.bnvar, A.bnstd, A.hpreact)
+        if L.act == TANH:
+            tanh_forward(A.hpreact, A.h)
+        x = A.h
+    return cross_entropy(x, Y, rows, acts[len(acts) - 1].dh)
+
+
+@jit
+def backward(emb, layers, grads, acts, X, rows):
+    """Every gradient, from the last block's dh (dlogits) back to dC, in the reverse order of
+    the forward pass. Each block's dh is kept as it is (for the plots)."""
+    for k in range(len(layers) - 1, -1, -1):
+        L, G, A = layers[k], grads[k], acts[k]
+        if L.act == TANH:
+            tanh_backward(A.h, A.dh, A.dhprebn)
+        else:
+            A.dhprebn[:] = A.dh
+        if L.norm != NORM_NONE:
+            batchnorm_backward(A.hprebn, A.dhprebn, L.gamma, A.bnmean, A.bnstd, G.dgamma, G.dbeta, A.scratch)
+        x = emb.embcat if k == 0 else acts[k - 1].h
+        dx = emb.dembcat if k == 0 else acts[k - 1].dh
+        fan_in = L.W.shape[0]
+        linear_backward(as_rows(x, fan_in), A.dhprebn, L, G, as_rows(dx, fan_in))
+    embed_backward(emb.dembcat, X, rows, emb.dC)
+
+
+@jit
+def update(emb, layers, grads, acts, lr):
+    """The step: BatchNorm's running statistics, then p += -lr * dp for every parameter."""
+    for k in range(len(layers)):
+        L, G = layers[k], grads[k]
+        if L.norm != NORM_NONE:
+            batchnorm_running(L, acts[k])
+            sgd(L.gamma, G.dgamma, lr)
+            sgd(L.beta, G.dbeta, lr)
+        sgd(L.W, G.dW, lr)
+        if L.narrow:
+            sgd(L.WT, G.dWT, lr)        # the same numbers as W's update: WT stays W.T
+        if L.has_bias:
+            sgd(L.b, G.db, lr)
+    sgd(emb.C, emb.dC, lr)
+
+
+@jit
+def sync_transposes(layers):
+    """WT = W.T for every narrow block (the weights may have changed outside the kernel)."""
+    for k in range(len(layers)):
+        if layers[k].narrow:
+            transpose_into(layers[k].W, layers[k].WT)
+
+
+@jit
+def gradients(emb, layers, grads, acts, X, Y, rows):
+    """Forward and backward on one batch, nothing updated: every gradient of its loss (returned)."""
+    sync_transposes(layers)
+    loss = forward(emb, layers, acts, X, Y, rows)
+    if np.isfinite(loss):
+        backward(emb, layers, grads, acts, X, rows)
+    return loss
+
+
+@jit
+def train_steps(emb, layers, grads, acts, X, Y, idx, lr, losses):
+    """len(losses) SGD steps, step s on the batch idx[s*B:(s+1)*B] (B = embcat's rows), its loss
+    into losses[s]. Returns the steps done: it stops, before updating anything, at the first
+    step whose loss is not finite."""
+    B = emb.embcat.shape[0]
+    sync_transposes(layers)
+    for s in range(losses.shape[0]):
         rows = idx[s * B:(s + 1) * B]
-        for i in range(B):
-            r = rows[i]
-            ei = emb[i]
-            for t in range(T):
-                c = C[X[r, t]]
-                for e in range(E):
-                    ei[t * E + e] = c[e]
-        x = emb
-        for li in range(L):
-            z, y, h = zs[li], ys[li], hs[li]
-            if kinds[li, 3]:
-                matmul_t(x, WTs[li], z)
-            else:
-                matmul(x, Ws[li], z)
-            if kinds[li, 0]:
-                b = bs[li]
-                for i in range(B):
-                    zi = z[i]
-                    for j in range(zi.shape[0]):
-                        zi[j] += b[j]
-            if kinds[li, 1] != BN_NONE:
-                bn_forward(z, y, gammas[li], betas[li], means[li], spreads[li], cols[li][0], kinds[li, 1], epss[li])
-            if kinds[li, 2] == ACT_TANH:
-                for i in range(B):
-                    yi, hi = y[i], h[i]
-                    for j in range(yi.shape[0]):
-                        hi[j] = tanh32(yi[j])
-            x = h
-        loss = cross_entropy(x, Y, rows, dhs[L - 1])
-        losses[s] = loss
-        if not np.isfinite(loss):
+        losses[s] = forward(emb, layers, acts, X, Y, rows)
+        if not np.isfinite(losses[s]):
             return s
-        for li in range(L):
-            if kinds[li, 1] != BN_NONE:   # cols[li][0] holds the batch var until the backward pass
-                bn_running(rmeans[li], rspreads[li], means[li], spreads[li], cols[li][0], kinds[li, 1], moms[li])
-        for li in range(L - 1, -1, -1):
-            h, dh, gz = hs[li], dhs[li], gzs[li]
-            # gz: the gradient at z (dhs[li] is kept as it is, for the plots)
-            if kinds[li, 2] == ACT_TANH:
-                for i in range(B):
-                    hi, di, gi = h[i], dh[i], gz[i]
-                    for j in range(hi.shape[0]):
-                        gi[j] = di[j] * (ONE - hi[j] * hi[j])
-            else:
-                gz[:] = dh
-            if kinds[li, 1] != BN_NONE:
-                bn_backward(zs[li], gz, gammas[li], means[li], spreads[li], dgammas[li], dbetas[li], cols[li])
-            x_in = emb if li == 0 else hs[li - 1]
-            dx = demb if li == 0 else dhs[li - 1]
-            if kinds[li, 3]:
-                matmul(gz, WTs[li], dx)
-                t_matmul(gz, x_in, dWTs[li])
-                transpose_into(dWTs[li], dWs[li])
-                sgd(WTs[li], dWTs[li], lr)        # the same numbers as W's update: WT stays W.T
-            else:
-                matmul_t(gz, Ws[li], dx)
-                t_matmul(x_in, gz, dWs[li])
-            sgd(Ws[li], dWs[li], lr)
-            if kinds[li, 0]:
-                column_sum(gz, dbs[li])
-                sgd(bs[li], dbs[li], lr)
-            if kinds[li, 1] != BN_NONE:
-                sgd(gammas[li], dgammas[li], lr)
-                sgd(betas[li], dbetas[li], lr)
-        dC[:] = ZERO
-        for i in range(B):
-            r = rows[i]
-            di = demb[i]
-            for t in range(T):
-                c = dC[X[r, t]]
-                for e in range(E):
-                    c[e] += di[t * E + e]
-        sgd(C, dC, lr)
-    return n_steps
+        backward(emb, layers, grads, acts, X, rows)
+        update(emb, layers, grads, acts, lr)
+    return losses.shape[0]
+
+
+# -- typed lists without compiling numba's list code in every process ------------------------
+
+@kernel()
+def _list_of(item):
+    out = List()
+    out.append(item)
+    return out
+
+
+@kernel()
+def _append(items, item):
+    items.append(item)
+
+
+def typed_list(items: list):
+    """items as a numba typed list (its methods come from the cache, not compiled afresh)."""
+    out = _list_of(items[0])
+    for item in items[1:]:
+        _append(out, item)
+    return out

@@ -1,7 +1,6 @@
 """The Trainer: the notebook's training loop, one step at a time, pausable and resumable."""
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -12,10 +11,14 @@ from core.data import Dataset
 from core.diagnostics.stats import Snapshot, StepRecord, layer_kinds, take_snapshot
 from core.model import batchnorm_pieces
 from core.model.mlp import MLP
+from core.training.chunk import Chunk, Failure, Outcome
 from core.training.exact_engine import ExactEngine
 from core.training.fast_engine import FastEngine, unavailable_reason
+from core.training.rollback import RollBack, divergence_message
 
-EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
+# largest activation (rows x positions x width) evaluated in one piece: part 5's net on names.txt
+# (182,625 x 4 x 128) fits, so its split_loss is the notebook's, in one piece
+EVAL_ELEMENTS = 100_000_000
 EVAL_CHUNK_ELEMENTS = 4_000_000   # a split too large for one piece goes in pieces this size (~10 ms each)
 
 
@@ -35,13 +38,19 @@ def available_memory() -> int:
     return 8 << 30
 
 
+def positions(cfg: Config) -> int:
+    """Positions the first hidden layer runs on (part 5's net: block_size / its first fuse)."""
+    return cfg.block_size // cfg.fuse_widths()[0] if cfg.layer_style == "wavenet" else 1
+
+
 def check_memory(cfg: Config, dataset: Dataset) -> None:
     """Refuse, before allocating, a model whose tensors would not fit in memory."""
     v, n_in, n = len(dataset.vocab), cfg.n_embed * cfg.block_size, cfg.n_hidden
-    n_params = v * cfg.n_embed + n_in * n + (cfg.n_layers - 1) * n * n + n * (v + 5 * cfg.n_layers) + 3 * v
-    batch = cfg.batch_size * (n_in + 4 * n * cfg.n_layers + 3 * v)
-    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(n, v))
-    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * n + 2 * v))
+    wide = n * positions(cfg)      # a hidden layer's activations per example, every position
+    n_params = v * cfg.n_embed + sum(cfg.block_fan_ins()) * n + n * (v + 5 * cfg.n_layers) + 3 * v
+    batch = cfg.batch_size * (n_in + 4 * wide * cfg.n_layers + 3 * v)
+    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(wide, v))
+    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * wide + 2 * v))
     have = available_memory()
     if need > have // 2:
         raise ConfigError(f"This model needs about {need / 2**30:.1f} GiB of memory "
@@ -78,6 +87,7 @@ class Trainer:
         self.last: StepRecord | None = None
         self.layer_kinds = layer_kinds(self.model)   # the lecture's name of each hidden layer
         self.engine_note: str | None = None   # why the engine asked for is not the one running
+        self._rollback = RollBack(self.splits["train"][0].shape[0])
         self.engine = self._make_engine(cfg.engine)
 
     # -- engine ---------------------------------------------------------------------------
@@ -85,10 +95,13 @@ class Trainer:
         self.engine_note = None
         if name == "fast":
             why = unavailable_reason(self.device.type)
+            if why is None and self.model.per_position_batchnorm:
+                why = ("the fast engine takes BatchNorm's statistics over every position, not per "
+                       "position (bn_dims 0, the lecture's bug)")
             if why is None:
-                return FastEngine(self)
+                return FastEngine(*self.splits["train"])
             self.engine_note = f"Using the exact engine: {why}."
-        return ExactEngine(self)
+        return ExactEngine(*self.splits["train"], self.device)
 
     @property
     def engine_name(self) -> str:
@@ -98,7 +111,7 @@ class Trainer:
     def set_engine(self, name: str) -> None:
         """Switch engines between two steps; the run goes on from the same weights."""
         cfg = self.cfg.replace(engine=name).validate()
-        self.engine.forget()
+        self._rollback.forget()
         self.cfg = cfg
         self.engine = self._make_engine(name)
 
@@ -152,52 +165,58 @@ class Trainer:
     def train_step(self) -> float | None:
         """One SGD step. Returns its minibatch loss, or None if the loss was not finite
         (then the weights go back to the last step with a finite loss; see `divergence`)."""
-        return self.engine.train_step()
+        outcome = self._run_chunk(1)
+        return None if outcome.failure else float(outcome.losses[0])
 
     def train(self, n: int) -> list[float]:
-        """Up to n steps (stopping at max_steps or on divergence); their losses."""
-        return self.engine.train(n)
+        """Up to n steps (stopping at max_steps or on divergence); their losses. The engine
+        takes them in chunks, each ending at the latest where the learning rate changes."""
+        out: list[float] = []
+        while len(out) < n and not self.done:
+            k = min(n - len(out), self.cfg.max_steps - self.step, self.engine.max_chunk)
+            if self.step < self.cfg.lr_decay_step:
+                k = min(k, self.cfg.lr_decay_step - self.step)
+            outcome = self._run_chunk(k)
+            out += outcome.losses.tolist()
+            if outcome.failure:
+                break
+        return out
 
-    def store_losses(self, start: int, losses) -> None:
-        """The engines' minibatch losses of steps start, start + 1, ..."""
+    def _run_chunk(self, k: int) -> Outcome:
+        """Draw k batches at once (as k draws of one), let the engine step through them, and
+        take what it did: the losses, the step count, the record, or a divergence."""
+        i, B = self.step, self.cfg.batch_size
+        drawn_from = self.generator.get_state()
+        idx = torch.randint(0, self.splits["train"][0].shape[0], (k * B,), generator=self.generator)
+        chunk = Chunk(i, idx, B, self.cfg.lr_at(i), drawn_from)
+        self._rollback.starting(chunk, self.model)
+        before = self.last
+        outcome = self.engine.run(self.model, chunk)
+        done = len(outcome.losses)
+        self._store_losses(i, outcome.losses)
+        if done:
+            self.step, self.last = i + done, outcome.record
+        if outcome.failure:
+            self._diverged(outcome.failure, before)
+        else:
+            self.divergence = self.diverged_at = None
+        return outcome
+
+    def _store_losses(self, start: int, losses) -> None:
         end = start + len(losses)
         if end > len(self._losses):
             self._losses = np.resize(self._losses, max(2 * len(self._losses), end))
         self._losses[start:end] = losses
 
-    def report_divergence(self, i: int, value: float, restored: bool, seed_stds, hidden_raws) -> None:
-        """Step i's loss was not finite; the engine has put the weights back (restored) or had
-        nothing to go back to. seed_stds: the batch std of each seed-style BatchNorm at step i,
-        hidden_raws: each hidden layer's linear output at step i (torch tensors), for the cause."""
-        what = "NaN" if math.isnan(value) else "infinite"
+    def _diverged(self, failure: Failure, before: StepRecord | None) -> None:
+        """The loss of failure.step was not finite: back as the roll-back policy says."""
+        restored, record = self._rollback.go_back(failure.step, self.model, self.engine, self.generator, before)
         if restored:
-            back = f"The weights were put back as they were at step {i - 1:,}, the last step with a finite loss."
-        else:
-            back = "The weights are unchanged."
-        self.diverged_at = i
-        self.divergence = (f"The loss became {what} at step {i:,} (learning rate {self.cfg.lr_at(i):g}). "
-                           f"{back} {self._divergence_cause(seed_stds, hidden_raws)}")
-        self.events.append((self.step, f"diverged at step {i}"))
-
-    def _divergence_cause(self, seed_stds, hidden_raws) -> str:
-        """What most likely made the loss not finite, and what to do about it."""
-        cfg = self.cfg
-        # the seed's BatchNorm divides by the batch std itself (the lecture's adds eps first)
-        zero_std = [std == 0 for std in seed_stds]
-        if any(bool(z.any()) for z in zero_std):
-            n, of = sum(int(z.sum()) for z in zero_std), sum(z.numel() for z in zero_std)
-            return (f"BatchNorm divided by a batch std of 0: {n:,} of {of:,} neurons had the same "
-                    f"pre-activation for every example of the batch (the {cfg.batch_size} examples were "
-                    "alike, as when one very long word or one repeated context fills the training split). "
-                    "Use a larger batch, a more varied word list, or turn BatchNorm off; a lower "
-                    "learning rate will not help.")
-        if not all(bool(torch.isfinite(raw).all()) for raw in hidden_raws):
-            return ("The hidden layer's pre-activations overflowed: the weights (W1, the embeddings) are far "
-                    "too large. Lower the learning rate or the W1 gain/scale and continue, or Reset.")
-        if cfg.batchnorm and cfg.batch_size < 8:
-            return (f"With BatchNorm and a batch this small ({cfg.batch_size}) a neuron's batch std "
-                    "can be 0; use a larger batch or lower the learning rate, then continue.")
-        return "Lower the learning rate and continue."
+            self.step = failure.step - 1
+        self.last = record
+        self.diverged_at = failure.step
+        self.divergence = divergence_message(self.cfg, failure, restored)
+        self.events.append((self.step, f"diverged at step {failure.step}"))
 
     def snapshot(self, detail: bool = False, layer: int = 0, layers: bool = True) -> Snapshot | None:
         """Statistics of the last step taken (None before the first step). The single-layer
@@ -216,7 +235,7 @@ class Trainer:
         In one piece, as the notebook, unless the activations would be too large; then in
         pieces, checking `cancelled()` before each (raising Cancelled when it is true)."""
         x, y = self.splits[split]
-        width = max(self.cfg.n_hidden, len(self.dataset.vocab))
+        width = max(self.cfg.n_hidden * positions(self.cfg), len(self.dataset.vocab))
         if x.shape[0] <= max(1, EVAL_ELEMENTS // width):
             return self.model.loss(x, y)
         rows = max(1, EVAL_CHUNK_ELEMENTS // width)
@@ -235,7 +254,8 @@ class Trainer:
         if not self.cfg.batchnorm:
             raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
         x = self.splits["train"][0]
-        width = max(self.cfg.n_hidden, len(self.dataset.vocab), self.cfg.n_embed * self.cfg.block_size)
+        width = max(self.cfg.n_hidden * positions(self.cfg), len(self.dataset.vocab),
+                    self.cfg.n_embed * self.cfg.block_size)
         if x.shape[0] <= max(1, EVAL_ELEMENTS // width):
             self.model.calibrate(x)
         else:
@@ -244,7 +264,7 @@ class Trainer:
             except batchnorm_pieces.Cancelled as e:
                 raise Cancelled(str(e)) from None
             batchnorm_pieces.assign(self.model, found)
-        self.engine.forget()
+        self._rollback.forget()
         self.events.append((self.step, "BatchNorm calibrated"))
 
     # -- state --------------------------------------------------------------------------
@@ -267,4 +287,4 @@ class Trainer:
         self._losses[: len(losses)] = losses
         self.events = [(int(s), str(t)) for s, t in state.get("events", [])]
         self.last = None
-        self.engine.forget()
+        self._rollback.forget()

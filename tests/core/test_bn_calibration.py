@@ -14,7 +14,7 @@ def test_calibration_measures_over_the_training_split_and_reports_val_loss(small
     val_before = t.split_loss("val")
     c = calibrate(t)
     x, _ = t.splits["train"]
-    raw = t.model.forward(x, training=False).hpreact_raw
+    raw = t.model.forward(x, training=False).raws[0]
     assert torch.equal(t.model.bnmean_running, raw.mean(0, keepdim=True))
     assert torch.equal(t.model.bnstd_running, raw.std(0, keepdim=True))
     assert c.val_before == val_before and c.val_after == t.split_loss("val")

@@ -58,7 +58,8 @@ def test_the_last_step_statistics_match_the_exact_engine(names_dataset):
     a, b = fast.last, exact.last
     assert a.step == b.step == 4 and a.param_names == b.param_names
     assert a.loss == pytest.approx(b.loss, abs=1e-5)
-    for x, y in ((a.hpreact_raw, b.hpreact_raw), (a.hpreact, b.hpreact), (a.h, b.h), (a.h_grad, b.h_grad)):
+    for field in ("raws", "pres", "outs", "out_grads"):          # the first hidden layer's
+        x, y = getattr(a, field)[0], getattr(b, field)[0]
         torch.testing.assert_close(x, y.detach(), rtol=1e-4, atol=1e-5)
     for name, x, y in zip(a.param_names, a.grads, b.grads, strict=True):
         assert x.shape == y.shape, name
@@ -77,7 +78,7 @@ def test_batch_size_and_lr_change_between_chunks(small_dataset):
     before = trainer.model.W2.detach().clone()
     trainer.train_step()
     rec = trainer.last
-    assert rec.h.shape[0] == 5 and rec.lr == 0.02 and rec.step == 20
+    assert rec.outs[0].shape[0] == 5 and rec.lr == 0.02 and rec.step == 20
     i = rec.param_names.index("W2")
     np.testing.assert_allclose(before - trainer.model.W2.detach(), 0.02 * rec.grads[i], atol=1e-7)
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.model.network import BatchNorm, Block, Network
+from core.model.layers import LECTURE_EPS, Activation, BatchNorm, Block, Norm
 from core.training import fast_kernel as fk
 from core.training.fast_kernel_binding import BoundNetwork, available
 
@@ -14,9 +14,23 @@ pytestmark = pytest.mark.skipif(not available(), reason="numba is not installed"
 f32 = np.float32
 
 
+class Net:
+    """A stack of core/model/layers.py blocks, any mix of kinds, as the binding reads a model."""
+
+    def __init__(self, C, blocks):
+        self.C, self.blocks = C, blocks
+
+    def parameters(self):
+        return [self.C] + [t for b in self.blocks for t in (b.weight, b.bias) if t is not None] + \
+            [t for b in self.blocks if b.bn for t in (b.bn.gamma, b.bn.beta)]
+
+    def buffers(self):
+        return [t for b in self.blocks if b.bn for t in (b.bn.running_mean, b.bn.running_spread)]
+
+
 def make_network(rng, vocab, n_embed, block_size, widths, bias, bn, act, out_bn=None):
     """widths: hidden sizes; bn/act: per hidden block; the output block has bias[-1], out_bn."""
-    w = lambda *s, scale=1.0: (rng.standard_normal(s) * scale).astype(f32)
+    w = lambda *s, scale=1.0: torch.from_numpy((rng.standard_normal(s) * scale).astype(f32))
     fan_in = n_embed * block_size
     blocks = []
     for i, n in enumerate([*widths, vocab]):
@@ -24,25 +38,26 @@ def make_network(rng, vocab, n_embed, block_size, widths, bias, bn, act, out_bn=
         kind = out_bn if last else bn[i]
         norm = None
         if kind is not None:
-            norm = BatchNorm(kind, 1 + w(n, scale=0.1), w(n, scale=0.1), w(n, scale=0.1), 1 + np.abs(w(n, scale=0.1)),
-                             0.001 if kind == "seed" else 0.1, 0.0 if kind == "seed" else 1e-5)
+            seed = kind == "seed"
+            norm = BatchNorm(Norm(kind), 1 + w(n, scale=0.1), w(n, scale=0.1), w(n, scale=0.1),
+                             1 + w(n, scale=0.1).abs(), 0.001 if seed else 0.1, 0.0 if seed else LECTURE_EPS)
         blocks.append(Block(w(fan_in, n, scale=1 / fan_in ** 0.5), w(n, scale=0.1) if bias[i] else None, norm,
-                            None if last else act[i]))
+                            Activation.NONE if last or act[i] is None else Activation(act[i])))
         fan_in = n
-    return Network(w(vocab, n_embed), blocks)
+    return Net(w(vocab, n_embed), blocks)
 
 
 def torch_reference(net, X, Y, idx, k, B, lr):
     """The same k steps with torch autograd (float32): per-step losses and the final arrays."""
-    t = lambda a: torch.tensor(a, requires_grad=True)
-    C = t(net.embedding)
+    t = lambda a: a.detach().clone().requires_grad_(True)
+    C = t(net.C)
     layers = []
     for b in net.blocks:
         bn = b.bn
         layers.append(dict(W=t(b.weight), b=None if b.bias is None else t(b.bias), bn=bn,
                            gamma=None if bn is None else t(bn.gamma), beta=None if bn is None else t(bn.beta),
-                           rm=None if bn is None else torch.tensor(bn.running_mean),
-                           rs=None if bn is None else torch.tensor(bn.running_spread)))
+                           rm=None if bn is None else bn.running_mean.clone(),
+                           rs=None if bn is None else bn.running_spread.clone()))
     params = [C] + [p for L in layers for p in (L["W"], L["b"], L["gamma"], L["beta"]) if p is not None]
     Xt, Yt, ix = torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(idx)
     losses = []
@@ -82,17 +97,17 @@ def torch_reference(net, X, Y, idx, k, B, lr):
 
 
 def kernel_state(net):
-    out = [net.embedding]
+    out = [net.C]
     for b in net.blocks:
         out += [a for a in (b.weight, b.bias) if a is not None]
         if b.bn is not None:
             out += [b.bn.gamma, b.bn.beta, b.bn.running_mean, b.bn.running_spread]
-    return out
+    return [a.numpy() for a in out]
 
 
 def run_both(net, n_rows=400, k=60, B=32, lr=0.1, seed=0):
     rng = np.random.default_rng(seed)
-    vocab, n_embed = net.embedding.shape
+    vocab, n_embed = net.C.shape
     block_size = net.blocks[0].weight.shape[0] // n_embed
     X = rng.integers(0, vocab, (n_rows, block_size)).astype(np.int64)
     Y = rng.integers(0, vocab, n_rows).astype(np.int64)
@@ -100,7 +115,7 @@ def run_both(net, n_rows=400, k=60, B=32, lr=0.1, seed=0):
     ref_losses, ref_state = torch_reference(net, X, Y, idx, k, B, lr)   # copies: net is untouched
     bound = BoundNetwork(net, X, Y)
     losses = np.empty(k, f32)
-    assert bound.run(idx, k, lr, bound.workspace(B), losses) == k
+    assert bound.train(idx, lr, bound.workspace(B), losses) == k
     return losses, ref_losses, kernel_state(net), ref_state
 
 
@@ -138,7 +153,7 @@ def test_a_batch_of_two_with_identical_rows_stops_at_the_nan():
     X = np.zeros((3, 3), np.int64)
     bound = BoundNetwork(net, X, np.zeros(3, np.int64))
     losses = np.empty(4, f32)
-    assert bound.run(np.zeros(8, np.int64), 4, 0.1, bound.workspace(2), losses) == 0
+    assert bound.train(np.zeros(8, np.int64), 0.1, bound.workspace(2), losses) == 0
     assert np.isnan(losses[0])
     for a, b in zip(kernel_state(net), before, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -152,9 +152,9 @@ def test_batchnorm_normalises_the_batch(names_dataset):
     trainer = Trainer(Config(), names_dataset)
     x = names_dataset.splits["train"][0][:500]
     fw = trainer.model.forward(x, training=True)
-    assert torch.allclose(fw.hpreact.mean(0), torch.zeros(200), atol=1e-5)
-    assert torch.allclose(fw.hpreact.std(0), torch.ones(200), atol=1e-5)
-    assert fw.hpreact_raw.std(0).mean() > 1.2  # it was not normalised before
+    assert torch.allclose(fw.pres[0].mean(0), torch.zeros(200), atol=1e-5)
+    assert torch.allclose(fw.pres[0].std(0), torch.ones(200), atol=1e-5)
+    assert fw.raws[0].std(0).mean() > 1.2  # it was not normalised before
 
 
 def test_initial_loss_with_all_fixes_is_the_notebooks(names_dataset):

@@ -30,8 +30,9 @@ def hand_record():
     params = (torch.randn(7, 3, generator=g) * 2.0, torch.randn(5, generator=g) * 0.1)
     grads = (torch.randn(7, 3, generator=g) * 0.01, torch.randn(5, generator=g) * 0.003)
     h_grad = torch.randn(4, 5, generator=g) * 0.01
-    return StepRecord(step=12, loss=2.5, lr=0.1, hpreact_raw=hpreact * 3, hpreact=hpreact, h=h,
-                      h_grad=h_grad, param_names=("W", "b"), params=params, grads=grads)
+    return StepRecord(step=12, loss=2.5, lr=0.1, raws=(hpreact * 3,), pres=(hpreact,), outs=(h,),
+                      out_grads=(h_grad,), layer_kinds=((2, "Tanh"),), param_names=("W", "b"), params=params,
+                      grads=grads)
 
 
 def test_snapshot_of_a_hand_made_batch():

@@ -63,7 +63,7 @@ def test_set_live_applies_before_the_next_step_and_records_an_event(small_datase
     assert "lr" in trainer.events[-1][1] and "0.03" in trainer.events[-1][1]
     assert "batch_size" in trainer.events[-1][1] and "7" in trainer.events[-1][1]
     assert step_lr(trainer) == pytest.approx(0.03, rel=1e-3)
-    assert trainer.last.h.shape[0] == 7 and trainer.last.step == 5
+    assert trainer.last.outs[0].shape[0] == 7 and trainer.last.step == 5
 
 
 def test_set_live_without_a_change_records_nothing(small_dataset):
@@ -91,7 +91,7 @@ def test_batch_size_larger_than_the_training_split(small_dataset):
         trainer.set_live(batch_size=n + 1)
     assert trainer.cfg.batch_size == n
     trainer.train_step()
-    assert trainer.last.h.shape[0] == n
+    assert trainer.last.outs[0].shape[0] == n
 
 
 def test_max_steps_below_the_current_step_is_refused(small_dataset):
