@@ -132,15 +132,20 @@ def bn_buffers(trainer):
     return [t.clone() for bn in trainer.model.batchnorms() for t in (bn.running_mean, bn.running_spread)]
 
 
-@pytest.mark.parametrize("changes", [{}, {"n_layers": 3, "layer_style": "lecture"}],
-                         ids=["seed", "deep-lecture"])
+@pytest.mark.parametrize("changes", [
+    {}, {"n_layers": 3, "layer_style": "lecture"},
+    {"layer_style": "wavenet", "n_layers": 2, "block_size": 4, "fuse": "2,2", "bn_dims": "0,1"},
+    {"layer_style": "wavenet", "n_layers": 2, "block_size": 4, "fuse": "2,2", "bn_dims": "0"},   # part 5's bug
+], ids=["seed", "deep-lecture", "wavenet", "wavenet-per-position"])
 def test_calibrating_a_split_too_large_for_one_piece_goes_in_pieces(small_dataset, monkeypatch, changes):
     """item 4: it ran the whole training split in one piece (9.1 GB for 2,000,000 words)."""
     import core.training.trainer as trainer_module
+    from core.data import Dataset
     from core.model.layers import Block
     from core.training.trainer import Trainer
     cfg = Config(n_hidden=30, batch_size=16, max_steps=1000, engine="exact", **changes)
-    whole, pieces = Trainer(cfg, small_dataset), Trainer(cfg, small_dataset)
+    data = Dataset.from_words(list(small_dataset.words), cfg.block_size, source="small")
+    whole, pieces = Trainer(cfg, data), Trainer(cfg, data)
     whole.train(100)
     pieces.train(100)
     whole.calibrate_batchnorm()
