@@ -27,7 +27,7 @@ def test_an_svg_export_on_a_full_disk_keeps_the_previous_file(qtbot, window, sma
     path.write_bytes(before)
     fill(folder)
     with pytest.raises(ExportError, match="No space left on device"):
-        window.workbench.export_plot(next(iter(window.workbench.plots())), path)
+        window.workbench.files.export_plot(next(iter(window.workbench.plots())), path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(folder)) == ["filler", "loss.svg"]     # no temporary left behind
 
@@ -81,12 +81,12 @@ def test_a_loaded_checkpoint_leaves_the_paused_window_idle(qtbot, window, tmp_pa
     wb = window.workbench
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    with qtbot.waitSignal(wb.checkpoint_saved, timeout=WAIT_MS):
-        wb.save_checkpoint(tmp_path / "run.pt")
+    with qtbot.waitSignal(wb.files.checkpoint_saved, timeout=WAIT_MS):
+        wb.files.save_checkpoint(tmp_path / "run.pt")
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)                 # each tab asks for what it shows
-        with qtbot.waitSignal(wb.checkpoint_loaded, timeout=WAIT_MS):
-            wb.load_checkpoint(tmp_path / "run.pt")
+        with qtbot.waitSignal(wb.files.checkpoint_loaded, timeout=WAIT_MS):
+            wb.files.load_checkpoint(tmp_path / "run.pt")
         wait_idle(qtbot, window)
         sent = window.session.sent
         wait_ticks(qtbot, window, 10)
@@ -99,13 +99,13 @@ def test_a_preset_chosen_while_a_checkpoint_loads_is_what_the_panels_show(qtbot,
     wb = window.workbench
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)
-    with qtbot.waitSignal(wb.checkpoint_saved, timeout=WAIT_MS):
-        wb.save_checkpoint(tmp_path / "run.pt")
-    wb.load_checkpoint(tmp_path / "run.pt")
-    window.apply_preset("lecture-deep")                # before the checkpoint has loaded
-    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers > 1, timeout=WAIT_MS)
+    with qtbot.waitSignal(wb.files.checkpoint_saved, timeout=WAIT_MS):
+        wb.files.save_checkpoint(tmp_path / "run.pt")
+    wb.files.load_checkpoint(tmp_path / "run.pt")
+    window.control.apply_preset("lecture-deep")                # before the checkpoint has loaded
+    qtbot.waitUntil(lambda: window.run.info.cfg.n_layers > 1, timeout=WAIT_MS)
     wait_idle(qtbot, window)
-    assert window.setup.config() == window.run_info.cfg
+    assert window.setup.config() == window.run.info.cfg
     assert not window.setup.pending.isVisibleTo(window)
 
 

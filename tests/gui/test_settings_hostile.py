@@ -43,7 +43,7 @@ def test_a_bad_stored_value_is_ignored_and_the_window_opens(qtbot, make_window, 
     for name, shown in samples.items():
         assert shown == (SAMPLE_DEFAULTS[name] if name == key else GOOD[name]), name
     if key != "setup/config":
-        assert window.run_info.cfg.n_hidden == 48 and window.run_info.cfg.data == str(words_path)
+        assert window.run.info.cfg.n_hidden == 48 and window.run.info.cfg.data == str(words_path)
 
 
 def test_each_stored_setup_value_is_checked_alone():
