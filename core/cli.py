@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 
@@ -213,7 +214,11 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("\n".join(tool_lines(trainer, args)), file=out)
         return 0
     recorder = None if args.no_record else RunRecorder.open(args.runs_db)
-    record = recorder and start_record(recorder, trainer, args)
+    record = None
+    if recorder is not None:
+        # a stored run only sampled (no step left to take) is no new run: what it prints goes to it
+        record = (RunRecorder.existing(args.load_run) if args.load_run is not None and trainer.done
+                  else start_record(recorder, trainer, args))
     try:
         code = train_and_report(trainer, args, out, recorder, record)
     except BaseException:
@@ -229,9 +234,9 @@ def run(args: argparse.Namespace, out=None) -> int:
 def start_record(recorder: RunRecorder, trainer: Trainer, args) -> RecordedRun:
     name = run_name(trainer.cfg)
     if args.load_run is not None:
-        name = f"{name} (from run {args.load_run})"
+        name = f"{name} · from run {args.load_run}"
     elif args.load:
-        name = f"{name} (from {args.load})"
+        name = f"{name} · from {Path(args.load).name}"
     record = recorder.start("headless", name, trainer.cfg.to_dict(), dataset_identity(trainer.dataset),
                             trainer.engine_name, trainer.cfg.device)
     if trainer.step:

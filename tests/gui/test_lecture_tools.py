@@ -47,7 +47,9 @@ def test_the_gradient_check_window_lists_the_exact_engines_rows(qtbot, make_wind
     window.control.step(5)
     wait_status(qtbot, window, lambda s: s.step == 5)
     dialog = window.tools.open_grad_check()
-    qtbot.waitUntil(lambda: len(dialog.checks) >= 1, timeout=WAIT_MS)
+    def check():
+        assert len(dialog.checks) >= 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     rows = [[dialog.table.item(i, j).text() for j in range(6)] for i in range(dialog.table.rowCount())]
     exact = [r for r in rows if r[0] == "exact"]
     assert [r[1] for r in exact] == ["h", "W2", "b2", "bngain", "bnbias", "W1", "b1", "C"]
@@ -113,7 +115,9 @@ def test_slow_motion_draws_every_step(qtbot, window):
     window.tools.speed.set_pace(25.0)
     seen = steps_drawn(window)
     window.control.start()
-    qtbot.waitUntil(lambda: len(seen) >= 40, timeout=WAIT_MS)
+    def check():
+        assert len(seen) >= 40
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     window.control.pause()
     assert seen[:40] == list(range(40))
     assert "every step drawn" in window.tools.speed.label.text()

@@ -1,5 +1,6 @@
 """The window's runs table is a view of the run store: a run lasts across restarts with its
 curve, opens again, and the Evaluate panel and the run's row show the same numbers."""
+import json
 import os
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def close(qtbot, window):
     def check():
         assert window.session.is_stopped
     qtbot.waitUntil(check, timeout=WAIT_MS)
-def test_the_next_window_holds_the_earlier_runs_with_their_curves(qtbot, make_window):
+
+
+def test_the_next_window_holds_the_earlier_runs_with_their_curves(qtbot, make_window, tmp_path):
     first = make_window(max_steps=300)
     train_to_the_end(qtbot, first)
     record = first.workbench.runs.run_log.runs[0]
@@ -41,6 +44,8 @@ def test_the_next_window_holds_the_earlier_runs_with_their_curves(qtbot, make_wi
     wb = second.workbench
     past = next(r for r in wb.runs.run_log.runs if r.number == record.number)
     assert (past.name, past.status, past.steps) == ("max_steps 300", "finished", 300)
+    wb.runs.export_run_json(past.run_id, tmp_path / "past.json")   # its curve read from the store first
+    assert len(json.loads((tmp_path / "past.json").read_text())["loss_curve"]["step"]) == 300
     assert (past.train_loss, past.val_loss) == (record.train_loss, record.val_loss)
     assert cell(second, 0, "run") == "" and cell(second, 1, "run") == str(record.number)   # newest first
     second.tabs.setCurrentWidget(wb.runs.runs_tab)
@@ -131,3 +136,23 @@ def test_a_corrupt_store_is_moved_aside_and_the_window_trains(qtbot, make_window
     assert len(aside) == 1 and aside[0].read_bytes() == junk
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
+
+
+def test_two_windows_at_once_both_keep_their_runs(qtbot, make_window):
+    windows = [make_window(max_steps=400), make_window(max_steps=400, lr=0.2)]
+    for window in windows:
+        window.start_action.trigger()
+    for window in windows:
+        wait_status(qtbot, window, lambda s: s.done)
+
+        def measured(w=window):
+            assert w.workbench.runs.run_log.runs[0].val_loss is not None
+        qtbot.waitUntil(measured, timeout=WAIT_MS)
+    records = [w.workbench.runs.run_log.runs[0] for w in windows]
+    for window in windows:
+        close(qtbot, window)
+    store = RunStore.open_default()
+    stored = [store.get_run(r.number) for r in records]
+    assert [(s.status, s.steps, s.config["lr"]) for s in stored] == [("finished", 400, 0.1), ("finished", 400, 0.2)]
+    assert [s.val for s in stored] == [r.val_loss for r in records]
+    assert all(len(store.losses(s.id)) == 400 for s in stored) and store.integrity() == "ok"
