@@ -65,16 +65,18 @@ def test_a_long_sample_can_be_stopped_and_keeps_the_names_drawn(qtbot, window, s
     qtbot.waitUntil(slow_sampling.is_set, timeout=WAIT_MS)
     assert window.samples.button.text() == "Stop"
     window.samples.button.click()
-    qtbot.waitUntil(lambda: window.samples.button.text() == "Sample", timeout=WAIT_MS)
+    def check():
+        assert window.samples.button.text() == "Sample"
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert 0 < window.samples.names.count() < 10_000
     assert "Sampling stopped after" in window.statusBar().currentMessage()
     window.step_action.trigger()                 # the worker is free again
     wait_status(qtbot, window, lambda s: s.step == 1)
     window.samples.count.setValue(3)             # and the next sample is whole
     window.sample_action.trigger()
-    qtbot.waitUntil(lambda: window.samples.names.count() == 3, timeout=WAIT_MS)
-
-
+    def check():
+        assert window.samples.names.count() == 3
+    qtbot.waitUntil(check, timeout=WAIT_MS)
 def test_a_loaded_checkpoint_leaves_the_paused_window_idle(qtbot, window, tmp_path):
     """item 6: a loaded trainer has no last step, and the window asked for its detail every
     frame, for good (24 commands a second; `idle` never fired)."""
@@ -103,7 +105,9 @@ def test_a_preset_chosen_while_a_checkpoint_loads_is_what_the_panels_show(qtbot,
         wb.files.save_checkpoint(tmp_path / "run.pt")
     wb.files.load_checkpoint(tmp_path / "run.pt")
     window.control.apply_preset("lecture-deep")                # before the checkpoint has loaded
-    qtbot.waitUntil(lambda: window.run.info.cfg.n_layers > 1, timeout=WAIT_MS)
+    def check():
+        assert window.run.info.cfg.n_layers > 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_idle(qtbot, window)
     assert window.setup.config() == window.run.info.cfg
     assert not window.setup.pending.isVisibleTo(window)
@@ -116,7 +120,9 @@ def test_the_window_fits_an_800_by_600_screen(qtbot, window):
     from PySide6.QtWidgets import QScrollArea
     assert window.minimumWidth() <= 780 and window.minimumHeight() <= 560   # room for a frame and a panel
     window.resize(800, 600)
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == (800, 600))
+    def check():
+        assert (window.width(), window.height()) == (800, 600)
+    qtbot.waitUntil(check)
     for panel in (window.samples, window.evaluation):       # the right column: whole, on the window
         right = panel.mapTo(window, panel.rect().topRight())
         assert right.x() < 800 and panel.width() >= panel.minimumSizeHint().width()
