@@ -77,6 +77,8 @@ def test_a_long_sample_can_be_stopped_and_keeps_the_names_drawn(qtbot, window, s
     def check():
         assert window.samples.names.count() == 3
     qtbot.waitUntil(check, timeout=WAIT_MS)
+
+
 def test_a_loaded_checkpoint_leaves_the_paused_window_idle(qtbot, window, tmp_path):
     """item 6: a loaded trainer has no last step, and the window asked for its detail every
     frame, for good (24 commands a second; `idle` never fired)."""
