@@ -99,7 +99,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | None = None, engine: 
     state = payload["trainer"]
     name = Path(path).name
     try:
-        cfg = Config.from_dict(state["config"])
+        cfg = Config.from_dict(upgraded_config(state["config"]))
         if device is not None:
             cfg = cfg.replace(device=device)
         if engine is not None:
@@ -113,6 +113,15 @@ def load_checkpoint(path: str | os.PathLike, device: str | None = None, engine: 
     except (KeyError, TypeError, ConfigError, ValueError) as e:
         raise CheckpointError(f"{name} is damaged or incompatible: {e}") from None
     return trainer
+
+
+def upgraded_config(values: dict) -> dict:
+    """A saved config as this version reads it. Earlier versions took negative seeds, which
+    torch's manual_seed maps to 2**64 + seed: the same generator, so the same run."""
+    seed = values.get("seed") if isinstance(values, dict) else None
+    if isinstance(seed, int) and not isinstance(seed, bool) and -2**63 <= seed < 0:
+        return {**values, "seed": seed + 2**64}
+    return values
 
 
 def _check_shapes(name: str, weights: dict, trainer: Trainer) -> None:
@@ -139,7 +148,7 @@ def _check_shapes(name: str, weights: dict, trainer: Trainer) -> None:
 
 def check_compatible(trainer: Trainer, payload: dict) -> None:
     """Refuse a checkpoint whose vocabulary or architecture differs from `trainer`'s."""
-    cfg = Config.from_dict(payload["trainer"]["config"])
+    cfg = Config.from_dict(upgraded_config(payload["trainer"]["config"]))
     words = payload["words"]
     from core.data import Vocab
     vocab = Vocab.from_words(words)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, fields
 
 from core.model.layers import Activation, Norm
@@ -46,6 +47,7 @@ class Limit:
     words: str             # what it is, in a sentence: "The {words} must be ..."
     low_open: bool = False     # low itself is not allowed (a learning rate > 0)
     too_high: str = ""         # said after "must be at most ..." when that is the problem
+    too_low: str = ""          # said after "must be at least ..." when that is the problem
 
     def allowed(self) -> str:
         if self.kind is int:
@@ -62,10 +64,10 @@ class Limit:
             return f"must be a number, not {value!r}"
         if value < self.low or (self.low_open and value == self.low):
             return (f"must be greater than {self.low:g}" if self.low_open
-                    else f"must be at least {self.low:,}") + f" (got {value:,})"
-        if value > self.high:
-            shown = f"{self.high:,} (got {value:,})" if self.kind is int else f"{self.high:,g} (got {value:,g})"
-            return f"must be at most {shown}" + (f": {self.too_high}" if self.too_high else "")
+                    else f"must be at least {self.low:,}") + f" (got {value:,})" + \
+                (f": {self.too_low}" if self.too_low else "")
+        if value > self.high:     # the value as it is, never rounded: 1000.0000000000001 is not 1,000
+            return f"must be at most {self.high:,} (got {value:,})" + (f": {self.too_high}" if self.too_high else "")
         return None
 
     def check(self, value):
@@ -75,14 +77,16 @@ class Limit:
 
     def parse(self, text: str):
         """A value typed by a person ("1e-3", "100,000"), checked; ConfigError says what is wrong."""
-        s = str(text).strip().replace(",", "") if self.kind is int else str(text).strip()
+        s = str(text).strip()
         try:
-            value = int(s) if self.kind is int else float(s)
+            value = parse_whole(s) if self.kind is int else float(s)
         except ValueError:
             raise ConfigError(f"The {self.words} must be {self.allowed()}, not {text!r}.") from None
         return self.check(value)
 
 
+MIN_GAIN = 1e-30
+FLOAT32_UNDERFLOW = "smaller factors round the weights to zero in float32"
 TORCH_SEEDS = 2**64 - 1    # torch.Generator.manual_seed takes 0 ... 2**64 - 1
 LIMITS: dict[str, Limit] = {
     "n_embed": Limit(int, 1, 10_000, "embedding size"),
@@ -95,8 +99,10 @@ LIMITS: dict[str, Limit] = {
     "bn_momentum": Limit(float, 0, 1, "BatchNorm momentum", low_open=True),
     # beyond ~1e3 the float32 pre-activations overflow: the loss is NaN at step 0, whatever the rate.
     # The gain multiplies W1 and, in a deep net, every hidden Linear.
-    "w1_gain": Limit(float, 0, 1_000, "W1 gain", low_open=True),
-    "w1_scale": Limit(float, 0, 1_000, "W1 scale", low_open=True),
+    # below ~1e-30 the float32 weights underflow to 0 or subnormals: W1 is all zeros, the BatchNorm
+    # divides 0 by 0 and the NaN at step 0 would be blamed on the batch
+    "w1_gain": Limit(float, MIN_GAIN, 1_000, "W1 gain", too_low=FLOAT32_UNDERFLOW),
+    "w1_scale": Limit(float, MIN_GAIN, 1_000, "W1 scale", too_low=FLOAT32_UNDERFLOW),
     "max_steps": Limit(int, 1, 10**12, "number of steps"),
     "batch_size": Limit(int, 1, 100_000_000, "batch size"),
     "lr": Limit(float, 0, 1_000, "learning rate", low_open=True,
@@ -108,6 +114,8 @@ LIMITS: dict[str, Limit] = {
     "samples": Limit(int, 0, 10_000, "number of names to sample"),
     "temperature": Limit(float, 0, 1_000, "temperature", low_open=True),
     "sample_seed": Limit(int, 0, TORCH_SEEDS, "sampling seed"),
+    # the loss curve's smoothing (TensorBoard's debiased EMA weight): the window's slider
+    "smoothing": Limit(float, 0, 0.9999, "smoothing weight"),
 }
 
 
@@ -247,6 +255,20 @@ class Config:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
+
+
+def parse_whole(text: str) -> int:
+    """A whole number as people type it: 100000, 100_000, 100 000 or 100,000, but never "3,2"
+    (a decimal comma, or a slip) read as 32: a comma is taken only between groups of three."""
+    s = "".join(str(text).split())          # spaces, including no-break and thin ones
+    if "," in s:
+        if not _GROUPED.fullmatch(s):
+            raise ValueError(f"{text!r} is not a whole number")
+        s = s.replace(",", "")
+    return int(s)
+
+
 def parse_number(text: str) -> float:
     """A number, or a fraction such as the tanh gain 5/3 (exactly Python's 5 / 3)."""
     top, slash, bottom = str(text).strip().partition("/")
@@ -291,10 +313,24 @@ def save_config_file(cfg: Config, path) -> None:
         for k, v in cfg.to_dict().items():
             if v is None:
                 continue  # TOML has no null: a missing key means the default
-            lines.append(f"{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}")
+            lines.append(f"{k} = {toml_value(v)}")
         text = "\n".join(lines) + "\n"
     from core.files import atomic_write
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def toml_value(value) -> str:
+    """value as TOML reads it back exactly. JSON's escapes are TOML's, except that JSON writes
+    a character beyond the BMP (an emoji in a path) as a surrogate pair, which TOML forbids,
+    and leaves DEL bare, which TOML forbids too."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if not isinstance(value, str):
+        return json.dumps(value)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ConfigError(f"{value!r} holds bytes that are not text (a file name in another encoding); "
+                          "a setup file cannot hold it. Rename the file, or save the setup as .json.")
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def load_config_file(path, base: Config | None = None) -> Config:

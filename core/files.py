@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -93,15 +94,25 @@ def check_writable(path: str | os.PathLike, what: str = "file") -> None:
     os.unlink(tmp)
 
 
+TEMP_SUFFIX = ".makemore-tmp"      # the app's own temporaries: .NAME.XXXXXXXX.makemore-tmp
+STALE_AFTER_S = 24 * 3600          # where files cannot be locked: a temporary this old is stale
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> None:
     """write(f) into a temporary file beside `path`, then rename it over `path`: any failure
     leaves the previous file as it was and no temporary file behind. The new file gets the
-    permissions a plain open() would (0o666 less the umask), not mkstemp's 0o600."""
+    permissions a plain open() would (0o666 less the umask), not mkstemp's 0o600.
+
+    The temporary is locked while it is written; a kill -9 mid-save leaves it behind, unlocked,
+    and the next save to that folder deletes it (and any other stale one of the app's)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    folder = path.parent if str(path.parent) else Path(".")
+    remove_stale_temporaries(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
+        _lock(fd)
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb", closefd=False) as f:
             recording = _Recording(f)
             try:
                 write(recording)
@@ -111,7 +122,57 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
                 raise
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, path)         # still locked: no other save can take it for stale
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        pass                          # no locks here (Windows): stale means old instead
+
+
+def _abandoned(path: Path) -> bool:
+    """Whether no process is writing the temporary at path (it holds no lock on it)."""
+    try:
+        import fcntl
+    except ImportError:
+        try:
+            return time.time() - path.stat().st_mtime > STALE_AFTER_S
+        except OSError:
+            return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False                  # being written right now
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporaries an interrupted save of this app left in folder; return them.
+    Only files of its own naming (.NAME.XXXXXXXX.makemore-tmp) that nobody is writing."""
+    removed = []
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for p in candidates:
+        if p.is_file() and not p.is_symlink() and _abandoned(p):
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return removed

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMenuBar,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStatusBar,
     QTabWidget,
@@ -34,13 +35,15 @@ from gui.panels.model_panel import dataset_name
 from gui.plots.style import configure_pyqtgraph
 from gui.report import Report
 from gui.run_control import CONFIRM_AFTER_STEPS, RunControl
-from gui.settings import load_config, open_settings, save_config
+from gui.settings import load_config, open_settings, save_config, stored_bytes, stored_flag, stored_number
 from gui.shortcuts import ShortcutsDialog
 from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
 from gui.workbench.lecture_tools import LectureTools
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
+MINIMUM_SIZE = (760, 540)     # fits an 800 x 600 screen with its window frame and a panel
+CENTRE_MIN_WIDTH = 340        # the Live tab fits in it, beside the two side columns at 800 px
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +60,7 @@ class MainWindow(QMainWindow):
         # A fixed minimum instead of the layout's: otherwise every label that changes width
         # re-sends the window's size hints to the platform (and offscreen Qt warns each time).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(960, 640)
+        self.setMinimumSize(*MINIMUM_SIZE)
         self._restore(config)
 
         self.session = TrainingSession(self)   # starts the training thread
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
         self.tools = LectureTools(self.session, self.run, self.settings, self.tabs, self.chrome, self.setup,
                                   self.samples, self, self.workbench)   # gui/workbench/lecture_tools.py
         self.control.reset(first=True)
+        self._let_wide_tabs_shrink()
 
     # -- layout ----------------------------------------------------------------------------
     def _build_centre(self) -> None:
@@ -159,6 +163,16 @@ class MainWindow(QMainWindow):
                                     self.evaluate_action, self.sample_action])
         self.chrome = WindowChrome(menu, self.file_menu, self.train_menu, self.quit_action, self.status_bar)
 
+    def _let_wide_tabs_shrink(self) -> None:
+        """A tab whose row of controls is wider than the centre has room for on a small screen
+        (Look back, Runs) is cut at its right edge there rather than pushing the side columns
+        off the window: the tab pages' widest minimum would otherwise be the centre's."""
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page.minimumSizeHint().width() > CENTRE_MIN_WIDTH and page is not self.live:
+                page.setSizePolicy(QSizePolicy.Policy.Ignored, page.sizePolicy().verticalPolicy())
+        self.centre.setMinimumWidth(CENTRE_MIN_WIDTH)
+
     # -- what the run control and the workbench ask of the window ---------------------------
     def show_error(self, message: str) -> None:
         self.message_bar.show_message(message, "error")
@@ -172,16 +186,16 @@ class MainWindow(QMainWindow):
     def _restore(self, config: Config | None) -> None:
         s = self.settings
         self.setup.set_config(config or load_config(s))
-        if geometry := s.value("window/geometry"):
+        if geometry := stored_bytes(s, "window/geometry"):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        if splitter := s.value("window/splitter"):
+        if splitter := stored_bytes(s, "window/splitter"):
             self.splitter.restoreState(splitter)
-        self.samples.count.setValue(int(s.value("samples/count", 20)))
-        self.samples.temperature.setValue(float(s.value("samples/temperature", 1.0)))
-        self.samples.seed.setValue(int(s.value("samples/seed", self.samples.seed.value())))
-        self.samples.random.setChecked(s.value("samples/random", "false") in (True, "true"))
+        self.samples.count.setValue(stored_number(s, "samples/count", "samples", 20))
+        self.samples.temperature.setValue(stored_number(s, "samples/temperature", "temperature", 1.0))
+        self.samples.seed.setValue(stored_number(s, "samples/seed", "sample_seed", self.samples.seed.value()))
+        self.samples.random.setChecked(stored_flag(s, "samples/random", False))
 
     def save_settings(self) -> None:
         s = self.settings
@@ -219,7 +233,8 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # a column narrower than its panel (a small screen) scrolls sideways too: nothing is cut off
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     return area
 
 

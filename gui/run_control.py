@@ -20,7 +20,7 @@ from gui.message_bar import MessageBar
 from gui.panels import EvaluatePanel, SamplesPanel, SetupPanel
 from gui.panels.model_panel import dataset_name
 from gui.report import Report
-from gui.settings import save_config
+from gui.settings import save_config, stored_text
 from gui.status_bar import TrainingStatusBar
 
 STATUS_INTERVAL_MS = 200   # the status bar's numbers change at most this often while running
@@ -140,7 +140,7 @@ class RunControl(QObject):
         return True
 
     def open_word_list(self) -> None:
-        start = self.settings.value("data/last_folder", str(Path.home()))
+        start = stored_text(self.settings, "data/last_folder", str(Path.home()))
         path = ask_file(self.dialog_parent, "Open word list", start, "Word lists (*.txt);;All files (*)")
         if path:
             self.settings.setValue("data/last_folder", str(Path(path).parent))
@@ -169,14 +169,28 @@ class RunControl(QObject):
 
     # -- questions between two steps -------------------------------------------------------
     def sample(self, n: int, temperature: float, seed) -> None:
+        """Draw names; asked again while a sample runs (the button then reads Stop), stop it:
+        the names drawn so far are shown."""
+        if self.session.cancel(commands.Sample):
+            self.samples.set_sampling(False, stopping=True)
+            return
+        self.samples.set_sampling(True)
         # the run that drew them comes back too, as for Evaluate: names drawn by the new model
         # (Reset, then Sample) stay when its run is drawn; the previous run's are cleared with it
         self.session.command(commands.Sample(n, temperature, seed),
-                             on_result=self._on_sampled, on_error=self.report.error)
+                             on_result=lambda r: self._sampled(n, r), on_error=self._sample_failed)
 
-    def _on_sampled(self, result) -> None:
+    def _sampled(self, asked: int, result) -> None:
+        names, _run_id = result
+        self.samples.set_sampling(bool(self.session.waiting_for(commands.Sample)))
         self.samples.show_samples(*result)
         self.sampled.emit(*result)
+        if len(names) < asked:
+            self.report.status(f"Sampling stopped after {len(names):,} of {asked:,} names.", 8000)
+
+    def _sample_failed(self, message: str) -> None:
+        self.samples.set_sampling(bool(self.session.waiting_for(commands.Sample)))
+        self.report.error(message)
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()

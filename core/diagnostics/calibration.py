@@ -1,6 +1,7 @@
 """The lecture's BatchNorm calibration cell, with the val loss before and after it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.config import ConfigError
@@ -18,15 +19,16 @@ class Calibration:
     std_change: float        # largest change of any neuron's std
 
 
-def calibrate(trainer: Trainer) -> Calibration:
+def calibrate(trainer: Trainer, cancelled: Callable[[], bool] | None = None) -> Calibration:
     """Replace BN's running mean/std by the training split's (Trainer.calibrate_batchnorm);
-    raises ConfigError when BatchNorm is off."""
+    raises ConfigError when BatchNorm is off, and Cancelled (nothing changed) when
+    `cancelled()` turns true between two pieces of a large split."""
     if not trainer.cfg.batchnorm:
         raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
     bns = trainer.model.batchnorms()
     old = [(bn.running_mean, _std(bn, bn.running_spread)) for bn in bns]
-    before = trainer.split_loss("val")
-    trainer.calibrate_batchnorm()
+    before = trainer.split_loss("val", cancelled=cancelled)
+    trainer.calibrate_batchnorm(cancelled=cancelled)
     after = trainer.split_loss("val")
     return Calibration(trainer.step, int(trainer.splits["train"][0].shape[0]), before, after,
                        max(float((bn.running_mean - m).abs().max()) for bn, (m, _) in zip(bns, old, strict=True)),

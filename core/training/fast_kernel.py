@@ -20,27 +20,15 @@ transpose so its inner loops run along fan_in.
 from __future__ import annotations
 
 import functools
-import os
 from collections import namedtuple
-from pathlib import Path
 
 import numpy as np
 
 from core.model.layers import Activation, Norm
+from core.training import kernel_cache
 
-
-def _cache_dir() -> None:
-    """numba caches beside this file; where that is not writable, under the user's cache dir."""
-    if "NUMBA_CACHE_DIR" in os.environ or os.access(Path(__file__).parent, os.W_OK):
-        return
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    os.environ["NUMBA_CACHE_DIR"] = os.path.join(base, "makemore-playground", "numba")
-
-
-_cache_dir()
 try:
     import numba
-    from numba import njit
     from numba.typed import List
     NUMBA_ERROR = None
 except ImportError as e:  # the exact engine still works
@@ -92,11 +80,8 @@ B0, B2, B4, B6 = f32(4.89352518554385e-03), f32(2.26843463243900e-03), f32(1.185
     f32(1.19825839466702e-06)
 ZERO, ONE = f32(0.0), f32(1.0)
 
-if numba is not None:
-    kernel = functools.partial(njit, cache=True, nogil=True, error_model="numpy")
-else:
-    def kernel(**_options):
-        return lambda f: f
+# numba.njit with a cache that works anywhere (or none, said once): core/training/kernel_cache.py
+kernel = functools.partial(kernel_cache.jit_factory, nogil=True, error_model="numpy")
 jit = kernel(fastmath={"contract"})
 jit_sum = kernel(fastmath={"reassoc", "contract"})    # reductions: reassociated, so they vectorise
 

@@ -9,6 +9,7 @@ import torch
 from core.config import LIVE_FIELDS, Config, ConfigError
 from core.data import Dataset
 from core.diagnostics.stats import Snapshot, StepRecord, layer_kinds, take_snapshot
+from core.model import batchnorm_pieces
 from core.model.mlp import MLP
 from core.training.chunk import Chunk, Failure, Outcome
 from core.training.exact_engine import ExactEngine, as_rows
@@ -274,11 +275,23 @@ class Trainer:
         return total / x.shape[0]
 
     @torch.no_grad()
-    def calibrate_batchnorm(self) -> None:
-        """The lecture's calibration: BN mean/std measured over the whole training split."""
+    def calibrate_batchnorm(self, cancelled: Callable[[], bool] | None = None) -> None:
+        """The lecture's calibration: BN mean/std measured over the whole training split. In
+        one piece, as the lecture, unless its activations would be too large; then in pieces
+        (core/model/batchnorm_pieces.py), checking `cancelled()` before each."""
         if not self.cfg.batchnorm:
             raise ConfigError("BatchNorm is off: there are no statistics to calibrate.")
-        self.model.calibrate(self.splits["train"][0])
+        x = self.splits["train"][0]
+        width = max(self.cfg.n_hidden * positions(self.cfg), len(self.dataset.vocab),
+                    self.cfg.n_embed * self.cfg.block_size)
+        if x.shape[0] <= max(1, EVAL_ELEMENTS // width):
+            self.model.calibrate(x)
+        else:
+            try:
+                found = batchnorm_pieces.measure(self.model, x, max(1, EVAL_CHUNK_ELEMENTS // width), cancelled)
+            except batchnorm_pieces.Cancelled as e:
+                raise Cancelled(str(e)) from None
+            batchnorm_pieces.assign(self.model, found)
         self._rollback.forget()
         self.events.append((self.step, "BatchNorm calibrated"))
 

@@ -93,6 +93,14 @@ class TrainingSession(QObject):
         """The commands of that kind sent and not answered yet, oldest first."""
         return [c for c, _, _ in self._waiting.values() if isinstance(c, kind)]
 
+    def cancel(self, kind: type) -> bool:
+        """Ask the worker to give up the commands of that kind not answered yet (a long
+        sample); each still answers, with what it had done. False when there was none."""
+        numbers = [n for n, (c, _, _) in self._waiting.items() if isinstance(c, kind)]
+        for number in numbers:
+            self.worker.cancel(number)
+        return bool(numbers)
+
     # -- receiving -------------------------------------------------------------------------
     def poll(self, apply: Callable[[Frame], None] | None = None) -> Frame | None:
         """What the worker published since the last poll: replies are delivered first, then

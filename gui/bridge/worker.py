@@ -23,7 +23,7 @@ from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import MAX_LAYERS, Config, ConfigError
 from core.data import Dataset
 from core.diagnostics.calibration import calibrate
-from core.model.sample import sample_names
+from core.model.sample import iter_samples
 from core.runs.recorder import dataset_identity
 from core.training.trainer import Cancelled, Trainer
 from gui.bridge import commands as c
@@ -63,6 +63,8 @@ class TrainingWorker(QObject):
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._go = threading.Event()       # set: train whenever no command waits
         self._stop = threading.Event()
+        self._cancelled: set[int] = set()  # numbers of long commands the window gave up on
+        self._current = 0                  # number of the command being applied
         self._applied = 0            # number of the last command applied
         self._run_id = 0
         self._dataset: Dataset | None = None
@@ -87,6 +89,14 @@ class TrainingWorker(QObject):
     def running(self) -> bool:
         """Whether it trains whenever no command waits (the start/pause flag)."""
         return self._go.is_set()
+
+    def cancel(self, number: int) -> None:
+        """Give up command `number` (a long sample) between two of its pieces; its reply
+        carries what it had done. A set's add is atomic: safe from the GUI thread."""
+        self._cancelled.add(number)
+
+    def _gave_up(self) -> bool:
+        return self._stop.is_set() or self._current in self._cancelled
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -173,6 +183,7 @@ class TrainingWorker(QObject):
                 return
 
     def _execute(self, command: c.Command, number: int) -> None:
+        self._current = number
         try:
             reply = Reply(number, self.apply(command))
         except (Stopped, Cancelled):
@@ -183,6 +194,7 @@ class TrainingWorker(QObject):
             traceback.print_exc(file=sys.stderr)
             reply = Reply(number, error=f"Unexpected error ({type(e).__name__}): {e}")
         self._applied = number
+        self._cancelled.discard(number)
         self.publish(reply=reply)
 
     def apply(self, command: c.Command) -> Any:
@@ -202,10 +214,7 @@ class TrainingWorker(QObject):
             case c.Step(n):
                 return self._step(n)
             case c.Sample(n, temperature, seed):
-                t = self._require_trainer()
-                # the run that drew them comes back too, as for Evaluate: names drawn by the new
-                # model (Reset, then Sample) stay when its run is drawn; the previous run's go
-                return sample_names(t.model, t.dataset.vocab, n, seed=seed, temperature=temperature), self._run_id
+                return self._sample(n, temperature, seed)
             case c.Evaluate():
                 # a long evaluation gives way to a closing window between chunks (core.training.trainer.Cancelled)
                 t = self._require_trainer()
@@ -217,7 +226,7 @@ class TrainingWorker(QObject):
             case c.RunWords():
                 return self._require_trainer().dataset.words
             case c.Calibrate():
-                return calibrate(self._require_trainer())
+                return calibrate(self._require_trainer(), cancelled=self._stop.is_set)   # in pieces, as Evaluate
             case c.DetailSnapshot():
                 return self._run_id, self._require_trainer().snapshot(detail=True)
             case c.FollowLayer(layer):
@@ -271,6 +280,21 @@ class TrainingWorker(QObject):
         return self.trainer
 
     require_trainer = _require_trainer
+
+    def _sample(self, n: int, temperature: float, seed) -> tuple[list, int]:
+        """Names one at a time: a closing window stops it between two (Stopped), and a
+        cancel (the panel's Stop) ends it there with the names drawn so far. The run that
+        drew them comes back too, as for Evaluate: names drawn by the new model (Reset, then
+        Sample) stay when its run is drawn; the previous run's go."""
+        t = self._require_trainer()
+        names = []
+        for name in iter_samples(t.model, t.dataset.vocab, n, seed=seed, temperature=temperature):
+            names.append(name)
+            if self._stop.is_set():
+                raise Stopped
+            if self._gave_up():
+                break
+        return names, self._run_id
 
     def _step(self, n: int) -> int:
         t = self._require_trainer()

@@ -21,6 +21,7 @@ from core.model.sample import NOTEBOOK_SAMPLE_SEED, Sample
 from gui.panels.widgets import field_box
 
 SHOWN_NAMES = 20    # the notebook draws 20: all of them in view without scrolling
+SAMPLE_TIP = "Draw names from the current weights, between two training steps (Ctrl+G)."
 
 
 class SamplesPanel(QGroupBox):
@@ -52,7 +53,7 @@ class SamplesPanel(QGroupBox):
         form.addRow("", self.random)
         layout.addLayout(form)
         self.button = QPushButton("Sample")
-        self.button.setToolTip("Draw names from the current weights, between two training steps (Ctrl+G).")
+        self.button.setToolTip(SAMPLE_TIP)
         self.button.clicked.connect(self.request)
         layout.addWidget(self.button)
         self.names = QListWidget()
@@ -88,6 +89,12 @@ class SamplesPanel(QGroupBox):
     def request(self) -> None:
         seed = None if self.random.isChecked() else self.seed.int_value()
         self.sample_requested.emit(self.count.value(), self.temperature.value(), seed)
+
+    def set_sampling(self, sampling: bool, stopping: bool = False) -> None:
+        """While names are drawn the button stops it (Sample again, or Ctrl+G, does too)."""
+        self.button.setText("Stopping…" if stopping else "Stop" if sampling else "Sample")
+        self.button.setEnabled(not stopping)
+        self.button.setToolTip("Stop drawing names; those drawn so far are shown." if sampling else SAMPLE_TIP)
 
     def show_samples(self, samples: list[Sample], run_id: int | None = None) -> None:
         self.samples, self.run_id = samples, run_id

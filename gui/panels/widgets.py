@@ -1,8 +1,10 @@
 """Number fields that hold exactly the value training uses (a learning rate of 0.123456789,
 a seed of 2**64 - 1, 10**12 steps), within the limits core.config.LIMITS sets for every
 path (command line, setup files, window). They show numbers the way the notebook writes them
-(0.1, not 0.10000), take them the way people type them (1e-3, 100,000), and say so when a
-typed value can never be valid, instead of cutting it to fit or silently keeping the old one.
+(0.1, not 0.10000), take them the way people type them (1e-3, 100,000, and under a locale
+with a decimal comma 0,05 as well as 0.05), and say so when a typed value can never be valid,
+instead of cutting it to fit, dropping a character or silently keeping the old one. Whole
+numbers are grouped with spaces (100 000), which no locale reads as a decimal point.
 
 Qt's QSpinBox stops at 2**31 - 1 and QDoubleSpinBox rounds to a fixed number of decimals,
 so both are a QAbstractSpinBox here that keeps its value as a Python number.
@@ -10,17 +12,13 @@ so both are a QAbstractSpinBox here that keeps its value as a Python number.
 from __future__ import annotations
 
 import math
-import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QSizePolicy
 
-from core.config import LIMITS, Limit, parse_number
+from core.config import LIMITS, Limit, parse_number, parse_whole
 
-# what may still become a number as more is typed: "", "-", "1.", "1e", "1e-"
-_FLOAT_PREFIX = re.compile(r"[+-]?\d*\.?\d*(?:[eE][+-]?\d*)?")
-_INT_PREFIX = re.compile(r"[+-]?[\d,]*")   # whole numbers, with or without group separators
 _MAX_DIGITS = 40
 
 
@@ -126,7 +124,7 @@ class NumberBox(QAbstractSpinBox):
             return number_text(value)
         if self.limit.kind is float:
             return show_float(value)
-        return f"{value:,}" if self.grouped else str(value)
+        return f"{value:,}".replace(",", " ") if self.grouped else str(value)
 
     def allowed(self) -> str:
         if self.fractions:
@@ -138,24 +136,30 @@ class NumberBox(QAbstractSpinBox):
 
     # -- typing ---------------------------------------------------------------------------
     def _parse(self, text: str):
+        """The number typed: '.' is a decimal point everywhere, and so is the locale's own
+        (',' in German); a whole number may be grouped (100 000, or 100,000 where ',' is not
+        the decimal point). Anything else raises ValueError."""
         s = text.strip()
+        comma_decimal = self.locale().decimalPoint() == ","
         if self.limit.kind is int:
-            return int(s.replace(",", ""))
+            if comma_decimal and "," in s:
+                raise ValueError(s)        # 1,5 is a fraction here, and 1,000 would read as 1.0
+            return parse_whole(s)
+        if comma_decimal:
+            s = s.replace(",", ".")
         value = parse_number(s) if self.fractions else float(s)
         if not math.isfinite(value):
             raise ValueError(s)
         return value
 
     def validate(self, text: str, pos: int):
-        """Acceptable within the limits; Intermediate for what may still become a number, or is
-        one out of range ("0" may be on its way to "0.01"; refused on Enter with a message)."""
-        s = text.strip()
-        prefix = _INT_PREFIX if self.limit.kind is int else _FLOAT_PREFIX
-        if len(s) > _MAX_DIGITS or not (self.fractions or prefix.fullmatch(s)):
-            # a fraction field lets anything be typed, and says on Enter why it is refused
+        """Acceptable within the limits; anything else Intermediate (never Invalid, so no key
+        is swallowed: "0" may be on its way to "0.01", and "1e9" in a whole-number field is
+        refused on Enter as typed, with a message, not kept as "19")."""
+        if len(text.strip()) > _MAX_DIGITS:
             return QValidator.State.Invalid, text, pos
         try:
-            value = self._parse(s)
+            value = self._parse(text)
         except ValueError:
             return QValidator.State.Intermediate, text, pos
         ok = self.limit.problem(value) is None

@@ -22,6 +22,7 @@ from gui.bridge.session import TrainingSession
 from gui.live_view import LiveView
 from gui.panels import SetupPanel
 from gui.report import Report
+from gui.settings import stored_number
 from gui.workbench.diagnostics_controller import DiagnosticsController
 from gui.workbench.files import FilesController
 from gui.workbench.layers_controller import LayersController
@@ -153,8 +154,8 @@ class Workbench(QObject):
 
     def _restore(self) -> None:
         s = self.settings
-        self.smoothing.slider.set_weight(float(s.value("workbench/smoothing", 0.0)))
-        self.runs.runs_tab.smoothing.set_weight(float(s.value("workbench/overlay_smoothing", 0.99)))
+        self.smoothing.slider.set_weight(stored_number(s, "workbench/smoothing", "smoothing", 0.0))
+        self.runs.runs_tab.smoothing.set_weight(stored_number(s, "workbench/overlay_smoothing", "smoothing", 0.99))
 
     def _save_settings(self) -> None:
         s = self.settings

@@ -31,6 +31,9 @@ class DiagnosticsController(QObject):
         self.distributions = DistributionsTab()
         self.lookback = LookBackTab()
         self.diagnostic_tabs = (self.gradients, self.update_ratio, self.distributions)
+        # (run, step) the worker had no detail of (a loaded checkpoint has no last step until it
+        # trains): not asked again until a step is taken, or the window would ask every frame
+        self._none_at: tuple[int, int] | None = None
         self._ask_shown = qthrottled(self._ask_for_detail, SHOWN_DETAIL_INTERVAL_MS, parent=self)
         self._ask_hidden = qthrottled(self._ask_for_detail, HIDDEN_DETAIL_INTERVAL_MS, parent=self)
         self._redraw = qthrottled(self._redraw_now, REDRAW_INTERVAL_MS, parent=self)
@@ -69,6 +72,8 @@ class DiagnosticsController(QObject):
             return False
         if h.latest_detail is not None and h.latest_detail.step >= s.step - 1:
             return False
+        if self._none_at == (s.run_id, s.step):
+            return False
         return not self.session.waiting_for(commands.DetailSnapshot)
 
     def request_detail(self) -> None:
@@ -85,10 +90,13 @@ class DiagnosticsController(QObject):
 
     def _ask_for_detail(self) -> None:
         if self._detail_wanted():
-            self.session.command(commands.DetailSnapshot(), on_result=self._on_detail)
+            asked_at = (self.run.status.run_id, self.run.status.step)
+            self.session.command(commands.DetailSnapshot(), on_result=lambda r: self._on_detail(r, asked_at))
 
-    def _on_detail(self, result) -> None:
+    def _on_detail(self, result, asked_at: tuple[int, int]) -> None:
         run_id, snapshot = result
+        if snapshot is None:
+            self._none_at = asked_at
         if snapshot is not None and run_id == self.runs.current_run_id and self.runs.current is not None:
             self.runs.current.add_snapshot(snapshot)
 

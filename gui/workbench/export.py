@@ -29,7 +29,8 @@ def export_plot(plot_item: pg.PlotItem, path: str | Path) -> Path:
     try:
         if path.suffix.lower() == ".svg":
             with _closed_paths_understood():
-                pg.exporters.SVGExporter(plot_item).export(str(path))
+                drawing = pg.exporters.SVGExporter(plot_item).export(toBytes=True)
+            atomic_write(path, lambda f: f.write(drawing))    # a full disk leaves the old file as it was
         else:
             exporter = pg.exporters.ImageExporter(plot_item)
             width = int(plot_item.sceneBoundingRect().width()) or 640

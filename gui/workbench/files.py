@@ -18,6 +18,7 @@ from gui.bridge.session import TrainingSession
 from gui.file_dialogs import ask_file
 from gui.panels import SetupPanel
 from gui.report import Report
+from gui.settings import stored_text
 from gui.workbench.export import PLOT_FILTERS, ExportError, export_plot, save_window_image
 from gui.workbench.runs_controller import RunsController
 
@@ -87,8 +88,9 @@ class FilesController(QObject):
         def loaded(result):     # delivered before the frame that starts the run: it is named after the file
             info, step = result
             self.runs.origins[info.run_id] = f"from {label}"
-            self.setup.set_config(info.cfg)
-            self.report.status(f"Continuing from {label} at step {step:,}", 8000)
+            if not self.session.waiting_for(commands.Reset):    # else a later Reset (a preset) decides the panels
+                self.setup.set_config(info.cfg)
+                self.report.status(f"Continuing from {label} at step {step:,}", 8000)
             self.checkpoint_loaded.emit(info)
 
         def refused(message: str):
@@ -107,7 +109,7 @@ class FilesController(QObject):
 
     # -- dialogs ----------------------------------------------------------------------------------
     def _folder(self) -> str:
-        return str(self.settings.value("workbench/folder", str(Path.home())))
+        return stored_text(self.settings, "workbench/folder", str(Path.home()))
 
     def _ask_save(self, title: str, filters: str, name: str) -> str | None:
         path = ask_file(self.window, title, str(Path(self._folder()) / name), filters, save=True)

@@ -47,8 +47,10 @@ def latin1_path(tmp_path, small_words):
     (["--block-size", "2.5"], ["--block-size"]),
     (["--lr", "1e6"], ["far too large"]),
     (["--engine", "turbo"], ["--engine", "turbo", "fast", "exact"]),
+    (["--batch-size", "3,2"], ["--batch-size", "3,2"]),     # a slip, not 32
+    (["--layers", "1,0"], ["--layers", "1,0"]),             # not 10
 ], ids=["unknown-option", "negative-lr", "lr-not-a-number", "zero-steps", "batch-size-abc", "block-size-float",
-        "lr-too-large", "unknown-engine"])
+        "lr-too-large", "unknown-engine", "batch-size-3,2", "layers-1,0"])
 def test_bad_options_and_values(args, mentions):
     result = run_cli(*args)
     assert_one_line_error(result, mentions=mentions)

@@ -88,7 +88,9 @@ def test_commands_are_numbered_answered_in_order_and_then_idle(qtbot, words_path
         assert session.waiting_for(commands.Reset) == []
 
         session.start()                                  # a flag, not a command: no number
-        assert session.sent == 2 and session.running and session.pending
+        # (not `session.running` here: the worker may already have taken the 25 steps and
+        # cleared the flag at max steps before this thread runs again, on a busy machine)
+        assert session.sent == 2
         def check():
             poll()                                       # nothing pending ...
             assert frames[-1].done, frames[-1]           # ... and max steps reached
