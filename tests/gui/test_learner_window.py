@@ -54,7 +54,9 @@ def test_the_wheel_scrolls_the_panel_past_settings_it_has_not_focused(qtbot, win
 @pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
 def test_the_training_group_is_in_view_without_scrolling(qtbot, window, size):
     window.resize(*size)
-    qtbot.waitUntil(lambda: window.width() == size[0])
+    def check():
+        assert window.width() == size[0]
+    qtbot.waitUntil(check)
     training = window.setup.training
     area = window.setup.parentWidget().parentWidget()      # the scroll area's viewport, then the area
     viewport = area.viewport()
@@ -124,12 +126,16 @@ def test_a_loaded_checkpoint_is_drawn_before_any_step(qtbot, make_window, tmp_pa
     files = first.workbench.files
     with qtbot.waitSignal(files.checkpoint_saved, timeout=WAIT_MS):
         files.save_checkpoint(path)
-    qtbot.waitUntil(lambda: first.run.snapshot is not None and first.run.snapshot.step == 99)
+    def check():
+        assert first.run.snapshot is not None and first.run.snapshot.step == 99
+    qtbot.waitUntil(check)
     shown = first.run.snapshot
     second = make_window()
     with qtbot.waitSignal(second.workbench.files.checkpoint_loaded, timeout=WAIT_MS):
         second.workbench.files.load_checkpoint(path)
-    qtbot.waitUntil(lambda: second.run.status.step == 100 and second.run.snapshot is not None, timeout=WAIT_MS)
+    def check():
+        assert second.run.status.step == 100 and second.run.snapshot is not None
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     s = second.run.snapshot
     assert s.step == 99 and s.saturation_mask.shape == shown.saturation_mask.shape
     assert second.live.saturation_plot.image.isVisible() and second.live.hpreact_plot.counts is not None
@@ -156,7 +162,9 @@ def test_the_first_step_is_drawn_against_the_uniform_guess(qtbot, window):
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)
     plot = window.live.loss_plot
-    qtbot.waitUntil(lambda: plot.curve.n == 1)
+    def check():
+        assert plot.curve.n == 1
+    qtbot.waitUntil(check)
     (_, _), (y0, y1) = plot.view_box.viewRange()
     first, guide = math.log10(window.run.status.loss), math.log10(plot.uniform_loss)
     assert first > guide + 0.3                       # confidently wrong: far above the guide
@@ -192,7 +200,9 @@ def test_after_the_decay_step_the_panel_and_markers_say_which_rate_is_in_effect(
     wait_idle(qtbot, window)
     wait_status(qtbot, window, lambda s: s.applied == window.session.sent)
     assert window.run.status.lr == 0.01 and training.rate_now.text().startswith("0.01")
-    qtbot.waitUntil(lambda: len(window.live.loss_plot.markers) == 1)
+    def check():
+        assert len(window.live.loss_plot.markers) == 1
+    qtbot.waitUntil(check)
     assert window.live.loss_plot.markers[-1].toolTip() == "step 100: lr 0.1→1, rate now 0.01"
     # the field shown in effect takes effect as shown
     training.lr_after.setValue(0.05)
@@ -200,7 +210,9 @@ def test_after_the_decay_step_the_panel_and_markers_say_which_rate_is_in_effect(
     wait_idle(qtbot, window)
     wait_status(qtbot, window, lambda s: s.lr == 0.05)
     qtbot.waitUntil(lambda: training.rate_now.text().startswith("0.05 (lr after decay"))
-    qtbot.waitUntil(lambda: len(window.live.loss_plot.markers) == 2)
+    def check():
+        assert len(window.live.loss_plot.markers) == 2
+    qtbot.waitUntil(check)
     assert window.live.loss_plot.markers[-1].toolTip() == "step 100: lr_after 0.01→0.05"
 
 
@@ -248,7 +260,9 @@ def _deep_window(qtbot, make_window, words_path, preset: str):
     window.step_action.trigger()
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 2)
-    qtbot.waitUntil(lambda: window.run.snapshot is not None and window.run.snapshot.step == 1)
+    def check():
+        assert window.run.snapshot is not None and window.run.snapshot.step == 1
+    qtbot.waitUntil(check)
     return window
 
 
@@ -262,7 +276,9 @@ def test_hidden_layers_have_one_name_on_every_tab(qtbot, make_window, words_path
     assert [line.split(":")[0] for line in view.gradients.legend_lines] == [f"hidden layer {k} of 5"
                                                                            for k in range(1, 6)]
     window.live.choose_layer(1)
-    qtbot.waitUntil(lambda: window.live.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 2 of 5:"))
+    def check():
+        assert window.live.hpreact_plot.plot_item.titleLabel.text.startswith("hidden layer 2 of 5:")
+    qtbot.waitUntil(check)
     assert window.live.layer_box.currentText() == "2 of 5"
 
 
@@ -275,7 +291,9 @@ def test_a_linear_net_is_not_described_as_tanh(qtbot, make_window, words_path):
     titles = [p.plot_item.titleLabel.text for p in (live.hpreact_plot, live.h_plot, live.saturation_plot)]
     assert not any("tanh output" in t or "Saturated tanh" in t for t in titles)
     assert "tanh" not in window.live.h_plot.plot_item.getAxis("bottom").labelText
-    qtbot.waitUntil(lambda: window.live.h_plot.note.toPlainText() == "")
+    def check():
+        assert window.live.h_plot.note.toPlainText() == ""
+    qtbot.waitUntil(check)
     s = window.run.snapshot
     assert s.h_edges[-1] > 1.0 and s.h_hist[[0, -1]].sum() < s.h_hist.max()  # not clipped: no pile at the ends
     (x0, x1), _ = window.live.h_plot.view_box.viewRange()
@@ -288,7 +306,9 @@ def test_the_two_saturation_thresholds_are_named_and_explained(qtbot, window):
     from window_helpers import wait_status
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)
-    qtbot.waitUntil(lambda: "saturated" in window.live.h_plot.note.toPlainText())
+    def check():
+        assert "saturated" in window.live.h_plot.note.toPlainText()
+    qtbot.waitUntil(check)
     assert "|h| > 0.97" in window.live.h_plot.note.toPlainText()
     title = window.live.saturation_plot.plot_item.titleLabel.text
     assert "|h| > 0.99" in title and "0.97" in title
@@ -347,23 +367,35 @@ def test_the_fast_engine_is_prepared_as_the_window_opens_saying_how_long(qtbot, 
     monkeypatch.setattr(fb, "prepare", slow_prepare)
     window = make_window()          # nothing pressed: the kernel is prepared at once, in the background
     rate = window.status_bar.rate
-    qtbot.waitUntil(lambda: rate.text().startswith("Preparing the fast engine: 0 s"), timeout=WAIT_MS)
+    def check():
+        assert rate.text().startswith("Preparing the fast engine: 0 s")
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert "compiled once per machine" in rate.text() and not window.run.status.engine_ready
-    qtbot.waitUntil(lambda: rate.text().startswith("Preparing the fast engine: 1 s"), timeout=WAIT_MS)  # it counts
+    def check():  # it counts
+        assert rate.text().startswith("Preparing the fast engine: 1 s")
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     release.set()
-    qtbot.waitUntil(lambda: window.run.status.engine_ready and rate.text() == "paused", timeout=WAIT_MS)
+    def check():
+        assert window.run.status.engine_ready and rate.text() == "paused"
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert prepared and window.run.status.step == 0
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
 def test_the_twenty_samples_show_without_scrolling(qtbot, window, size):
     window.resize(*size)
-    qtbot.waitUntil(lambda: window.width() == size[0])
+    def check():
+        assert window.width() == size[0]
+    qtbot.waitUntil(check)
     window.step100_action.trigger()
     window.sample_action.trigger()
     names = window.samples.names
-    qtbot.waitUntil(lambda: names.count() == 20, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: names.verticalScrollBar().maximum() == 0)
+    def check():
+        assert names.count() == 20
+    qtbot.waitUntil(check, timeout=WAIT_MS)
+    def check():
+        assert names.verticalScrollBar().maximum() == 0
+    qtbot.waitUntil(check)
     assert names.minimumHeight() >= 20 * names.sizeHintForRow(0)     # however the column is squeezed
     area = window.samples.parentWidget().parentWidget()       # the right column's scroll area viewport
     bottom = names.mapTo(area, names.rect().bottomLeft()).y()
@@ -424,8 +456,12 @@ def test_a_late_marker_is_not_cut_and_does_not_cover_the_uniform_guess_label(qtb
     window.setup.training.flush()
     wait_idle(qtbot, window)
     plot = window.live.loss_plot
-    qtbot.waitUntil(lambda: len(plot.markers) == 1)
-    qtbot.waitUntil(lambda: plot.curve.n == 190)
+    def check():
+        assert len(plot.markers) == 1
+    qtbot.waitUntil(check)
+    def check():
+        assert plot.curve.n == 190
+    qtbot.waitUntil(check)
     plot.prepare()
     label, area = plot.markers[0].label.sceneBoundingRect(), plot.view_box.sceneBoundingRect()
     assert area.contains(label), (label, area)
