@@ -33,7 +33,8 @@ def test_run_log_table_and_exports(small):
     run.set_split_losses(trainer.split_loss("train"), trainer.split_loss("val"))
     second = log.start(Config(batchnorm=False))
     rows = list(csv.DictReader(io.StringIO(log.to_csv())))
-    assert [r["run"] for r in rows] == ["1", "2"]
+    assert [r["name"] for r in rows] == [run.name, second.name]
+    assert [r["run"] for r in rows] == ["", ""]           # the store's number, once a run is stored
     assert float(rows[0]["val"]) == pytest.approx(run.val_loss)
     assert rows[0]["steps"] == "50" and rows[1]["batchnorm"] == "False"
     exported = json.loads(run.to_json())
