@@ -12,7 +12,7 @@ from core.diagnostics.stats import Snapshot, StepRecord, layer_kinds, take_snaps
 from core.model.mlp import MLP
 from core.training.chunk import Chunk, Failure, Outcome
 from core.training.exact_engine import ExactEngine
-from core.training.fast_engine import FastEngine, unavailable_reason
+from core.training.fast_engine import FastEngine, slower_reason, unavailable_reason
 from core.training.rollback import RollBack, divergence_message
 
 EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
@@ -85,7 +85,7 @@ class Trainer:
     def _make_engine(self, name: str):
         self.engine_note = None
         if name == "fast":
-            why = unavailable_reason(self.device.type)
+            why = unavailable_reason(self.device.type) or slower_reason(self.model, self.cfg.batch_size)
             if why is None:
                 return FastEngine(*self.splits["train"])
             self.engine_note = f"Using the exact engine: {why}."

@@ -59,3 +59,9 @@ def test_chunks_stop_at_max_steps_and_a_pause_holds(qtbot, make_window):
     qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 29_999, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.loss_plot.curve.n == 30_000, timeout=WAIT_MS)
     assert np.isfinite(window.status.loss)
+
+
+def test_the_status_bar_says_why_wide_layers_run_on_the_exact_engine(qtbot, make_window):
+    window = make_window(n_layers=3, n_hidden=2000, n_embed=2)
+    wait_status(qtbot, window, lambda s: s.engine == "exact")
+    assert "wide" in window.status_bar.engine.text()
