@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # Refresh requirements.lock after changing pyproject.toml's dependencies (see the README).
 lock: $(VENV)/.installed
 	$(PY) -m pip install pip-tools
-	$(VENV)/bin/pip-compile --allow-unsafe --extra=test --strip-extras --no-emit-find-links \
+	$(VENV)/bin/pip-compile --allow-unsafe --extra=test --extra=cluster --strip-extras --no-emit-find-links \
 		--no-emit-index-url --output-file=requirements.lock pyproject.toml
 
 clean:

@@ -4,8 +4,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if "--headless" in argv or "-h" in argv or "--help" in argv:
-        from core.cli import main as cli_main
+    from core.cli import main as cli_main
+    from core.cli import wants_cli
+    if wants_cli(argv):
         return cli_main(argv)
     from gui.app import main as gui_main
     return gui_main(argv)

@@ -1,9 +1,11 @@
 """How much the window costs training: the same steps headless and in the window, in one command.
 
     python bench/bench_window.py [--steps 10000] [--data PATH] [--repeat 1] [--prefill 1000000] [--engine fast|exact]
+                                [--preset wavenet]
 
 Prints steps/s in the window as a ratio to the headless Trainer and to the notebook's own loop
-(bench/notebook_loop.py, 3,000 steps, same command; the fast engine's goal is >= 5x), the GUI event loop's
+(bench/notebook_loop.py, or for a part 5 preset bench/wavenet_loop.py; 3,000 steps, same command;
+the fast engine's goal is >= 5x), the GUI event loop's
 latency (gaps between ticks of a 5 ms timer while training: p99 and max) and the frames
 drawn per second. Targets: >= 0.8x headless, p99 < 30 ms, >= 20 fps. Offscreen unless
 QT_QPA_PLATFORM says otherwise (under xvfb-run, set QT_QPA_PLATFORM=xcb).
@@ -27,6 +29,7 @@ import torch  # noqa: E402
 from bench.window_helpers import WARMUP_STEPS, headless_rate, train_flat_out, wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import Dataset, default_names_path  # noqa: E402
+from core.presets import preset_config  # noqa: E402
 
 TICK_MS = 5
 
@@ -48,7 +51,10 @@ def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
     return result
 
 
-def notebook_rate(dataset: Dataset, steps: int = 3000) -> float:
+def notebook_rate(dataset: Dataset, cfg: Config, steps: int = 3000) -> float:
+    if cfg.layer_style == "wavenet":
+        from bench.bench_wavenet import notebook_rate as part5_rate
+        return part5_rate(dataset, cfg, steps)
     from bench.notebook_loop import notebook_run
     Xtr, Ytr = dataset.splits["train"]
     t0 = time.perf_counter()
@@ -63,19 +69,22 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1, help="alternate headless/window runs this many times")
     p.add_argument("--prefill", type=int, default=0, help="put this many made-up losses in the loss plot first")
     p.add_argument("--engine", default=Config.engine, help="fast or exact (default %(default)s)")
+    p.add_argument("--preset", default=None, help="a named setup (wavenet: makemore part 5's net)")
     args = p.parse_args()
     data = args.data or (str(default_names_path()) if default_names_path().is_file() else "builtin")
     torch.set_num_threads(1)
     from PySide6.QtWidgets import QApplication
     app = QApplication([])  # noqa: F841 (kept alive for the windows)
     cfg = Config(data=data, engine=args.engine)
+    if args.preset:
+        cfg = preset_config(args.preset, cfg).replace(data=data, engine=args.engine)
     dataset = Dataset.load(cfg.data, cfg.block_size)
     print(f"{args.steps:,} steps on {Path(data).name}, platform {os.environ['QT_QPA_PLATFORM']}"
           + (f", loss plot prefilled with {args.prefill:,} steps" if args.prefill else ""))
     for i in range(args.repeat):
         h = headless_rate(cfg, dataset, args.steps)
         w = window_run(cfg, args.steps, args.prefill)
-        nb = notebook_rate(dataset)
+        nb = notebook_rate(dataset, cfg)
         ok = lambda good: "ok" if good else "MISSED"
         print(f"run {i + 1} ({cfg.engine} engine): headless {h:,.0f} steps/s | window {w['rate']:,.0f} steps/s = "
               f"{w['rate'] / h:.2f}x headless ({ok(w['rate'] >= 0.8 * h)}), {w['rate'] / nb:.2f}x the notebook "

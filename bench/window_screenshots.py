@@ -2,7 +2,9 @@
 1,500 steps taken as Step ×100 presses, then the window as a user sees it at 1280x800.
 Run it on a screen (or under Xvfb: xvfb-run -s "-screen 0 1280x800x24" python bench/window_screenshots.py
 lecture-deep no-bn-gain-3); writes resources/window_layers_<preset>.png, and with --live also
-resources/window_live_<preset>.png (the Live tab following the last hidden layer)."""
+resources/window_live_<preset>.png (the Live tab following the last hidden layer), and for part 5's
+presets resources/window_tree_<preset>.png (the left column scrolled to the net's tree, below the
+Model panel)."""
 import os
 import sys
 import tempfile
@@ -55,6 +57,13 @@ def shoot(app, name: str, live: bool, out: Path) -> None:
         for _ in range(20):
             app.processEvents()
         window.grab().save(str(out / f"window_live_{stem}.png"))
+    if window.run_info.cfg.layer_style == "wavenet":
+        tree = window.setup.tree
+        area = window.setup.parentWidget().parentWidget()    # the left column's scroll area
+        area.ensureWidgetVisible(tree, 0, 40)
+        for _ in range(20):
+            app.processEvents()
+        window.grab().save(str(out / f"window_tree_{stem}.png"))
     print(name, "step", window.status.step)
     window.close()
     wait(app, lambda: window.session.is_stopped)

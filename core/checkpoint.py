@@ -2,8 +2,10 @@
 generator state, loss history and the word list itself (so a checkpoint needs no file)."""
 from __future__ import annotations
 
+import io
 import os
 import pickle
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -23,12 +25,30 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be loaded, with a message meant for a person."""
 
 
+def _payload(trainer: Trainer) -> dict:
+    return {"magic": MAGIC, "version": VERSION, "trainer": trainer.state(),
+            "words": list(trainer.dataset.words), "source": trainer.dataset.source}
+
+
 def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> None:
     """Write to a temporary file beside `path`, then rename: the old file survives any failure."""
-    path = Path(path)
-    payload = {"magic": MAGIC, "version": VERSION, "trainer": trainer.state(),
-               "words": list(trainer.dataset.words), "source": trainer.dataset.source}
-    atomic_write(path, lambda f: torch.save(payload, f))
+    payload = _payload(trainer)
+    atomic_write(Path(path), lambda f: torch.save(payload, f))
+
+
+def checkpoint_bytes(trainer: Trainer) -> bytes:
+    """The checkpoint file's bytes (what the run store keeps as a run's weights)."""
+    buf = io.BytesIO()
+    torch.save(_payload(trainer), buf)
+    return buf.getvalue()
+
+
+def load_checkpoint_bytes(data: bytes, name: str, device: str | None = None, engine: str | None = None) -> Trainer:
+    """load_checkpoint of bytes from checkpoint_bytes; `name` is what messages call it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return load_checkpoint(path, device, engine)
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict:
@@ -126,7 +146,8 @@ def check_compatible(trainer: Trainer, payload: dict) -> None:
     if vocab != trainer.dataset.vocab:
         raise CheckpointError(f"The checkpoint's vocabulary ({len(vocab)} characters) differs "
                               f"from this dataset's ({len(trainer.dataset.vocab)}).")
-    arch = ("n_embed", "n_hidden", "block_size", "batchnorm", "n_layers", "activation", "layer_style")
+    arch = ("n_embed", "n_hidden", "block_size", "batchnorm", "n_layers", "activation", "layer_style", "fuse",
+            "bn_dims")
     diff = [f"{k} {getattr(cfg, k)} vs {getattr(trainer.cfg, k)}" for k in arch
             if getattr(cfg, k) != getattr(trainer.cfg, k)]
     if diff:

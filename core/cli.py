@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 import torch
 
-from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.checkpoint import (
+    CheckpointError,
+    checkpoint_bytes,
+    load_checkpoint,
+    load_checkpoint_bytes,
+    save_checkpoint,
+)
 from core.config import (
     ACTIVATIONS,
+    BN_DIMS,
     ENGINES,
     LAYER_STYLES,
     LIMITS,
@@ -21,8 +29,12 @@ from core.config import (
 from core.data import DataError, Dataset
 from core.diagnostics.stats import Snapshot
 from core.files import check_writable
-from core.model.sample import NOTEBOOK_SAMPLE_SEED, iter_samples
+from core.model.sample import NOTEBOOK_SAMPLE_SEED, continued, iter_samples
 from core.presets import CATALOGUE, preset_config
+from core.runs import commands as runs_commands
+from core.runs.naming import run_name
+from core.runs.recorder import RecordedRun, RunRecorder, dataset_identity
+from core.runs.store import RunStore, StoreError
 from core.training.trainer import Trainer
 
 PRINT_EVERY = 10_000
@@ -52,6 +64,15 @@ def gain(text: str) -> float:
         return LIMITS["w1_gain"].check(parse_number(text))
     except (ValueError, ConfigError) as e:
         raise argparse.ArgumentTypeError(str(e).removeprefix("The W1 gain ").rstrip(".")) from None
+
+
+def fuse_widths(text: str) -> str:
+    """--fuse 2,2,2: each width within LIMITS['fuse_width']; kept as typed (spaces dropped)."""
+    try:
+        parts = [LIMITS["fuse_width"].parse(part) for part in text.split(",")]
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+    return ",".join(str(n) for n in parts)
 
 
 def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
@@ -91,6 +112,11 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     m.add_argument("--activation", choices=ACTIVATIONS, help="tanh, or none for a linear-only stack (default tanh)")
     m.add_argument("--layer-style", choices=LAYER_STYLES, help="seed: the seed notebook's layers (default); "
                    "lecture: the lecture's Linear and BatchNorm1d (eps 1e-5, running var, BN on the output)")
+    m.add_argument("--fuse", type=fuse_widths, metavar="N,N,...",
+                   help="layer style wavenet: how many consecutive positions each hidden layer fuses "
+                   "(makemore part 5's FlattenConsecutive), e.g. 2,2,2; they must multiply to the block size")
+    m.add_argument("--bn-dims", choices=BN_DIMS, help="layer style wavenet: BatchNorm's statistics over dims "
+                   "0,1 (every position, default) or 0 (per position: the lecture's bug)")
     m.add_argument("--bn-momentum", type=limited("bn_momentum"), help=f"BatchNorm running-average momentum "
                    f"(default {d.bn_momentum}; the lecture's 0.1)")
     m.add_argument("--device", choices=("cpu", "cuda"), help="default cpu")
@@ -100,14 +126,21 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
     s = p.add_argument_group("sampling and checkpoints")
     s.add_argument("--samples", type=limited("samples"), default=20,
                    help=f"names to sample at the end (default 20, at most {LIMITS['samples'].high:,})")
-    s.add_argument("--sample-seed", type=limited("sample_seed"), default=NOTEBOOK_SAMPLE_SEED,
-                   help="default the notebook's")
+    s.add_argument("--sample-seed", type=limited("sample_seed"),
+                   help=f"default the notebook's: the seed notebook's {NOTEBOOK_SAMPLE_SEED}; for the wavenet "
+                   "layer style, part 5's: the training generator, continuing")
     s.add_argument("--temperature", type=limited("temperature"), default=1.0,
                    help="divides the logits; near 0 it picks the likeliest character (default 1)")
     s.add_argument("--layer-stats", action="store_true", help="after training, print the lecture's three "
                    "tables for the last step: each hidden layer's output and its gradient, each weight's gradient")
     s.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
     s.add_argument("--load", metavar="FILE", help="continue from a checkpoint")
+    s.add_argument("--load-run", metavar="ID", type=int, help="continue (or, with --steps at its step, "
+                   "sample) a run from the run store: `main.py runs list` shows their ids")
+    r = p.add_argument_group("the run store (`main.py runs --help`)")
+    r.add_argument("--runs-db", metavar="PATH", help="the run store (default $MAKEMORE_RUNS_DB, else "
+                   "$XDG_DATA_HOME/makemore-playground/runs.sqlite3)")
+    r.add_argument("--no-record", action="store_true", help="do not record this run in the run store")
     return p
 
 
@@ -120,7 +153,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
              "n_hidden": args.n_hidden, "block_size": args.block_size, "seed": args.seed,
              "w1_scale": args.w1_scale, "device": args.device, "engine": args.engine,
              "n_layers": args.layers, "w1_gain": args.gain, "activation": args.activation,
-             "layer_style": args.layer_style, "bn_momentum": args.bn_momentum}
+             "layer_style": args.layer_style, "bn_momentum": args.bn_momentum, "fuse": args.fuse,
+             "bn_dims": args.bn_dims}
+    if args.fuse is not None and args.layers is None:
+        flags["n_layers"] = args.fuse.count(",") + 1     # one hidden layer per width
     changes = {k: v for k, v in flags.items() if v is not None}
     for flag, field in (("no_batchnorm", "batchnorm"), ("no_fix_w2", "fix_w2"), ("no_fix_b2", "fix_b2"),
                         ("no_fix_w1", "fix_w1"), ("no_fix_b1", "fix_b1")):
@@ -129,22 +165,28 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg.replace(**changes).validate()
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
+def run(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     torch.set_num_threads(1)  # the tiny matrices here run slower split across threads
     if args.save:
         check_writable(args.save, "checkpoint")   # now, not after a run that would then be lost
-    if args.load:
+    if args.load and args.load_run is not None:
+        raise ConfigError("--load and --load-run both name where to continue from: give one.")
+    loading = args.load or args.load_run is not None
+    if loading:
         fixed = [flag for flag, value in (("--data", args.data), ("--config", args.config),
                  ("--n-embed", args.n_embed), ("--n-hidden", args.n_hidden), ("--block-size", args.block_size),
                  ("--seed", args.seed), ("--w1-scale", args.w1_scale), ("--preset", args.preset),
                  ("--layers", args.layers), ("--gain", args.gain), ("--activation", args.activation),
-                 ("--layer-style", args.layer_style), ("--bn-momentum", args.bn_momentum)) if value is not None]
+                 ("--layer-style", args.layer_style), ("--bn-momentum", args.bn_momentum),
+                 ("--fuse", args.fuse), ("--bn-dims", args.bn_dims)) if value is not None]
         fixed += [f"--{f.replace('_', '-')}" for f in ("no_batchnorm", "no_fix_w2", "no_fix_b2", "no_fix_w1",
                                                           "no_fix_b1") if getattr(args, f)]
         if fixed:
             raise ConfigError(f"{', '.join(fixed)} cannot change a loaded checkpoint's model; "
                               "only --steps, --lr, --lr-decay-step, --lr-after and --batch-size can.")
-        trainer = load_checkpoint(args.load, device=args.device, engine=args.engine)
+        trainer = (load_checkpoint(args.load, device=args.device, engine=args.engine) if args.load
+                   else load_stored_run(args.load_run, args.runs_db, args.device, args.engine))
         live = {"max_steps": args.steps, "lr": args.lr, "lr_decay_step": args.lr_decay_step,
                 "lr_after": args.lr_after, "batch_size": args.batch_size}
         trainer.set_live(**{k: v for k, v in live.items() if v is not None})
@@ -155,14 +197,51 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         trainer = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
     if trainer.engine_note:
         print(trainer.engine_note, file=sys.stderr)
+    recorder = None if args.no_record else RunRecorder.open(args.runs_db)
+    record = recorder and start_record(recorder, trainer, args)
+    try:
+        code = train_and_report(trainer, args, out, recorder, record)
+    except BaseException:
+        if record is not None:
+            recorder.status(record, "interrupted", trainer.step)
+        raise
+    finally:
+        if recorder is not None:
+            recorder.close()
+    return code
+
+
+def start_record(recorder: RunRecorder, trainer: Trainer, args) -> RecordedRun:
+    name = run_name(trainer.cfg)
+    if args.load_run is not None:
+        name = f"{name} (from run {args.load_run})"
+    elif args.load:
+        name = f"{name} (from {args.load})"
+    record = recorder.start("headless", name, trainer.cfg.to_dict(), dataset_identity(trainer.dataset),
+                            trainer.engine_name, trainer.cfg.device)
+    if trainer.step:
+        recorder.add_losses(record, 0, trainer.losses, lr=trainer.lr)   # the history it continues
+    return record
+
+
+def train_and_report(trainer: Trainer, args, out, recorder: RunRecorder | None, record: RecordedRun | None) -> int:
     max_steps = trainer.cfg.max_steps
     while not trainer.done:
         i = trainer.step
         losses = trainer.train(PRINT_EVERY - i % PRINT_EVERY)   # up to the next progress line
+        if record is not None:
+            if trainer.step < i + len(losses):
+                recorder.replace_losses(record, trainer.losses)   # a divergence took steps back
+            else:
+                recorder.add_losses(record, i, losses, lr=trainer.lr)
         if i % PRINT_EVERY == 0 and losses:
             print(f"{i:7d}/{max_steps:7d}: {losses[0]:.4f}", file=out, flush=True)
         if trainer.divergence:
             print(trainer.divergence, file=sys.stderr)
+            if record is not None:
+                recorder.replace_losses(record, trainer.losses)
+                recorder.weights(record, checkpoint_bytes(trainer), trainer.step)
+                recorder.status(record, "diverged", trainer.step)
             return 1
     if args.layer_stats:
         snap = trainer.snapshot()
@@ -171,13 +250,40 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         else:
             print("\n".join(layer_tables(snap)), file=out)
     for split in ("train", "val"):
-        print(split, trainer.split_loss(split), file=out)
-    for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples,
-                          seed=args.sample_seed, temperature=args.temperature):
+        loss = trainer.split_loss(split)
+        print(split, loss, file=out)
+        if record is not None:
+            recorder.split_loss(record, split, loss, trainer.step)
+    names = []
+    seed, generator = args.sample_seed, None
+    if seed is None and trainer.model.sequential:
+        generator = continued(trainer.generator)     # part 5 samples from its training generator
+    for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples, temperature=args.temperature,
+                          seed=NOTEBOOK_SAMPLE_SEED if seed is None else seed, generator=generator):
         print(s.notebook_line, file=out, flush=True)   # each name as it is drawn
+        names.append(s.notebook_line)
     if args.save:
         save_checkpoint(trainer, args.save)
+    if record is not None:
+        recorder.samples(record, names, trainer.step)
+        recorder.weights(record, checkpoint_bytes(trainer), trainer.step)
+        recorder.status(record, "finished", trainer.step)
     return 0
+
+
+def load_stored_run(run_id: int, runs_db: str | None, device: str | None, engine: str | None) -> Trainer:
+    store = RunStore.open_default(runs_db)
+    try:
+        run = store.get_run(run_id)
+        if run is None:
+            raise StoreError(f"There is no run {run_id} in the run store {store.path}.")
+        data = store.load_weights(run_id)
+        if data is None:
+            raise StoreError(f"Run {run_id} ({run.name}) has no weights in the run store "
+                             f"(only runs that finished, diverged or were saved keep them).")
+    finally:
+        store.close()
+    return load_checkpoint_bytes(data, f"run {run_id}", device=device, engine=engine)
 
 
 def layer_tables(snap: Snapshot) -> list[str]:
@@ -190,12 +296,41 @@ def layer_tables(snap: Snapshot) -> list[str]:
     return lines
 
 
+def runs_parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="main.py runs", description="The run store: every run of the window, "
+                      "the command line and sweeps.")
+    runs_commands.add_arguments(p)
+    return p
+
+
+def _sweeps():
+    from core.sweeps import cli as sweep_cli  # imported when asked for: Optuna takes a moment to load
+    return sweep_cli
+
+
+# `main.py NAME ...`: NAME -> (its parser, what runs it with the parsed arguments). Add a
+# subcommand here; main.py sends every first argument named here to this module.
+SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[[argparse.Namespace], int]]] = {
+    "runs": (runs_parser, runs_commands.run),
+    "sweep": (lambda: _sweeps().build_parser(), lambda args: _sweeps().run(args)),
+}
+
+
+def wants_cli(argv: list[str]) -> bool:
+    """Whether these arguments are for the command line rather than the window."""
+    return bool(argv) and argv[0] in SUBCOMMANDS or any(a in argv for a in ("--headless", "-h", "--help"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        make_parser, command = SUBCOMMANDS[argv[0]]
+        args, argv = make_parser().parse_args(argv[1:]), None
+    else:
+        args, command = build_parser().parse_args(argv), run
     try:
-        return run(args)
-    except (DataError, ConfigError, CheckpointError, ValueError) as e:
+        return command(args)
+    except (DataError, ConfigError, CheckpointError, StoreError, ValueError) as e:
         print(f"main.py: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -11,7 +11,7 @@ from core.model.layers import Activation, Norm
 ARCH_FIELDS = frozenset({
     "data", "n_embed", "n_hidden", "block_size", "seed", "batchnorm", "bn_momentum",
     "fix_w2", "fix_b2", "fix_w1", "fix_b1", "w1_gain", "w1_scale", "device", "engine",
-    "n_layers", "activation", "layer_style",
+    "n_layers", "activation", "layer_style", "fuse", "bn_dims",
 })
 # Fields read afresh before every step: applied live.
 LIVE_FIELDS = frozenset({"lr", "lr_decay_step", "lr_after", "batch_size", "max_steps"})
@@ -24,7 +24,12 @@ MAX_SETUP_BYTES = 1 << 20     # a setup file is a few hundred bytes
 # depth: hidden blocks Linear -> (BatchNorm) -> activation
 MAX_LAYERS = 8
 ACTIVATIONS = tuple(a.value for a in Activation)              # "tanh", "none"
-LAYER_STYLES = (Norm.SEED.value, Norm.LECTURE.value)           # a style is its BatchNorm's kind
+# a style is its BatchNorm's kind, and "wavenet": makemore part 5's net (the lecture's BatchNorm)
+LAYER_STYLES = (Norm.SEED.value, Norm.LECTURE.value, "wavenet")
+# makemore part 5's BatchNorm1d on a 3-D input (batch, positions, channels): its statistics over
+# dims (0, 1), every position of every example; "0" is the bug the lecture finds (dim 0 only: a
+# mean and variance per position, and running buffers of shape (1, positions, channels)).
+BN_DIMS = ("0,1", "0")
 
 
 class ConfigError(ValueError):
@@ -84,6 +89,8 @@ LIMITS: dict[str, Limit] = {
     "n_hidden": Limit(int, 1, 1_000_000, "hidden layer size"),
     "n_layers": Limit(int, 1, MAX_LAYERS, "number of hidden layers"),
     "block_size": Limit(int, 1, 1_000, "context length (block size)"),
+    # makemore part 5's FlattenConsecutive(n): how many consecutive positions a block fuses
+    "fuse_width": Limit(int, 1, 1_000, "number of positions a block fuses"),
     "seed": Limit(int, 0, TORCH_SEEDS, "seed"),
     "bn_momentum": Limit(float, 0, 1, "BatchNorm momentum", low_open=True),
     # beyond ~1e3 the float32 pre-activations overflow: the loss is NaN at step 0, whatever the rate.
@@ -130,6 +137,12 @@ class Config:
     n_layers: int = 1
     activation: str = "tanh"   # or "none": the lecture's linear-only experiment
     layer_style: str = "seed"
+    # layer_style "wavenet": makemore part 5's layers. An Embedding, then each hidden block fuses
+    # `fuse` consecutive positions ("2,2,2": FlattenConsecutive(2) before each of 3 blocks; empty:
+    # the first block fuses the whole context, the flat net), Linear without bias, BatchNorm1d
+    # with its statistics over `bn_dims`, tanh; the output Linear has a bias, its weight x 0.1.
+    fuse: str = ""
+    bn_dims: str = "0,1"
     device: str = "cpu"
     # "fast": the compiled kernel (the notebook's numbers to float32 rounding), where numba
     # imports and the device is the CPU; "exact": torch autograd, bit for bit the notebook
@@ -147,6 +160,44 @@ class Config:
     def lr_at(self, step: int) -> float:
         return self.lr if step < self.lr_decay_step else self.lr_after
 
+    def fuse_widths(self) -> tuple[int, ...]:
+        """How many positions each hidden block fuses ("" is the flat net: the whole context,
+        then nothing); ConfigError if the text is not a list of whole numbers in range."""
+        if not self.fuse.strip():
+            return (self.block_size,) + (1,) * (self.n_layers - 1)
+        return tuple(LIMITS["fuse_width"].parse(part) for part in self.fuse.split(","))
+
+    def block_fan_ins(self) -> tuple[int, ...]:
+        """Each hidden block's fan_in: the seed/lecture nets concatenate the context once."""
+        if self.layer_style != "wavenet":
+            return (self.n_embed * self.block_size,) + (self.n_hidden,) * (self.n_layers - 1)
+        widths = self.fuse_widths()
+        return tuple(n * (self.n_embed if k == 0 else self.n_hidden) for k, n in enumerate(widths))
+
+    def _check_fuses(self) -> None:
+        if self.bn_dims not in BN_DIMS:
+            raise ConfigError(f"Unknown BatchNorm statistics dims {self.bn_dims!r}: use '0,1' or '0'.")
+        if self.layer_style != "wavenet":
+            if self.fuse.strip():
+                raise ConfigError("Fusing positions (fuse) belongs to the wavenet layer style; "
+                                  f"the {self.layer_style} style concatenates the whole context at once.")
+            return
+        widths = self.fuse_widths()
+        if len(widths) != self.n_layers:
+            raise ConfigError(f"The fuse list gives {len(widths)} block{'s' * (len(widths) != 1)} "
+                              f"({self.fuse}) but the net has {self.n_layers} hidden layer"
+                              f"{'s' * (self.n_layers != 1)}: give one width per layer.")
+        left = self.block_size
+        for k, n in enumerate(widths, 1):
+            if left % n:
+                raise ConfigError(f"Hidden layer {k} would fuse {n} positions but only {left} "
+                                  f"{'is' if left == 1 else 'are'} left of the context of {self.block_size} "
+                                  f"(fuses {self.fuse}): the widths must multiply to the block size.")
+            left //= n
+        if left != 1:
+            raise ConfigError(f"The fuses {self.fuse} leave {left} positions of the context of "
+                              f"{self.block_size}, not 1: the widths must multiply to the block size.")
+
     def validate(self) -> Config:
         """Refuse values that can never work; return self so calls can chain."""
         for f in fields(self):
@@ -163,8 +214,9 @@ class Config:
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"Unknown activation {self.activation!r}: use 'tanh' or 'none'.")
         if self.layer_style not in LAYER_STYLES:
-            raise ConfigError(f"Unknown layer style {self.layer_style!r}: use 'seed' or 'lecture'.")
-        n_params = self.n_embed * self.block_size * self.n_hidden + (self.n_layers - 1) * self.n_hidden ** 2
+            raise ConfigError(f"Unknown layer style {self.layer_style!r}: use 'seed', 'lecture' or 'wavenet'.")
+        self._check_fuses()
+        n_params = sum(self.block_fan_ins()) * self.n_hidden
         if n_params > MAX_PARAMETERS:
             where = ("in W1 alone (n_embed × block_size × n_hidden)" if self.n_layers == 1 else
                      "in its hidden layers alone (n_embed × block_size × n_hidden + (layers − 1) × n_hidden²)")

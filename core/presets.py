@@ -1,5 +1,6 @@
 """Named setups, one click (or --preset NAME) each: the seed notebook, the stages of its loss log
-(each adds one fix to the one before), and the lecture's deep net with its experiments."""
+(each adds one fix to the one before), the lecture's deep net with its experiments, and makemore
+part 5's hierarchical net with its notebook's performance log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ class Preset:
 
 # The seed notebook's network and schedule (Config's defaults), less data, seed and device.
 _SEED_NET = {"layer_style": "seed", "n_layers": 1, "activation": "tanh", "bn_momentum": 0.001,
-             "w1_gain": 5 / 3, "w1_scale": None}
+             "w1_gain": 5 / 3, "w1_scale": None, "fuse": "", "bn_dims": "0,1"}
 _SEED = {**_SEED_NET, "seed": 2147483647, "n_embed": 10, "n_hidden": 200, "block_size": 3, "batchnorm": True,
          "fix_w2": True, "fix_b2": True, "fix_w1": True, "fix_b1": True,
          "max_steps": 100_000, "batch_size": 32, "lr": 0.1, "lr_decay_step": 50_000, "lr_after": 0.01}
@@ -26,7 +27,46 @@ LOSS_LOG_SCHEDULE = {"max_steps": 200_000, "lr_decay_step": 100_000}
 _LECTURE = {"layer_style": "lecture", "n_layers": 5, "n_embed": 10, "n_hidden": 100, "block_size": 3,
             "activation": "tanh", "batchnorm": True, "bn_momentum": 0.1, "w1_gain": 1.0, "fix_w2": True,
             "seed": 2147483647, "max_steps": 200_000, "batch_size": 32, "lr": 0.1,
-            "lr_decay_step": 150_000, "lr_after": 0.01}
+            "lr_decay_step": 150_000, "lr_after": 0.01, "fuse": "", "bn_dims": "0,1"}
+
+
+# makemore part 5 (../shared/reference/makemore_part5_wavenet.txt): its layers, torch.manual_seed(42),
+# lr 0.1 then 0.01 from step 150,000 of 200,000.
+_WAVENET = {"layer_style": "wavenet", "n_layers": 3, "fuse": "2,2,2", "bn_dims": "0,1", "n_embed": 24,
+            "n_hidden": 128, "block_size": 8, "activation": "tanh", "batchnorm": True, "bn_momentum": 0.1,
+            "fix_w2": True, "w1_gain": 1.0, "w1_scale": None, "seed": 42, "max_steps": 200_000,
+            "batch_size": 32, "lr": 0.1, "lr_decay_step": 150_000, "lr_after": 0.01}
+
+
+def _wavenet(**changes) -> dict:
+    return {**_WAVENET, **changes}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One row of part 5's performance log: what its author measured after 200,000 steps."""
+    what: str          # the log's words
+    parameters: int    # the net's size, as this app builds it
+    train: float
+    val: float
+
+
+# Part 5's performance log, in its order (the last row's numbers are the notebook's printed ones).
+# The runs table shows these as reference rows; each preset's tooltip quotes its row.
+PART5_LOG: dict[str, Reference] = {
+    "wavenet-flat-3": Reference("original (3 character context + 200 hidden neurons, 12K params)",
+                                12_097, 2.058, 2.105),
+    "wavenet-flat-8": Reference("context: 3 -> 8 (22K params)", 22_097, 1.918, 2.027),
+    "wavenet-bn-bug": Reference("flat -> hierarchical (22K params)", 22_397, 1.941, 2.029),
+    "wavenet-22k": Reference("fix bug in batchnorm", 22_397, 1.912, 2.022),
+    "wavenet": Reference("scale up the network: n_embd 24, n_hidden 128 (76K params)", 76_579,
+                         1.7690284252166748, 1.9936515092849731),
+}
+
+
+def _logged(name: str, about: str) -> str:
+    r = PART5_LOG[name]
+    return f"{about} The notebook's log: {r.what}: train {r.train:.3f}, val {r.val:.3f}."
 
 
 def _stage(fixes: str, batchnorm: bool) -> dict:
@@ -62,11 +102,28 @@ CATALOGUE: dict[str, Preset] = {p.name: p for p in (
     Preset("linear-gain-5-3", "Linear only, gain 5/3", "No tanh, no BatchNorm, gain 5/3: with nothing "
            "to squash them the activations grow layer after layer.",
            _lecture(batchnorm=False, activation="none", w1_gain=5 / 3)),
+    Preset("wavenet-flat-3", "Part 5: flat, context 3", _logged(
+        "wavenet-flat-3", "Part 5's flat net: the 3-character context in one block of 200 (12K parameters)."),
+        _wavenet(n_layers=1, fuse="3", block_size=3, n_embed=10, n_hidden=200)),
+    Preset("wavenet-flat-8", "Part 5: flat, context 8", _logged(
+        "wavenet-flat-8", "The flat net with a context of 8 characters (22K parameters)."),
+        _wavenet(n_layers=1, fuse="8", n_embed=10, n_hidden=200)),
+    Preset("wavenet-bn-bug", "Part 5: tree, BN bug", _logged(
+        "wavenet-bn-bug", "Hierarchical: 3 blocks fuse 2 positions each, 68 wide (22K parameters); "
+        "BatchNorm's statistics over dim 0 only, the lecture's bug."),
+        _wavenet(n_embed=10, n_hidden=68, bn_dims="0")),
+    Preset("wavenet-22k", "Part 5: tree, 22K", _logged(
+        "wavenet-22k", "The same hierarchical net with BatchNorm fixed: statistics over dims (0, 1), "
+        "every position of every example."), _wavenet(n_embed=10, n_hidden=68)),
+    Preset("wavenet", "Part 5: WaveNet 76K", _logged(
+        "wavenet", "makemore part 5's net: Embedding 24, 3 x [FlattenConsecutive(2), Linear, "
+        "BatchNorm1d(128), Tanh], 200,000 steps."), _WAVENET),
 )}
 
 LOSS_LOG_STAGES = ("original", "fix-softmax", "fix-tanh", "add-bn")
 LECTURE_EXPERIMENTS = ("lecture-deep", "no-bn-gain-5-3", "no-bn-gain-1", "no-bn-gain-3",
                        "linear-gain-1", "linear-gain-5-3")
+WAVENET_LADDER = tuple(PART5_LOG)      # part 5's performance log, one preset per row
 
 # The loss log's stages under the names the window and the runs table use ("fix softmax"),
 # each its init switches: derived from the catalogue, so the two never disagree.
@@ -88,7 +145,7 @@ NOTEBOOK_LOSS_LOG = {
 def experiment_of(cfg: Config) -> str | None:
     """The label of the lecture experiment whose network cfg builds (its seed, data and
     schedule aside), if any: what the runs table calls such a run."""
-    for name in LECTURE_EXPERIMENTS:
+    for name in LECTURE_EXPERIMENTS + WAVENET_LADDER:
         preset = CATALOGUE[name]
         if all(getattr(cfg, k) == v for k, v in preset.settings.items() if k in ARCH_FIELDS and k != "seed"):
             return preset.label

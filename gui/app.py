@@ -62,6 +62,8 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--data", metavar="PATH", help="open with this word list (one name per line), "
                    "or 'builtin' for the built-in US names")
     p.add_argument("--config", metavar="FILE", help="open with a setup file (.toml or .json) saved by the app")
+    p.add_argument("--runs-db", metavar="PATH", help="the run store (default $MAKEMORE_RUNS_DB, else the "
+                   "app's data folder)")
     return p.parse_known_args(argv)  # what is left is Qt's (-platform, -style, ...)
 
 
@@ -77,6 +79,9 @@ def initial_config(args: argparse.Namespace, settings: QSettings) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.runs_db:
+        from core.runs.store import RUNS_DB_ENV
+        os.environ[RUNS_DB_ENV] = args.runs_db      # the window's run store opens it
     if missing := missing_xcb_packages(qt_args):
         print(f"main.py: error: Qt cannot open a window on this X11 desktop without {', '.join(missing)}: "
               f"install them with  sudo apt install {' '.join(missing)}", file=sys.stderr)

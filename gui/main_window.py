@@ -79,6 +79,11 @@ class MainWindow(QMainWindow):
         # the tabs, menus and runs beyond the notebook (gui/workbench)
         self.workbench = Workbench(self.session, self.run, self.settings, self.tabs, self.live, self.chrome,
                                    report, self.setup, self.control.reset, self)
+        # the Evaluate panel and the run's row show the same numbers, whichever measured them
+        runs = self.workbench.runs
+        self.control.evaluated.connect(runs.take_evaluation)
+        self.control.sampled.connect(runs.take_samples)
+        runs.measured.connect(self.evaluation.show_losses)
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
             self.hide()
             return
         if self.session.is_stopped or self.session.shutdown(wait_ms=3000):
+            self.workbench.runs.close_store()
             event.accept()
             return
         event.ignore()

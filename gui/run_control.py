@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 from superqt.utils import qthrottled
 
@@ -25,6 +25,9 @@ STATUS_INTERVAL_MS = 200   # the status bar's numbers change at most this often 
 
 
 class RunControl(QObject):
+    evaluated = Signal(object, object, object)   # the Evaluate panel's losses: (step, {split: loss}, worker run id)
+    sampled = Signal(object, object)     # the names drawn: ([Sample], worker run id)
+
     def __init__(self, session: TrainingSession, run: RunState, setup: SetupPanel, samples: SamplesPanel,
                  evaluation: EvaluatePanel, status_bar: TrainingStatusBar, message_bar: MessageBar,
                  settings: QSettings, dialog_parent: QWidget, report: Report):
@@ -128,14 +131,21 @@ class RunControl(QObject):
         # the run that drew them comes back too, as for Evaluate: names drawn by the new model
         # (Reset, then Sample) stay when its run is drawn; the previous run's are cleared with it
         self.session.command(commands.Sample(n, temperature, seed),
-                             on_result=lambda r: self.samples.show_samples(*r), on_error=self.report.error)
+                             on_result=self._on_sampled, on_error=self.report.error)
+
+    def _on_sampled(self, result) -> None:
+        self.samples.show_samples(*result)
+        self.sampled.emit(*result)
 
     def evaluate(self) -> None:
         self.evaluation.show_busy()
         # the run it measured comes back too: a result that arrives just after a Reset was
         # for the new model (Reset, then Evaluate), and clearing the panel must not hide it
-        self.session.command(commands.Evaluate(), on_result=lambda r: self.evaluation.show_losses(*r),
-                             on_error=self._evaluate_failed)
+        self.session.command(commands.Evaluate(), on_result=self._on_evaluated, on_error=self._evaluate_failed)
+
+    def _on_evaluated(self, result) -> None:
+        self.evaluation.show_losses(*result)
+        self.evaluated.emit(*result)
 
     def _evaluate_failed(self, message: str) -> None:
         self.evaluation.show_failed()

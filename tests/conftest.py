@@ -12,6 +12,16 @@ from core.data import NAMES_ENV, default_names_path  # noqa: E402
 torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def temporary_run_store(tmp_path_factory, monkeypatch):
+    """Every test's run store is a fresh file in a temporary folder: MAKEMORE_RUNS_DB points
+    there (child processes inherit it), so no test reads or writes the user's store."""
+    path = tmp_path_factory.mktemp("runs") / "runs.sqlite3"
+    monkeypatch.setenv("MAKEMORE_RUNS_DB", str(path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(path.parent / "xdg-data"))
+    return path
+
+
 @pytest.fixture(scope="session")
 def names_path():
     """names.txt from ../shared/data or $MAKEMORE_NAMES. In CI (CI=true) its absence is an

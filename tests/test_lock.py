@@ -27,7 +27,8 @@ def locked() -> dict[str, Version]:
 
 def declared() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    extras = [r for group in project["optional-dependencies"].values() for r in group]   # test, cluster
+    return [Requirement(r) for r in project["dependencies"] + extras]
 
 
 def test_every_declared_dependency_is_locked_within_its_range():

@@ -20,7 +20,8 @@ def test_pyside_does_not_leak_none_references():
 
 def test_core_never_imports_qt():
     import subprocess
-    code = ("import sys, core.cli, core.checkpoint, core.runs.history, core.presets; "
+    code = ("import sys, core.cli, core.checkpoint, core.runs.history, core.presets, core.sweeps.cli, "
+            "core.sweeps.cluster_runner, core.sweeps.axes; "
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -5,6 +5,10 @@ Two flavours of each piece reproduce two notebooks bit for bit:
   batch std, no eps, running mean/std);
 - "lecture": the lecture's Linear and BatchNorm1d classes (`out = x @ W; out += b`; batch
   variance + eps, running mean/var).
+makemore part 5 adds FlattenConsecutive(n) at the start of a block (`Block.fuse`): (B, T, C) is
+viewed as (B, T/n, C*n), so the block's Linear, BatchNorm and tanh run on every position; its
+BatchNorm1d takes a 3-D input's statistics over dims (0, 1) (or, as the lecture's bug, over 0).
+In row-major memory the fuse is a reinterpretation: B*T/n rows of C*n (`Block.rows`).
 These blocks are the only description of the network: both engines loop over `MLP.blocks`
 reading only these attributes (the fast engine's binding takes float32 views of them).
 """
@@ -50,21 +54,27 @@ class BatchNorm:
     running_spread: torch.Tensor
     momentum: float
     eps: float = 0.0
+    over_positions: bool = True   # a 3-D input's statistics over dims (0, 1); False: over 0 (part 5's bug)
 
     @classmethod
-    def new(cls, kind: Norm, dim: int, momentum: float) -> BatchNorm:
+    def new(cls, kind: Norm, dim: int, momentum: float, positions: int = 0,
+            over_positions: bool = True) -> BatchNorm:
+        """positions: how many positions a 3-D input has (0 for a 2-D input)."""
         kind = Norm(kind)
         if kind == Norm.SEED:    # the notebook's (1, n_hidden) tensors
             return cls(kind, torch.ones((1, dim)), torch.zeros((1, dim)),
                        torch.zeros((1, dim)), torch.ones((1, dim)), momentum)
-        # The lecture's buffers start as (dim,) and become (1, dim) at its first update;
-        # (1, dim) from the start holds the same numbers and keeps one shape for checkpoints.
-        return cls(kind, torch.ones(dim), torch.zeros(dim),
-                   torch.zeros((1, dim)), torch.ones((1, dim)), momentum, LECTURE_EPS)
+        # The lecture's buffers start as (dim,) and take the shape of the batch mean at its first
+        # update: (1, dim), on a 3-D input (1, 1, dim), or (1, positions, dim) over dim 0 only.
+        # That shape from the start holds the same numbers and keeps one shape for checkpoints.
+        shape = (1, dim) if not positions else (1, 1 if over_positions else positions, dim)
+        return cls(kind, torch.ones(dim), torch.zeros(dim), torch.zeros(shape), torch.ones(shape),
+                   momentum, LECTURE_EPS, over_positions)
 
     def batch_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mean = x.mean(0, keepdim=True)
-        return mean, (x.std(0, keepdim=True) if self.kind == Norm.SEED else x.var(0, keepdim=True))
+        dim = (0, 1) if x.ndim == 3 and self.over_positions else 0   # part 5's BatchNorm1d
+        mean = x.mean(dim, keepdim=True)
+        return mean, (x.std(dim, keepdim=True) if self.kind == Norm.SEED else x.var(dim, keepdim=True))
 
     def normalise(self, x: torch.Tensor, mean: torch.Tensor, spread: torch.Tensor) -> torch.Tensor:
         if self.kind == Norm.SEED:
@@ -93,9 +103,26 @@ class Block:
     bn: BatchNorm | None
     activation: Activation
     inplace_bias: bool = False
+    fuse: int = 0        # FlattenConsecutive(fuse) before the Linear; 0: the input is already 2-D
+    positions: int = 0   # positions of the block's output: (B, positions, fan_out); 0 when 2-D
 
     def __post_init__(self):
         self.activation = Activation(self.activation)
+
+    def flatten(self, x: torch.Tensor) -> torch.Tensor:
+        """Part 5's FlattenConsecutive: (B, T, C) viewed as (B, T/n, C*n), T dropped at 1."""
+        if not self.fuse:
+            return x
+        B, T, C = x.shape
+        x = x.view(B, T // self.fuse, C * self.fuse)
+        if x.shape[1] == 1:
+            x = x.squeeze(1)
+        return x
+
+    @property
+    def rows(self) -> int:
+        """Rows per example the block runs on: its input read as rows x fan_in, the same memory."""
+        return max(1, self.positions)
 
     @property
     def norm(self) -> Norm:

@@ -4,6 +4,8 @@ With one layer and the "seed" style it is the seed notebook's network: every ini
 switch that reproduces one notebook line exactly, and the generator is always drawn in the
 same order (C, W1, b1, W2, b2, ...) so switches never shift later draws. The "lecture" style
 is the lecture's deep net, drawn in its order (C, then each weight; its biases are zeros).
+The "wavenet" style is makemore part 5's net: the embedding kept as (B, T, n_embed), each hidden
+block fusing consecutive positions first (Block.fuse), no BatchNorm on the output.
 """
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ class MLP:
         # Drawn on the CPU generator then moved, so CUDA runs start from the same weights.
         self.C = torch.randn((vocab_size, cfg.n_embed), generator=generator)
         widths = [cfg.n_embed * cfg.block_size] + [cfg.n_hidden] * cfg.n_layers + [vocab_size]
-        build = self._seed_blocks if cfg.layer_style == Norm.SEED else self._lecture_blocks
+        build = {Norm.SEED.value: self._seed_blocks, Norm.LECTURE.value: self._lecture_blocks,
+                 "wavenet": self._wavenet_blocks}[cfg.layer_style]
         self.blocks: list[Block] = build(widths, generator)
         self.C = self.C.to(cfg.device)
         for b in self.blocks:
@@ -99,6 +102,52 @@ class MLP:
             for b in blocks if bn_on else blocks[:-1]:
                 b.weight *= cfg.w1_gain
         return blocks
+
+    def _wavenet_blocks(self, widths: list[int], g: torch.Generator) -> list[Block]:
+        """Part 5's Sequential: [FlattenConsecutive(n), Linear(bias=False), BatchNorm1d, Tanh] per
+        hidden block, then Linear(n_hidden, vocab) with a bias; its weight x 0.1 (`make less
+        confident`). Without BatchNorm each hidden Linear keeps a (zero) bias."""
+        cfg, bn_on, blocks = self.cfg, self.cfg.batchnorm, []
+        self.idle_batchnorms = []
+        positions = cfg.block_size       # positions of the block's input (0 once it is 2-D)
+        fan_ins = [*cfg.block_fan_ins(), cfg.n_hidden]
+        for k, n_in in enumerate(fan_ins):
+            out = k == cfg.n_layers
+            fuse = 0 if out or not positions else cfg.fuse_widths()[k]
+            if fuse:
+                positions //= fuse
+                positions = 0 if positions == 1 else positions
+            n_out = self.vocab_size if out else cfg.n_hidden
+            W = torch.randn((n_in, n_out), generator=g) / n_in**0.5
+            bias = torch.zeros(n_out) if out or not bn_on else None
+            bn = None
+            if bn_on and not out:
+                bn = BatchNorm.new("lecture", n_out, cfg.bn_momentum, positions, cfg.bn_dims == "0,1")
+            blocks.append(Block(W, bias, bn, "none" if out else cfg.activation, inplace_bias=True, fuse=fuse,
+                                positions=positions))
+        with torch.no_grad():
+            if cfg.fix_w2:
+                blocks[-1].weight *= 0.1   # last layer make less confident
+        return blocks
+
+    @property
+    def sequential(self) -> bool:
+        """True for part 5's net: the embedding keeps its positions, the blocks fuse them."""
+        return self.cfg.layer_style == "wavenet"
+
+    @property
+    def hierarchical(self) -> bool:
+        """Some hidden block runs on more than one position (part 5's tree, not a flat net)."""
+        return any(b.positions for b in self.blocks)
+
+    @property
+    def per_position_batchnorm(self) -> bool:
+        """Part 5's BatchNorm bug: statistics over dim 0 of a block that keeps several positions."""
+        return any(b.bn is not None and not b.bn.over_positions and b.positions for b in self.blocks)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        emb = self.C[x]
+        return emb if self.sequential else emb.view(emb.shape[0], -1)
 
     # -- tensors by name ----------------------------------------------------------------
     def _slots(self, idle: bool = True) -> tuple[list, list]:
@@ -168,8 +217,10 @@ class MLP:
 
     def flat_layers(self) -> list[tuple[str, int]]:
         """The lecture's flat layer list as (class name, block index): Linear, BatchNorm1d, Tanh, ..."""
-        out = []
+        out = [("Embedding", -1)] if self.sequential else []
         for k, b in enumerate(self.blocks):
+            if b.fuse:
+                out.append(("FlattenConsecutive", k))
             out.append(("Linear", k))
             if b.bn is not None:
                 out.append(("BatchNorm1d", k))
@@ -179,12 +230,11 @@ class MLP:
 
     # -- the maths ----------------------------------------------------------------------
     def forward(self, x: torch.Tensor, training: bool) -> Forward:
-        emb = self.C[x]
-        embcat = emb.view(emb.shape[0], -1)
+        embcat = self.embed(x)
         h = embcat
         raws, pres, outs, stats = [], [], [], []
         for b in self.blocks:
-            raw = b.linear(h)
+            raw = b.linear(b.flatten(h))
             stat = None
             if b.bn is None:
                 pre = raw
@@ -210,18 +260,29 @@ class MLP:
     def calibrate(self, x: torch.Tensor) -> None:
         """The lecture's calibration for every BatchNorm, in order: each one's mean and std (or
         var) measured over x as the layers before it, already calibrated, hand it on."""
-        h = self.C[x].view(x.shape[0], -1)
+        h = self.embed(x)
         for b in self.blocks:
-            raw = b.linear(h)
+            raw = b.linear(b.flatten(h))
             if b.bn is not None:
                 b.bn.running_mean, b.bn.running_spread = b.bn.batch_stats(raw)
                 raw = b.bn.normalise(raw, b.bn.running_mean, b.bn.running_spread)
             h = b.activate(raw)
 
     @torch.no_grad()
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Inference-mode logits (BN running statistics), keeping no activation it has used."""
+        h = self.embed(x)
+        for b in self.blocks:
+            raw = b.linear(b.flatten(h))
+            if b.bn is not None:
+                raw = b.bn.normalise(raw, b.bn.running_mean, b.bn.running_spread)
+            h = b.activate(raw)
+        return h
+
+    @torch.no_grad()
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> float:
         """Inference-mode loss (BN running statistics): the notebook's split_loss."""
-        return F.cross_entropy(self.forward(x, training=False).logits, y).item()
+        return F.cross_entropy(self.logits(x), y).item()
 
     def state(self) -> dict[str, torch.Tensor]:
         params, buffers = self._slots()

@@ -25,15 +25,27 @@ class Sample:
         return self.text + ("" if self.truncated else ".")
 
 
+def continued(run_generator: torch.Generator) -> torch.Generator:
+    """A copy of the run's generator where it stands: makemore part 5 samples its names from the
+    generator it trained with, continuing (its torch.manual_seed(42) drew the init, the batches,
+    then the names). A copy, so sampling never shifts the run's next batches."""
+    g = torch.Generator()
+    g.set_state(run_generator.get_state())
+    return g
+
+
 def sample_names(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEBOOK_SAMPLE_SEED,
-                 temperature: float = 1.0, prefix: str = "", max_len: int = 50) -> list[Sample]:
+                 temperature: float = 1.0, prefix: str = "", max_len: int = 50,
+                 generator: torch.Generator | None = None) -> list[Sample]:
     """n names; the same seed gives the same names. Temperature < 1 sharpens the
-    distribution, > 1 flattens it. The prefix is fed as context and kept in the name."""
-    return list(iter_samples(model, vocab, n, seed, temperature, prefix, max_len))
+    distribution, > 1 flattens it. The prefix is fed as context and kept in the name.
+    A generator given is drawn from instead of a new one seeded `seed`."""
+    return list(iter_samples(model, vocab, n, seed, temperature, prefix, max_len, generator))
 
 
 def iter_samples(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEBOOK_SAMPLE_SEED,
-                 temperature: float = 1.0, prefix: str = "", max_len: int = 50) -> Iterator[Sample]:
+                 temperature: float = 1.0, prefix: str = "", max_len: int = 50,
+                 generator: torch.Generator | None = None) -> Iterator[Sample]:
     """sample_names one name at a time, as each is drawn (the arguments are checked at once)."""
     if n < 0:
         raise ValueError("The number of names cannot be negative.")
@@ -43,16 +55,17 @@ def iter_samples(model: MLP, vocab: Vocab, n: int = 20, seed: int | None = NOTEB
         raise ValueError("The length cap must be at least 1.")
     if len(prefix) >= max_len:
         raise ValueError(f"The prefix ({len(prefix)} characters) must be shorter than the length cap ({max_len}).")
-    return _draw(model, vocab, n, seed, temperature, prefix, vocab.encode(prefix), max_len)
+    return _draw(model, vocab, n, seed, temperature, prefix, vocab.encode(prefix), max_len, generator)
 
 
 @torch.no_grad()
-def _draw(model, vocab, n, seed, temperature, prefix, prefix_ids, max_len) -> Iterator[Sample]:
-    g = torch.Generator()
-    if seed is None:
-        g.seed()
-    else:
-        g.manual_seed(seed)
+def _draw(model, vocab, n, seed, temperature, prefix, prefix_ids, max_len, g) -> Iterator[Sample]:
+    if g is None:
+        g = torch.Generator()
+        if seed is None:
+            g.seed()
+        else:
+            g.manual_seed(seed)
     block_size = model.cfg.block_size
     device = model.C.device
     for _ in range(n):
@@ -60,7 +73,7 @@ def _draw(model, vocab, n, seed, temperature, prefix, prefix_ids, max_len) -> It
         chars, probs = [], []
         while True:
             x = torch.tensor([context], device=device)
-            logits = model.forward(x, training=False).logits
+            logits = model.logits(x)
             if temperature != 1.0:
                 scaled = logits / temperature
                 if not torch.isfinite(scaled).all():

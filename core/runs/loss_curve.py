@@ -32,7 +32,13 @@ class LossCurve:
     def extend(self, losses) -> tuple[float, float] | None:
         """Append plain minibatch losses (Trainer.losses). Returns the lowest and highest
         log10 value appended (None if there were none)."""
-        log10 = log10_losses(losses)
+        return self.extend_log10(log10_losses(losses))
+
+    def extend_log10(self, log10: np.ndarray) -> tuple[float, float] | None:
+        """Append log10 losses as the run store keeps them (NaN, a step never recorded, is skipped)."""
+        log10 = np.asarray(log10, dtype=np.float32)
+        if len(log10) and np.isnan(log10).any():
+            log10 = log10[~np.isnan(log10)]
         if not len(log10):
             return None
         self.chunk_means.extend(log10)

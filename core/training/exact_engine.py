@@ -79,6 +79,11 @@ def manual_step(model, Xb: torch.Tensor, Yb: torch.Tensor):
     return loss, [grads[n] for n in model.param_names], (raw, hpre, h, dh), mean, std
 
 
+def as_rows(t: torch.Tensor) -> torch.Tensor:
+    """A (B, T, C) activation viewed as B*T rows of C; a 2-D one as it is."""
+    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
+
+
 class ExactEngine:
     """Steps the model through a chunk of batches with torch, bit for bit the notebook's loop."""
     name = "exact"
@@ -135,6 +140,10 @@ class ExactEngine:
             # p.data += -lr * p.grad, for all parameters in two calls (out of place: the
             # record keeps the tensors the step started from without a copy)
             model.set_parameters(torch._foreach_add(params, torch._foreach_mul(grads, -lr)))
+        # part 5's (batch, positions, width) activations as batch x positions rows: the
+        # statistics and pictures run over every position
+        raws, pres, outs, out_grads = (tuple(as_rows(a) for a in arrays)
+                                       for arrays in (raws, pres, outs, out_grads))
         return StepRecord(i, value, lr, model.param_names, tuple(params), tuple(grads), raws=raws, pres=pres, outs=outs,
                           out_grads=tuple(out_grads), new_params=tuple(model.parameters()),
                           layer_kinds=kinds)

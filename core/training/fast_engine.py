@@ -19,7 +19,7 @@ from core.training import fast_kernel_binding as fb
 from core.training.chunk import Chunk, Failure, Outcome
 
 MAX_CHUNK = 10_000    # steps per kernel call: bounds the batch indices held (k * B)
-# Above this many multiply-adds per step (batch size x every block's weights) torch's BLAS, on the
+# Above this many multiply-adds per step (batch size x each block's rows x weights) torch's BLAS, on the
 # exact engine, is faster than the kernel's loops. Measured (bench/bench_engines.py --layers N
 # --n-hidden H, batch 32, one thread): fast/exact 3.5x at 1 x 1,000, 1.9x at 2 x 500, 1.2x at
 # 3 x 1,000 (66 M), 1.0x at 2 x 2,000 (131 M), 0.9x at 3 x 2,000 (260 M).
@@ -37,7 +37,7 @@ def unavailable_reason(device: str) -> str | None:
 
 def slower_reason(model, batch_size: int) -> str | None:
     """Why the exact engine is the faster one for this model, in words; None when the fast one is."""
-    if batch_size * sum(b.weight.numel() for b in model.blocks) > WIDE_WORK:
+    if batch_size * sum(b.rows * b.weight.numel() for b in model.blocks) > WIDE_WORK:
         return "layers this wide run faster on torch's matrix library than in the fast kernel"
     return None
 

@@ -57,9 +57,11 @@ class Workspace:
     activations (Acts) and each parameter's gradient (Grads). After a run it holds the last
     step's, for the record and the plots."""
 
-    def __init__(self, layers: list[fk.Layer], C: np.ndarray, batch_size: int):
+    def __init__(self, layers: list[fk.Layer], C: np.ndarray, batch_size: int, context: int):
         self.batch_size = B = batch_size
-        embcat = np.zeros((B, layers[0].W.shape[0]), f32)
+        # the context's embeddings side by side; part 5's first block reads them as B * positions
+        # rows of its fan_in (n consecutive characters' embeddings each)
+        embcat = np.zeros((B, context * C.shape[1]), f32)
         self.emb = fk.Embedding(C, np.zeros_like(C), embcat, np.zeros_like(embcat))
         self.grads: list[fk.Grads] = []
         self.acts: list[fk.Acts] = []
@@ -102,7 +104,8 @@ class BoundNetwork:
     def workspace(self, batch_size: int) -> Workspace:
         """The workspace not holding the latest record, sized for batch_size."""
         other = [w for w in self._spaces if w is not self.current]
-        ws = other[0] if other and other[0].batch_size == batch_size else Workspace(self.layers, self.C, batch_size)
+        ws = other[0] if other and other[0].batch_size == batch_size else \
+            Workspace(self.layers, self.C, batch_size, self.X.shape[1])
         self._spaces = [w for w in (self.current, ws) if w is not None]
         return ws
 

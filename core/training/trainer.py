@@ -15,7 +15,9 @@ from core.training.exact_engine import ExactEngine
 from core.training.fast_engine import FastEngine, slower_reason, unavailable_reason
 from core.training.rollback import RollBack, divergence_message
 
-EVAL_ELEMENTS = 64_000_000   # largest activation (rows x width) evaluated in one piece
+# largest activation (rows x positions x width) evaluated in one piece: part 5's net on names.txt
+# (182,625 x 4 x 128) fits, so its split_loss is the notebook's, in one piece
+EVAL_ELEMENTS = 100_000_000
 EVAL_CHUNK_ELEMENTS = 4_000_000   # a split too large for one piece goes in pieces this size (~10 ms each)
 
 
@@ -35,13 +37,19 @@ def available_memory() -> int:
     return 8 << 30
 
 
+def positions(cfg: Config) -> int:
+    """Positions the first hidden layer runs on (part 5's net: block_size / its first fuse)."""
+    return cfg.block_size // cfg.fuse_widths()[0] if cfg.layer_style == "wavenet" else 1
+
+
 def check_memory(cfg: Config, dataset: Dataset) -> None:
     """Refuse, before allocating, a model whose tensors would not fit in memory."""
     v, n_in, n = len(dataset.vocab), cfg.n_embed * cfg.block_size, cfg.n_hidden
-    n_params = v * cfg.n_embed + n_in * n + (cfg.n_layers - 1) * n * n + n * (v + 5 * cfg.n_layers) + 3 * v
-    batch = cfg.batch_size * (n_in + 4 * n * cfg.n_layers + 3 * v)
-    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(n, v))
-    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * n + 2 * v))
+    wide = n * positions(cfg)      # a hidden layer's activations per example, every position
+    n_params = v * cfg.n_embed + sum(cfg.block_fan_ins()) * n + n * (v + 5 * cfg.n_layers) + 3 * v
+    batch = cfg.batch_size * (n_in + 4 * wide * cfg.n_layers + 3 * v)
+    eval_rows = min(dataset.n_train, EVAL_ELEMENTS // max(wide, v))
+    need = 4 * (4 * n_params + 3 * batch + eval_rows * (n_in + 2 * wide + 2 * v))
     have = available_memory()
     if need > have // 2:
         raise ConfigError(f"This model needs about {need / 2**30:.1f} GiB of memory "
@@ -85,7 +93,11 @@ class Trainer:
     def _make_engine(self, name: str):
         self.engine_note = None
         if name == "fast":
-            why = unavailable_reason(self.device.type) or slower_reason(self.model, self.cfg.batch_size)
+            why = unavailable_reason(self.device.type)
+            if why is None and self.model.per_position_batchnorm:
+                why = ("the fast engine takes BatchNorm's statistics over every position, not per "
+                       "position (bn_dims 0, the lecture's bug)")
+            why = why or slower_reason(self.model, self.cfg.batch_size)
             if why is None:
                 return FastEngine(*self.splits["train"])
             self.engine_note = f"Using the exact engine: {why}."
@@ -223,7 +235,7 @@ class Trainer:
         In one piece, as the notebook, unless the activations would be too large; then in
         pieces, checking `cancelled()` before each (raising Cancelled when it is true)."""
         x, y = self.splits[split]
-        width = max(self.cfg.n_hidden, len(self.dataset.vocab))
+        width = max(self.cfg.n_hidden * positions(self.cfg), len(self.dataset.vocab))
         if x.shape[0] <= max(1, EVAL_ELEMENTS // width):
             return self.model.loss(x, y)
         rows = max(1, EVAL_CHUNK_ELEMENTS // width)

@@ -85,5 +85,13 @@ class FollowLayer:
     layer: int
 
 
+@dataclass(frozen=True)
+class Inspect:
+    """A frozen copy of the trainer as it is between two steps, with the last step's snapshot
+    of hidden layer `layer` when one is given; reply: gui.bridge.inspection.TrainerView (None
+    before the first model)."""
+    layer: int | None = None
+
+
 Command = (Reset | LoadCheckpoint | SaveCheckpoint | SetLive | Step | Sample | Evaluate | SplitLosses
-           | Calibrate | DetailSnapshot | RunWords | FollowLayer)
+           | Calibrate | DetailSnapshot | RunWords | FollowLayer | Inspect)

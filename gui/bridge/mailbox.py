@@ -26,6 +26,7 @@ class RunInfo:
     vocab: tuple[str, ...]
     n_train: int
     n_parameters: int
+    dataset: dict = field(default_factory=dict)   # its identity: path, words, a hash of the words
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class TrainingSession(QObject):
     error = Signal(str)       # a command failed and nobody asked to hear about it
     idle = Signal()           # a frame brought the last answer the window was waiting for
     stopped = Signal()        # the worker thread has finished (after shutdown)
+    inspected = Signal(int, object)   # (an Inspect's number, gui.bridge.inspection.TrainerView or None)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -55,6 +56,12 @@ class TrainingSession(QObject):
         self._idle_owed = True
         self._waiting[number] = (command, on_result, on_error)
         self.worker.submit(command, number)
+        return number
+
+    def inspect(self, layer: int | None = None) -> int:
+        """Ask for a frozen copy of the trainer (commands.Inspect), taken on the worker thread
+        between two steps; `inspected` brings it with this number. Returns the number."""
+        number = self.command(commands.Inspect(layer), lambda view: self.inspected.emit(number, view))
         return number
 
     def start(self) -> None:

@@ -24,8 +24,10 @@ from core.config import MAX_LAYERS, Config, ConfigError
 from core.data import Dataset
 from core.diagnostics.calibration import calibrate
 from core.model.sample import sample_names
+from core.runs.recorder import dataset_identity
 from core.training.trainer import Cancelled, Trainer
 from gui.bridge import commands as c
+from gui.bridge.inspection import view_of
 from gui.bridge.mailbox import Mailbox, Reply, RunInfo, Status
 from gui.report import USER_ERRORS
 
@@ -198,6 +200,9 @@ class TrainingWorker(QObject):
                     raise ConfigError(f"There is no hidden layer {layer + 1}: a net has at most {MAX_LAYERS}.")
                 self._publisher.follow_layer(layer)
                 return layer
+            case c.Inspect(layer):
+                t = self.trainer
+                return None if t is None else view_of(t, self._run_id, self._go.is_set(), layer)
         raise TypeError(f"not a command: {command!r}")
 
     def _train(self, n: int) -> int:
@@ -265,7 +270,7 @@ class TrainingWorker(QObject):
         self._run_id += 1
         self._step_s = 0.0                        # another model, another engine: measure again
         info = RunInfo(self._run_id, cfg, dataset.source, len(dataset.words), dataset.vocab.itos,
-                       dataset.n_train, trainer.model.n_parameters())
+                       dataset.n_train, trainer.model.n_parameters(), dataset_identity(dataset))
         self._publisher.new_run(info)   # sent with the command's reply
         return info
 

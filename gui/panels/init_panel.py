@@ -6,7 +6,7 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
 from core.config import Config
-from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, PRESETS
+from core.presets import CATALOGUE, LECTURE_EXPERIMENTS, NOTEBOOK_LOSS_LOG, PRESETS, WAVENET_LADDER
 
 FIXES = (
     ("fix_w2", "W2 × 0.01",
@@ -31,7 +31,9 @@ PRESET_LABELS = {"original": "Original", "fix softmax": "Fix softmax", "fix tanh
                  "add BN": "Add BN"}
 # short enough for two buttons a row in the left column; the tooltip has the preset's own label
 EXPERIMENT_LABELS = {"lecture-deep": "Deep net", "no-bn-gain-5-3": "No BN, 5/3", "no-bn-gain-1": "No BN, 1",
-                     "no-bn-gain-3": "No BN, 3", "linear-gain-1": "Linear, 1", "linear-gain-5-3": "Linear, 5/3"}
+                     "no-bn-gain-3": "No BN, 3", "linear-gain-1": "Linear, 1", "linear-gain-5-3": "Linear, 5/3",
+                     "wavenet-flat-3": "Flat, 3", "wavenet-flat-8": "Flat, 8", "wavenet-bn-bug": "Tree, BN bug",
+                     "wavenet-22k": "Tree, 22K", "wavenet": "WaveNet 76K"}
 
 
 class InitPanel(QGroupBox):
@@ -61,17 +63,24 @@ class InitPanel(QGroupBox):
         heading = QLabel("The lecture's deep net, and without BatchNorm or tanh at a gain:")
         heading.setWordWrap(True)
         layout.addWidget(heading)
-        deep = QGridLayout()
         self.experiment_buttons: dict[str, QPushButton] = {}
-        for i, name in enumerate(LECTURE_EXPERIMENTS):
+        layout.addLayout(self._buttons(LECTURE_EXPERIMENTS))
+        heading = QLabel("makemore part 5: its performance log, from the flat net to the WaveNet-like tree:")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addLayout(self._buttons(WAVENET_LADDER))
+
+    def _buttons(self, names) -> QGridLayout:
+        grid = QGridLayout()
+        for i, name in enumerate(names):
             preset = CATALOGUE[name]
             button = QPushButton(EXPERIMENT_LABELS.get(name, preset.label))
             button.setToolTip(f"{preset.label}: {preset.about}\nWatch the Layers tab (Ctrl+2). "
                               f"Resets the model at once (main.py --preset {name}).")
             button.clicked.connect(lambda _=False, n=name: self.preset_chosen.emit(n))
-            deep.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, i // 2, i % 2)
             self.experiment_buttons[name] = button
-        layout.addLayout(deep)
+        return grid
 
     def values(self) -> dict[str, bool]:
         return {field: box.isChecked() for field, box in self.boxes.items()}

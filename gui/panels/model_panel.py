@@ -4,9 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from core.config import ACTIVATIONS, ENGINES, LAYER_STYLES, Config
+from core.config import ACTIVATIONS, BN_DIMS, ENGINES, LAYER_STYLES, Config, ConfigError
 from core.devices import available_devices
 from gui.panels.widgets import field_box
 
@@ -24,6 +33,16 @@ STYLE_TIPS = {
     "lecture": "The lecture's layers: Linear weights randn/√fan_in × gain, no bias before a BatchNorm, its "
                "BatchNorm1d\n(batch variance + 1e-5, running mean/var at the BN momentum) on every layer and "
                "on the output,\nwhose gamma starts at 0.1 (W2 × 0.01 on) so the first guesses are not confident.",
+    "wavenet": "makemore part 5's layers: the embedding keeps the context's positions, each hidden layer first "
+               "fuses\n'fuse' consecutive positions (FlattenConsecutive), then Linear (no bias), BatchNorm1d over "
+               "'BN dims', tanh;\nthe output Linear has a bias and its weight starts × 0.1. The tree below shows "
+               "which characters each unit sees.",
+}
+BN_DIMS_TIPS = {
+    "0,1": "BatchNorm's mean and variance over every position of every example (dims 0 and 1 of "
+           "(batch, positions, channels)): the lecture's fix.",
+    "0": "Over the batch only, a mean and variance per position: the bug the lecture finds (its running "
+         "buffers become (1, positions, channels)).",
 }
 
 
@@ -64,10 +83,14 @@ class ModelPanel(QGroupBox):
                               fractions=True)
         self.activation = QComboBox()
         self.style = QComboBox()
+        self.bn_dims = QComboBox()
         for combo, items, tips, tip in (
                 (self.activation, ACTIVATIONS, ACTIVATION_TIPS, "What each hidden layer applies after its "
                  "Linear (and BatchNorm)."),
-                (self.style, LAYER_STYLES, STYLE_TIPS, "Whose layers: the seed notebook's or the lecture's.")):
+                (self.style, LAYER_STYLES, STYLE_TIPS, "Whose layers: the seed notebook's, the lecture's "
+                 "(part 3) or part 5's."),
+                (self.bn_dims, BN_DIMS, BN_DIMS_TIPS, "Wavenet style: the dims BatchNorm1d takes its "
+                 "statistics over on a layer that runs on several positions.")):
             for i, name in enumerate(items):
                 combo.addItem(name)
                 combo.setItemData(i, tips[name], Qt.ItemDataRole.ToolTipRole)
@@ -81,6 +104,17 @@ class ModelPanel(QGroupBox):
             form.addRow(label, box)
         form.addRow("activation", self.activation)
         form.addRow("layer style", self.style)
+        self.fuse = QLineEdit()
+        self.fuse.setPlaceholderText("the whole context")
+        self.fuse.setToolTip("Wavenet style: how many consecutive positions each hidden layer fuses, one "
+                             "width per layer (2,2,2: makemore part 5's tree).\nThey must multiply to the "
+                             "block size, and n_layers follows their count;\nempty: the first layer takes "
+                             "the whole context (the flat net).\n"
+                             "Applied on Reset.")
+        self._fuse_shown = ""
+        self.fuse.editingFinished.connect(self._fuse_entered)
+        form.addRow("fuse", self.fuse)
+        form.addRow("BN dims", self.bn_dims)
         # CPU by default; the choice appears only where torch sees a CUDA GPU
         self.device = QComboBox()
         self.device.addItems(available_devices())
@@ -123,7 +157,27 @@ class ModelPanel(QGroupBox):
                 "block_size": self.block_size.typed_value(), "seed": self.seed.typed_value(), "data": self.data,
                 "device": self.device.currentText(), "engine": self.engine.currentText(),
                 "n_layers": self.n_layers.typed_value(), "w1_gain": self.gain.typed_value(),
-                "activation": self.activation.currentText(), "layer_style": self.style.currentText()}
+                "activation": self.activation.currentText(), "layer_style": self.style.currentText(),
+                "fuse": self._fuse_shown, "bn_dims": self.bn_dims.currentText()}
+
+    def _fuse_entered(self) -> None:
+        """Widths within LIMITS, else refused and the field goes back (whether they divide the
+        block size is Reset's to say: the block size may change next)."""
+        text = self.fuse.text().replace(" ", "")
+        try:
+            widths = Config(fuse=text).fuse_widths() if text else ()
+        except ConfigError as e:
+            self.refused.emit(str(e))
+            self.fuse.setText(self._fuse_shown)
+            return
+        shown = ",".join(str(n) for n in widths)
+        self.fuse.setText(shown)
+        if widths and self.n_layers.value() != len(widths):
+            with QSignalBlocker(self.n_layers):
+                self.n_layers.setValue(len(widths))   # one hidden layer per width, as --fuse
+        if shown != self._fuse_shown:
+            self._fuse_shown = shown
+            self.changed.emit()
 
     def set_values(self, cfg: Config) -> None:
         for box, value in ((self.n_embed, cfg.n_embed), (self.n_hidden, cfg.n_hidden),
@@ -132,9 +186,12 @@ class ModelPanel(QGroupBox):
             with QSignalBlocker(box):
                 box.setValue(value)
         for combo, value in ((self.device, cfg.device), (self.engine, cfg.engine),
-                             (self.activation, cfg.activation), (self.style, cfg.layer_style)):
+                             (self.activation, cfg.activation), (self.style, cfg.layer_style),
+                             (self.bn_dims, cfg.bn_dims)):
             with QSignalBlocker(combo):
                 combo.setCurrentIndex(max(0, combo.findText(value)))
+        self._fuse_shown = cfg.fuse
+        self.fuse.setText(cfg.fuse)
         self.set_data(cfg.data)
 
     def set_data(self, source: str) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.config import ARCH_FIELDS, Config
+from core.config import ARCH_FIELDS, Config, ConfigError
+from core.model.tree import context_tree
 from core.presets import preset_config
 from gui.panels.init_panel import InitPanel
 from gui.panels.model_panel import ModelPanel, dataset_name
 from gui.panels.training_panel import TrainingPanel
+from gui.panels.tree_view import ContextTreeView
 from gui.panels.widgets import number_text
 
 
@@ -28,9 +30,11 @@ class SetupPanel(QWidget):
                                    " border-radius: 3px; padding: 4px; }")
         self.pending.setToolTip("Model and initialisation changes build a new model: press Reset (Ctrl+R).")
         self.pending.hide()
+        self.tree = ContextTreeView()     # part 5's tree, for the wavenet style
+        self.tree.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for w in (self.init, self.model, self.pending, self.training):
+        for w in (self.init, self.model, self.tree, self.pending, self.training):
             layout.addWidget(w)
         layout.addStretch(1)
         self._base = Config()
@@ -68,7 +72,18 @@ class SetupPanel(QWidget):
         return [f"{f} {_show(getattr(self.applied, f))} → {_show(getattr(now, f))}"
                 for f in sorted(ARCH_FIELDS) if getattr(self.applied, f) != getattr(now, f)]
 
+    def _show_tree(self) -> None:
+        cfg = self.config()
+        self.tree.setVisible(cfg.layer_style == "wavenet")
+        if cfg.layer_style == "wavenet":
+            try:
+                cfg.validate()
+                self.tree.set_tree(context_tree(cfg))
+            except ConfigError as e:
+                self.tree.set_tree((), str(e))
+
     def _show_pending(self) -> None:
+        self._show_tree()
         changes = self.pending_changes()
         self.pending.setVisible(bool(changes))
         if changes:

@@ -28,6 +28,7 @@ from gui.workbench.layers_controller import LayersController
 from gui.workbench.loss_log import LossLogController
 from gui.workbench.runs_controller import RunsController
 from gui.workbench.smoothing import SmoothingBar
+from gui.workbench.sweeps import SweepsController
 
 TAB_TIPS = {
     "Layers": "Every hidden layer at once, as the lecture's figures: activations, their gradients, the weights' "
@@ -37,7 +38,10 @@ TAB_TIPS = {
     "Update ratio": "log10 of update:data for every parameter over the steps, with the 1e-3 guide (lecture part 3).",
     "Distributions": "hpreact over time as percentile bands (as TensorBoard's distributions).",
     "Look back": "The histograms and saturation picture at an earlier step, and another run's for comparison.",
-    "Runs": "Every run of this session: the loss log as a table, overlays, the loss-log experiment, exports.",
+    "Runs": "Every run, across restarts (the run store), and the lectures' own numbers: the loss log as a "
+            "table, overlays, the loss-log experiment, open, rename, delete, exports.",
+    "Sweeps": "Many runs of one setup with some settings varied (grid, random or TPE search), on both cores or "
+              "a Dask cluster: trials table, parallel coordinates, curves, importance.",
 }
 
 
@@ -57,6 +61,11 @@ class Workbench(QObject):
         self.files = FilesController(session, setup, self.runs, run, self.plots, reset, settings, report, window)
         self.loss_log = LossLogController(session, run, self.runs, report, runs_shown, self)
         self.runs_tab = self.runs.runs_tab
+        window_store = lambda: self.runs.store.store.path if self.runs.store.store is not None else None  # noqa: E731
+        self.sweeps = SweepsController(setup.config, lambda cfg: (setup.set_config(cfg), reset(cfg)),
+                                       self.files.load_checkpoint, report, window_store, self)
+        self.sweeps.trial_stored.connect(self.runs.show_stored_run)
+        self.sweeps.run_chosen.connect(self.show_stored_run)
         d = self.diagnostics
         self.gradients, self.update_ratio, self.distributions, self.lookback = (
             d.gradients, d.update_ratio, d.distributions, d.lookback)
@@ -102,7 +111,7 @@ class Workbench(QObject):
         for widget, title in ((self.layers_view, "Layers"), (self.gradients, "Gradients"),
                               (self.update_ratio, "Update ratio"),
                               (self.distributions, "Distributions"), (self.lookback, "Look back"),
-                              (self.runs_tab, "Runs")):
+                              (self.runs_tab, "Runs"), (self.sweeps.tab, "Sweeps")):
             tabs.setTabToolTip(tabs.addTab(widget, title), TAB_TIPS[title])
         for arrow in tabs.tabBar().findChildren(QToolButton):     # Qt's, shown when the tabs do not fit
             arrow.setToolTip(f"Scroll the tabs (or use Ctrl+1 … Ctrl+{tabs.count()}).")
@@ -126,8 +135,11 @@ class Workbench(QObject):
                                    "losses) as CSV", f.ask_export_csv)
         self.export_json_action = A("Selected run as JSON…", "", "Save the selected run's setup, losses and "
                                     "loss curve as JSON", f.ask_export_json)
+        self.open_run_action = A("Open run", "", "Load the selected run's weights and settings, as a checkpoint: "
+                                 "continue training it, sample or evaluate it", self.open_selected_run)
         self.delete_runs_action = make_action(self.runs_tab.table, "Delete runs", "Del",
-                                              "Remove the selected runs from the table", runs.delete_selected_runs)
+                                              "Delete the selected runs, with their losses and weights, from the "
+                                              "table and the run store (asks first)", runs.ask_delete_selected_runs)
         self.delete_runs_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.calibrate_action = A("Calibrate BatchNorm", "Ctrl+B", "Measure BatchNorm's mean and std over the "
                                   "whole training split (the lecture's calibration cell); shows the val loss "
@@ -149,7 +161,7 @@ class Workbench(QObject):
             if view is not None:       # right-click on the plot offers the same
                 view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
                 make_action(view, "Export this plot as PNG or SVG…", "", "", lambda n=name: f.ask_export_plot(n))
-        for action in (self.loss_log_action, self.delete_runs_action, self.export_csv_action,
+        for action in (self.loss_log_action, self.open_run_action, self.delete_runs_action, self.export_csv_action,
                        self.export_json_action):
             self.runs_tab.add_button(action)
         self.runs_tab.finish_buttons()
@@ -192,7 +204,21 @@ class Workbench(QObject):
         out["hpreact distribution"] = self.distributions.plot_item
         out.update(self.lookback.plot_items())
         out.update(self.runs_tab.plot_items())
+        out.update(self.sweeps.tab.plot_items())
         return out
+
+    def open_selected_run(self) -> None:
+        chosen = self.runs.selected_weights()
+        if chosen is not None:
+            record, path = chosen
+            self.files.load_checkpoint(path, label=f"run {record.number}")
+
+    def show_stored_run(self, number: int) -> None:
+        """The Runs tab, with the stored run `number` (a sweep's trial) selected."""
+        record_id = self.runs.show_stored_run(number)
+        if record_id is not None:
+            self.tabs.setCurrentWidget(self.runs_tab)
+            self.runs_tab.select([record_id])
 
     # -- following the window ----------------------------------------------------------------
     def _on_run_started(self, info) -> None:
@@ -206,4 +232,4 @@ class Workbench(QObject):
     def close(self, then: Callable[[], object]) -> bool:
         """The window is closing: False (and `then` later) while the loss-log job still runs."""
         self._save_settings()
-        return self.loss_log.close(then)
+        return self.loss_log.close(then) and self.sweeps.close(then)

@@ -76,24 +76,25 @@ class FilesController(QObject):
 
         self.session.command(commands.SaveCheckpoint(path), on_result=saved, on_error=self.report.error)
 
-    def load_checkpoint(self, path) -> None:
+    def load_checkpoint(self, path, label: str | None = None) -> None:
         """Continue from a checkpoint; a file that cannot be loaded is refused with a message and the
-        current run goes on untouched."""
+        current run goes on untouched. `label`: what to call it (else the file's name)."""
         path = Path(path)
+        label = label or path.name
         device = None if "cuda" in available_devices() else "cpu"
 
         def loaded(result):     # delivered before the frame that starts the run: it is named after the file
             info, step = result
-            self.runs.origins[info.run_id] = f"from {path.name}"
+            self.runs.origins[info.run_id] = f"from {label}"
             self.setup.set_config(info.cfg)
-            self.report.status(f"Continuing from {path.name} at step {step:,}", 8000)
+            self.report.status(f"Continuing from {label} at step {step:,}", 8000)
             self.checkpoint_loaded.emit(info)
 
         def refused(message: str):
             self.report.clear_status()
             self.report.error(f"{message} The current run is unchanged.")
 
-        self.report.status(f"Loading {path.name}…")
+        self.report.status(f"Loading {label}…")
         self.session.command(commands.LoadCheckpoint(path, device), on_result=loaded, on_error=refused)
 
     # -- exports ----------------------------------------------------------------------------------

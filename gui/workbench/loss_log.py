@@ -13,6 +13,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
@@ -22,6 +23,7 @@ from superqt.utils import GeneratorWorker
 from core.config import Config
 from core.presets import PRESETS
 from core.runs.loss_log import loss_log_stages
+from core.runs.recorder import dataset_identity
 from gui.bridge import commands
 from gui.bridge.run_state import RunState
 from gui.bridge.session import TrainingSession
@@ -29,6 +31,12 @@ from gui.report import USER_ERRORS, Report
 from gui.workbench.runs_controller import RunsController
 
 JOB_CLOSE_WAIT_S = 5.0
+
+
+class Words(NamedTuple):
+    """What core.runs.recorder.dataset_identity reads of a dataset."""
+    words: list[str]
+    source: str
 
 
 def _stages(base: Config, words: list[str], max_steps: int | None):
@@ -72,6 +80,7 @@ class LossLogController(QObject):
         self.job: LossLogWorker | None = None
         self._asked: tuple[Config, int | None] | None = None   # started, the run's words on their way
         self._record_ids: list[int] = []          # the stages' run records, in order
+        self._dataset: dict = {}                  # the words' identity, for the run store
         self._error: str | None = None
         self.action = None         # set by the workbench: its text says Cancel while the job runs
         self._build_progress()
@@ -123,6 +132,7 @@ class LossLogController(QObject):
         if self._asked is None:
             return                  # cancelled before they came
         (base, max_steps), self._asked = self._asked, None
+        self._dataset = dataset_identity(Words(words, base.data))
         self.job = LossLogWorker(base, words, max_steps)
         self.job.yielded.connect(self._on_yielded)
         self.job.errored.connect(self._on_errored)
@@ -147,7 +157,10 @@ class LossLogController(QObject):
     def _on_yielded(self, event: tuple) -> None:
         kind, model = event[0], self.runs.runs_model
         if kind == "start":
-            self._record_ids.append(model.add(event[1], event[2]).run_id)
+            history = model.add(event[1], event[2])
+            history.record.kind, history.record.status = "loss-log", "running"
+            self._record_ids.append(history.run_id)
+            self.runs.store.begin(history.record, self._dataset, event[1].engine, event[1].device)
             return
         if kind == "progress":
             _, stage, done, total = event
@@ -158,10 +171,21 @@ class LossLogController(QObject):
         history = self.runs.histories.get(self._record_ids[-1])
         if history is None:
             return                  # deleted meanwhile
+        stored, recorder = self.runs.store.handle(history.record), self.runs.store.recorder
         if kind == "losses":
             history.add_losses(event[1])
+            if stored is not None:
+                recorder.add_losses(stored, history.record.steps - len(event[1]), event[1])
         else:
-            history.set_split_losses(event[1], event[2], at_step=history.record.steps)
+            step = history.record.steps
+            history.set_split_losses(event[1], event[2], at_step=step)
+            history.record.status = "finished"
+            if stored is not None:
+                recorder.split_loss(stored, "train", event[1], step)
+                recorder.split_loss(stored, "val", event[2], step)
+                recorder.status(stored, "finished", step)
+                recorder.finish(stored)
+        self.runs.store.sync_number(history.record)
         model.refresh(history.run_id)
         if history.run_id in self.runs.runs_tab.overlaid and self.runs_tab_shown():
             self.runs.runs_tab.redraw_overlay()
@@ -186,6 +210,12 @@ class LossLogController(QObject):
         self.action.setText("Loss-log experiment")
         histories = self.runs.histories
         runs = [histories[r] for r in self._record_ids if r in histories]
+        for h in runs:                   # a cancelled stage stops where it was
+            stored = self.runs.store.handle(h.record)
+            if h.record.status == "running" and stored is not None:
+                h.record.status = "paused"
+                self.runs.store.recorder.status(stored, "paused", h.record.steps)
+                self.runs.store.recorder.finish(stored)
         complete = (not cancelled and self._error is None and len(runs) == len(PRESETS)
                     and all(h.record.val_loss is not None for h in runs))
         if complete:

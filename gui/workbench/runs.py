@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QSplitter,
     QTableView,
     QToolButton,
@@ -18,17 +19,22 @@ from PySide6.QtWidgets import (
 
 from core.config import Config
 from core.runs.loss_curve import LossCurve
-from core.runs.records import TABLE_FIELDS, RunLog
+from core.runs.records import TABLE_FIELDS, RunLog, RunRecord
 from core.runs.run_history import RunHistory
 from gui.panels.model_panel import dataset_name
 from gui.panels.widgets import number_text
 from gui.workbench.plots import PALETTE, lean_plot
 from gui.workbench.smoothing import SmoothingSlider
 
-COLUMNS = ("run", "name", "steps", "train", "val", *TABLE_FIELDS, "data")
+COLUMNS = ("run", "name", "status", "kind", "steps", "train", "val", *TABLE_FIELDS, "data")
 HEADERS = {
-    "run": ("#", "The run's number in this session."),
-    "name": ("name", "Double-click to rename. Loss-log runs are named after their stage."),
+    "run": ("#", "The run's number in the run store (given once it has taken a step)."),
+    "name": ("name", "Double-click to rename. A run is named by what it is: the seed notebook, a preset, "
+                     "or the settings that differ from the seed."),
+    "status": ("status", "running, paused, finished, diverged, or interrupted (its process ended without "
+                         "closing it: the steps up to its last write are kept)."),
+    "kind": ("kind", "What made it: the window, a headless run, the loss-log experiment, a sweep trial, or a "
+                     "reference row (the lectures' own numbers)."),
     "steps": ("steps", "Steps trained."),
     "train": ("train", "Loss over the whole training split, with BatchNorm's running statistics "
                        "(the notebook's split_loss).\nMeasured when a run is paused or reaches max steps; "
@@ -43,14 +49,17 @@ HEADERS = {
     "n_embed": ("embed", "Embedding size."),
     "n_hidden": ("hidden", "Hidden layer size."),
     "block_size": ("context", "Context length (block size)."),
-    "lr": ("lr", "Learning rate before the decay step."),
+    "lr": ("lr", "The learning rate in effect at the run's last step (live changes and the decay included)."),
     "lr_decay_step": ("decay at", "Step of the learning-rate decay."),
     "lr_after": ("lr after", "Learning rate after the decay step."),
     "batch_size": ("batch", "Batch size."),
     "n_layers": ("layers", "Hidden layers Linear → (BatchNorm) → activation."),
     "w1_gain": ("gain", "Init gain of the hidden layers' weights (5/3 suits tanh)."),
     "activation": ("act", "The hidden layers' activation: tanh, or none (linear only)."),
-    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d."),
+    "layer_style": ("style", "seed: the seed notebook's layers; lecture: the lecture's Linear and BatchNorm1d; "
+                    "wavenet: makemore part 5's."),
+    "fuse": ("fuse", "Wavenet style: positions each hidden layer fuses (blank: the whole context at once)."),
+    "bn_dims": ("BN dims", "Wavenet style: BatchNorm's statistics over dims 0,1 (every position) or 0 (the bug)."),
     "data": ("data", "The word list."),
 }
 MAX_OVERLAID = len(PALETTE)
@@ -72,8 +81,13 @@ def _cell(column: str, value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+REFERENCE_BACKGROUND = QColor(246, 241, 226)
+REFERENCE_TEXT = QColor(110, 96, 60)
+
+
 class RunsModel(QAbstractTableModel):
-    """A table over a RunLog; every change to the log goes through here so views follow."""
+    """A table over a RunLog, newest run first, the reference rows last; every change to
+    the log goes through here so views follow."""
     renamed = Signal(int)
 
     def __init__(self, log: RunLog, histories: dict[int, RunHistory], parent=None):
@@ -81,16 +95,36 @@ class RunsModel(QAbstractTableModel):
         self.log = log
         self.histories = histories
         self.colours: dict[int, tuple] = {}     # run id -> overlay colour, for the selected runs
+        self.load_curve = lambda record: None   # fills a past run's curve before it is drawn
+        for record in log.runs + log.references:
+            histories.setdefault(record.run_id, RunHistory(record))
+
+    def rows(self) -> list[RunRecord]:
+        return self.log.runs[::-1] + self.log.references
 
     # -- changes ---------------------------------------------------------------------------
     def add(self, cfg: Config, name: str = "", curve: LossCurve | None = None) -> RunHistory:
-        """A new run; `curve`: its loss store when another feeds it (the run state)."""
-        row = len(self.log.runs)
-        self.beginInsertRows(QModelIndex(), row, row)
+        """A new run (the first row); `curve`: its loss store when another feeds it (the run state)."""
+        self.beginInsertRows(QModelIndex(), 0, 0)
         history = RunHistory(self.log.start(cfg, name, curve))
         self.histories[history.run_id] = history
         self.endInsertRows()
         return history
+
+    def add_record(self, record: RunRecord) -> RunHistory:
+        """A run recorded elsewhere (a sweep's trial), as the first row."""
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self.log.runs.append(record)
+        history = self.histories[record.run_id] = RunHistory(record)
+        self.endInsertRows()
+        return history
+
+    def history(self, run_id: int) -> RunHistory | None:
+        """The run's history with its curve loaded (a past run's is read when first asked for)."""
+        h = self.histories.get(run_id)
+        if h is not None:
+            self.load_curve(h.record)
+        return h
 
     def delete(self, run_ids) -> None:
         for run_id in run_ids:
@@ -108,14 +142,18 @@ class RunsModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def row_of(self, run_id: int) -> int | None:
-        return next((i for i, r in enumerate(self.log.runs) if r.run_id == run_id), None)
+        return next((i for i, r in enumerate(self.rows()) if r.run_id == run_id), None)
 
     def run_id_at(self, row: int) -> int:
-        return self.log.runs[row].run_id
+        return self.rows()[row].run_id
+
+    def record_at(self, row: int) -> RunRecord:
+        n = len(self.log.runs)
+        return self.log.runs[n - 1 - row] if row < n else self.log.references[row - n]
 
     # -- Qt's model interface --------------------------------------------------------------
     def rowCount(self, parent=None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self.log.runs)
+        return 0 if parent is not None and parent.isValid() else len(self.log.runs) + len(self.log.references)
 
     def columnCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(COLUMNS)
@@ -123,8 +161,12 @@ class RunsModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        run = self.log.runs[index.row()]
+        run = self.record_at(index.row())
         column = COLUMNS[index.column()]
+        if run.kind == "reference" and role == Qt.ItemDataRole.BackgroundRole:
+            return REFERENCE_BACKGROUND
+        if run.kind == "reference" and role == Qt.ItemDataRole.ForegroundRole:
+            return REFERENCE_TEXT
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if role == Qt.ItemDataRole.EditRole and column == "name":
                 return run.name
@@ -140,7 +182,9 @@ class RunsModel(QAbstractTableModel):
                     return f"{column} loss {run.row()[column]!r}, after {h.evaluated_at:,} steps"
                 return HEADERS[column][1]
             if column == "data":
-                return run.config.data
+                return run.row()["data"]
+            if column == "name" and run.kind == "reference":
+                return f"{run.name}: the lecture's own numbers, read-only."
             if column == "name":
                 return f"{run.name}: the full setup is in the run's JSON export."
         return None
@@ -148,7 +192,7 @@ class RunsModel(QAbstractTableModel):
     def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or COLUMNS[index.column()] != "name" or not str(value).strip():
             return False
-        run = self.log.runs[index.row()]
+        run = self.record_at(index.row())
         run.name = str(value).strip()
         self.dataChanged.emit(index, index)
         self.renamed.emit(run.run_id)
@@ -156,7 +200,8 @@ class RunsModel(QAbstractTableModel):
 
     def flags(self, index: QModelIndex):
         f = super().flags(index)
-        return f | Qt.ItemFlag.ItemIsEditable if COLUMNS[index.column()] == "name" else f
+        editable = COLUMNS[index.column()] == "name" and self.record_at(index.row()).kind != "reference"
+        return f | Qt.ItemFlag.ItemIsEditable if editable else f
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal:
@@ -188,7 +233,8 @@ class RunsTab(QWidget):
         header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.setColumnWidth(COLUMNS.index("name"), 170)
-        self.table.setToolTip("Every run of this session: its setup, steps and final losses (the notebook's "
+        self.table.setToolTip("Every run, this session's and earlier ones' (the run store), newest first, and "
+                              "the lectures' own numbers last: setup, steps and final losses (the notebook's "
                               "loss log).\nSelect runs (Ctrl/Shift-click) to overlay their loss curves below.")
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         model.rowsInserted.connect(self._on_rows_inserted)
@@ -238,6 +284,27 @@ class RunsTab(QWidget):
 
     def finish_buttons(self) -> None:
         self.buttons.addStretch(1)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("filter: name, status, kind or data")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setToolTip("Show only the runs whose name, status (finished, interrupted…), kind "
+                               "(window, headless, loss-log, sweep-trial, reference) or word list holds this text.")
+        self.filter.setMaximumWidth(260)
+        self.filter.textChanged.connect(lambda _: self.apply_filter())
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(lambda *_: self.apply_filter())
+        self.buttons.addWidget(self.filter)
+
+    def apply_filter(self) -> None:
+        needle = self.filter.text().strip().lower()
+        for row in range(self.model.rowCount()):
+            r = self.model.record_at(row)
+            text = " ".join((r.name, r.status, r.kind, dataset_name(r.row()["data"] or ""))).lower()
+            self.table.setRowHidden(row, bool(needle) and needle not in text)
+
+    def shown_run_ids(self) -> list[int]:
+        """The rows the filter lets through, top to bottom."""
+        return [self.model.run_id_at(r) for r in range(self.model.rowCount()) if not self.table.isRowHidden(r)]
 
     # -- selection and overlay ------------------------------------------------------------
     def selected_run_ids(self) -> list[int]:
@@ -254,14 +321,14 @@ class RunsTab(QWidget):
                           | QItemSelectionModel.SelectionFlag.Rows)
 
     def _on_rows_inserted(self, *_) -> None:
-        self.table.scrollToBottom()
+        self.table.scrollToTop()
 
     def _on_selection_changed(self, *_) -> None:
         self.redraw_overlay(fit=True)
         self.selection_changed.emit()
 
     def redraw_overlay(self, fit: bool = False) -> None:
-        ids = self.selected_run_ids()
+        ids = [i for i in self.selected_run_ids() if self.model.histories[i].record.kind != "reference"]
         shown = ids[:MAX_OVERLAID]
         colours = {run_id: PALETTE[i] for i, run_id in enumerate(shown)}
         if colours != self.model.colours:
@@ -270,7 +337,7 @@ class RunsTab(QWidget):
         self.legend.clear()
         weight = self.smoothing.weight
         for i, curve in enumerate(self.curves):
-            history = self.model.histories.get(shown[i]) if i < len(shown) else None
+            history = self.model.history(shown[i]) if i < len(shown) else None
             if history is None or history.smooth.n == 0:
                 curve.setData([], [])
                 continue

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from PySide6.QtCore import Qt
-from window_helpers import WAIT_MS, wait_idle, wait_status
+from window_helpers import WAIT_MS, inspect, wait_idle, wait_status
 
 BAD_WORD_LISTS = {
     # id: (file contents, or a callable making the path; words the message must contain)
@@ -38,20 +37,18 @@ def big_word_list(path, lines: int = 500_000):
 @dataclass
 class RunState:
     """Everything a refused input must leave as it was."""
-    trainer: object
-    run_id: int
+    run_id: int                 # the trainer (a new one is a new run)
     step: int
     cfg: object
-    weights: list[torch.Tensor]
+    weights: dict[str, np.ndarray]
     plotted: int
     title: str
 
 
-def run_state(window) -> RunState:
-    t = window.session.worker.trainer
-    return RunState(t, window.run_info.run_id, t.step, t.cfg,
-                    [p.detach().clone() for p in t.model.all_parameters()],
-                    window.loss_plot.curve.n, window.windowTitle())
+def run_state(qtbot, window) -> RunState:
+    t = inspect(qtbot, window)
+    assert t.run_id == window.run_info.run_id
+    return RunState(t.run_id, t.step, t.cfg, dict(t.tensors), window.loss_plot.curve.n, window.windowTitle())
 
 
 def type_into(qtbot, box, text: str) -> None:
@@ -70,11 +67,12 @@ def wait_answered(qtbot, window, timeout=WAIT_MS) -> None:
 def assert_intact(qtbot, window, before: RunState) -> None:
     """The run that was there before goes on: same trainer, step, settings, weights and plot,
     the panels show it, and it still takes a step."""
-    t = window.session.worker.trainer
-    assert t is before.trainer and window.run_info.run_id == before.run_id
+    t = inspect(qtbot, window)
+    assert t.run_id == before.run_id and window.run_info.run_id == before.run_id
     assert t.step == before.step and t.cfg == before.cfg
-    for now, then in zip(t.model.all_parameters(), before.weights, strict=True):
-        assert torch.equal(now.detach(), then)
+    assert t.tensors.keys() == before.weights.keys()
+    for name, then in before.weights.items():
+        assert np.array_equal(t.tensors[name], then), name
     assert window.loss_plot.curve.n == before.plotted and window.windowTitle() == before.title
     assert window.setup.model.data == t.cfg.data
     assert window.setup.training.values() == {k: getattr(t.cfg, k) for k in window.setup.training.values()}

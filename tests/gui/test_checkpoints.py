@@ -1,7 +1,7 @@
 """Save and load checkpoints from the File menu (the core's format); a bad file is refused
 with a readable message and the current run goes on untouched."""
-import torch
-from window_helpers import wait_status
+import numpy as np
+from window_helpers import inspect, wait_status
 
 from core.checkpoint import load_checkpoint
 
@@ -17,7 +17,7 @@ def test_save_then_load_continues_where_it_was(qtbot, window, tmp_path):
         wb.save_checkpoint(path)
     saved = load_checkpoint(path)
     assert saved.step == 100
-    W1 = window.session.worker.trainer.model.W1.detach().clone()
+    W1 = inspect(qtbot, window).tensors["W1"]
 
     window.setup.init.boxes["batchnorm"].setChecked(False)
     with qtbot.waitSignal(window.run_started, timeout=10_000):
@@ -25,8 +25,8 @@ def test_save_then_load_continues_where_it_was(qtbot, window, tmp_path):
     with qtbot.waitSignal(wb.checkpoint_loaded, timeout=10_000):
         wb.load_checkpoint(path)
     qtbot.waitUntil(lambda: window.status.step == 100 and window.loss_plot.curve.n == 100)
-    trainer = window.session.worker.trainer
-    assert torch.equal(trainer.model.W1, W1) and trainer.cfg.batchnorm
+    trainer = inspect(qtbot, window)
+    assert np.array_equal(trainer.tensors["W1"], W1) and trainer.cfg.batchnorm
     assert window.setup.config() == trainer.cfg and not window.setup.pending.isVisibleTo(window)
     assert wb.current.record.name.endswith("from ckpt.pt") and wb.current.record.steps == 100
     window.step_action.trigger()
@@ -37,12 +37,12 @@ def test_a_bad_checkpoint_is_refused_and_the_run_goes_on(qtbot, window, tmp_path
     wb = window.workbench
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    trainer, run = window.session.worker.trainer, window.run_info
+    trainer, run = inspect(qtbot, window), window.run_info
     bad = tmp_path / "notes.pt"
     bad.write_text("not a checkpoint")
     wb.load_checkpoint(bad)
     qtbot.waitUntil(lambda: "not a makemore playground checkpoint" in window.message_bar.text)
     assert "current run is unchanged" in window.message_bar.text
-    assert window.session.worker.trainer is trainer and window.run_info is run
+    assert inspect(qtbot, window).run_id == trainer.run_id and window.run_info is run   # the same trainer
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 101)

@@ -1,7 +1,7 @@
 """The Model panel's depth settings and the lecture's experiments, one click each."""
+import numpy as np
 import pytest
-import torch
-from window_helpers import WAIT_MS, wait_idle
+from window_helpers import WAIT_MS, inspect, wait_idle
 
 from core.config import Config
 from core.data import Dataset
@@ -18,12 +18,12 @@ def test_each_experiment_preset_builds_the_network_it_names(qtbot, make_window, 
     expected = preset_config(name, Config(data=str(words_path)))
     qtbot.waitUntil(lambda: window.run_info.cfg == expected, timeout=WAIT_MS)
     wait_idle(qtbot, window)
-    model = window.session.worker.trainer.model
-    assert len(model.blocks) == expected.n_layers + 1 == 6
-    assert all((b.bn is not None) == expected.batchnorm for b in model.blocks)
-    assert [b.activation for b in model.blocks[:-1]] == [expected.activation] * 5
+    model = inspect(qtbot, window)
+    assert model.n_blocks == expected.n_layers + 1 == 6
+    assert all((("BatchNorm1d", k) in model.layers) == expected.batchnorm for k in range(model.n_blocks))
+    assert [("Tanh", k) in model.layers for k in range(5)] == [expected.activation == "tanh"] * 5
     fresh = Trainer(expected, Dataset.load(str(words_path), expected.block_size)).model
-    assert all(torch.equal(a.weight, b.weight) for a, b in zip(model.blocks, fresh.blocks, strict=True))
+    assert all(np.array_equal(model.tensors[f"W{k}"], fresh.state()[f"W{k}"].numpy()) for k in range(1, 7))
     assert window.workbench.current.record.name.endswith(CATALOGUE[name].label)   # in the runs table
     panel = window.setup.model
     assert panel.n_layers.value() == 5 and panel.gain.value() == expected.w1_gain
@@ -57,7 +57,7 @@ def test_depth_and_gain_fields_take_5_3_refuse_nonsense_and_apply_on_reset(qtbot
     qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 3, timeout=WAIT_MS)
     cfg = window.run_info.cfg
     assert (cfg.w1_gain, cfg.activation) == (1.0, "none") and not window.setup.pending.isVisible()
-    assert len(window.session.worker.trainer.model.blocks) == 4
+    assert inspect(qtbot, window).n_blocks == 4
     panel.n_layers.lineEdit().setText("9")         # more than core allows: refused, not cut to 8
     panel.n_layers.interpretText()
     qtbot.keyClick(panel.n_layers, "\r")
@@ -96,5 +96,4 @@ def test_the_runs_table_shows_the_gain_as_typed(qtbot, make_window):
     window.setup.init.experiment_buttons["no-bn-gain-5-3"].click()
     qtbot.waitUntil(lambda: window.run_info.cfg.w1_gain == 5 / 3, timeout=WAIT_MS)
     model = window.workbench.runs_model
-    row = model.rowCount() - 1
-    assert model.data(model.index(row, COLUMNS.index("w1_gain"))) == "5/3"
+    assert model.data(model.index(0, COLUMNS.index("w1_gain"))) == "5/3"     # the newest run is the first row

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from window_helpers import WAIT_MS, single_steps
+from window_helpers import WAIT_MS, inspect, single_steps
 
 from core.config import Config
 from core.diagnostics.stats import uniform_guess_loss
@@ -50,12 +50,11 @@ def test_the_layer_selector_switches_the_live_plots(qtbot, make_window):
     live = window.live
     assert live.layer_bar.isVisibleTo(window) and live.layer_box.count() == 5
     single_steps(qtbot, window, 2)
-    trainer = window.session.worker.trainer
     first = window.snapshot
     assert first.layer == 0 and np.array_equal(window.hpreact_plot.counts, first.hpreact_hist)
     live.layer_box.setCurrentIndex(3)     # as a user picks "4 of 5"
     qtbot.waitUntil(lambda: window.snapshot.layer == 3, timeout=WAIT_MS)
-    s, expected = window.snapshot, trainer.snapshot(layer=3)
+    s, expected = window.snapshot, inspect(qtbot, window, layer=3).snapshot
     assert s.step == first.step == expected.step     # paused: the same step, measured again
     assert np.array_equal(window.hpreact_plot.counts, expected.hpreact_hist)
     assert np.array_equal(window.h_plot.counts, expected.h_hist)
@@ -64,7 +63,7 @@ def test_the_layer_selector_switches_the_live_plots(qtbot, make_window):
     assert window.hpreact_plot.plot_item.titleLabel.text.startswith("layer 4 of 5")
     single_steps(qtbot, window, 1)                   # and it keeps following that layer
     assert window.snapshot.layer == 3
-    assert np.array_equal(window.h_plot.counts, trainer.snapshot(layer=3).h_hist)
+    assert np.array_equal(window.h_plot.counts, inspect(qtbot, window, layer=3).snapshot.h_hist)
     # a one-layer net has nothing to choose: the selector hides and layer 1 is shown
     window.reset(Config(data=window.run_info.cfg.data))
     qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 1, timeout=WAIT_MS)
@@ -139,10 +138,11 @@ def test_random_deep_actions_leave_the_live_and_layers_tabs_agreeing_with_the_wo
                                 timeout=WAIT_MS)
                 single_steps(qtbot, window, 1)
             wait_idle(qtbot, window)
-            t, s = window.session.worker.trainer, window.snapshot
+            s = window.snapshot
+            t = inspect(qtbot, window, layer=s.layer)
             assert s.step == t.step - 1 and window.run_info.cfg == t.cfg
             assert s.layer == min(chosen[0], t.cfg.n_layers - 1)
-            assert np.array_equal(window.h_plot.counts, t.snapshot(layer=s.layer).h_hist)
+            assert np.array_equal(window.h_plot.counts, t.snapshot.h_hist)
             assert live.layer_box.currentIndex() == s.layer
             assert live.layer_bar.isHidden() == (t.cfg.n_layers == 1)    # (the Live tab may be behind)
             assert len(view.snapshot.layers) == t.cfg.n_layers and view.snapshot.step == s.step

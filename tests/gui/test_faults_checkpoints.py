@@ -40,7 +40,7 @@ def test_a_full_disk_mid_save_keeps_the_previous_file(qtbot, trained, saved, mon
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 101)
     good = saved.read_bytes()
-    before = run_state(window)
+    before = run_state(qtbot, window)
 
     def full_disk(obj, f, *args, **kwargs):
         f.write(b"PK\x03\x04 half a checkpoint")
@@ -59,7 +59,7 @@ def test_a_full_disk_mid_save_keeps_the_previous_file(qtbot, trained, saved, mon
 
 def test_saving_into_a_missing_folder_says_so(qtbot, trained, tmp_path):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     window.workbench.save_checkpoint(tmp_path / "gone" / "run.pt")
     qtbot.waitUntil(lambda: "Cannot write" in window.message_bar.text, timeout=WAIT_MS)
     wait_answered(qtbot, window)
@@ -149,7 +149,7 @@ KINDS = ["truncated", "corrupt", "foreign-text", "foreign-torch", "empty", "othe
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_bad_checkpoint_is_refused_saying_which(qtbot, trained, saved, tmp_path, kind):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     path, mentions = spoil(kind, saved, tmp_path)
     window.workbench.load_checkpoint(path)
     qtbot.waitUntil(lambda: "The current run is unchanged" in window.message_bar.text, timeout=WAIT_MS)

@@ -14,7 +14,7 @@ from fault_helpers import (
     write_word_list,
 )
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-from window_helpers import WAIT_MS, wait_status
+from window_helpers import WAIT_MS, inspect, wait_status
 
 from core.data import Dataset
 from core.training.trainer import Trainer
@@ -50,7 +50,7 @@ def bad_path(kind, tmp_path, monkeypatch):
 def test_a_bad_word_list_is_refused_and_the_run_goes_on(qtbot, window, tmp_path, monkeypatch, kind):
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    before = run_state(window)
+    before = run_state(qtbot, window)
     path, mentions = bad_path(kind, tmp_path, monkeypatch)
     window.use_dataset(str(path))
     qtbot.waitUntil(lambda: window.message_bar.text != "", timeout=WAIT_MS)
@@ -93,19 +93,22 @@ def test_odd_but_valid_word_lists_simply_work(qtbot, window, tmp_path, kind):
     assert info.source == str(path) and info.n_words == len(words)
     expected_vocab = (".", *sorted(set("".join(words))))
     assert info.vocab == expected_vocab and "\r" not in info.vocab and "\ufeff" not in info.vocab
-    trainer = window.session.worker.trainer
-    assert trainer.model.C.shape[0] == len(expected_vocab)        # the model grew to fit
-    assert trainer.model.W2.shape[1] == len(expected_vocab)
+    trainer = inspect(qtbot, window)
+    assert trainer.tensors["C"].shape[0] == len(expected_vocab)        # the model grew to fit
+    assert trainer.tensors["W2"].shape[1] == len(expected_vocab)
     assert window.windowTitle().endswith(path.name) and window.message_bar.text == ""
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
+    trainer = inspect(qtbot, window)
     assert torch.isfinite(torch.from_numpy(trainer.losses)).all()
     if kind == "upper-case-and-accents":
         # every new character met in training moved its embedding: the model adapts to them
-        fresh = Trainer(trainer.cfg, Dataset.load(str(path), trainer.cfg.block_size))
-        seen = set(trainer.dataset.splits["train"][0].flatten().tolist())
-        new = [trainer.dataset.vocab.stoi[c] for c in "ÉëÅöüéA" if trainer.dataset.vocab.stoi[c] in seen]
-        assert new and all(not torch.equal(trainer.model.C[i], fresh.model.C[i]) for i in new)
+        dataset = Dataset.load(str(path), trainer.cfg.block_size)     # the run's, loaded again here
+        fresh = Trainer(trainer.cfg, dataset)
+        seen = set(dataset.splits["train"][0].flatten().tolist())
+        new = [dataset.vocab.stoi[c] for c in "ÉëÅöüéA" if dataset.vocab.stoi[c] in seen]
+        C = torch.from_numpy(trainer.tensors["C"].copy())
+        assert new and all(not torch.equal(C[i], fresh.model.C[i]) for i in new)
     got = []
     window.session.command(Sample(5, 1.0, 0), on_result=got.append)
     qtbot.waitUntil(lambda: len(got) == 1, timeout=WAIT_MS)
@@ -145,8 +148,8 @@ def test_a_5_mb_word_list_loads_off_the_gui_thread_with_progress(qtbot, window, 
     wait_status(qtbot, window, lambda s: s.step == 1 and s.run_id == started.args[0].run_id)
 
 
-def test_changing_the_dataset_while_training_leaves_nothing_of_the_old_run(qtbot, window, tmp_path):
-    other = write_word_list(tmp_path, "other.txt", [w + "z" for w in window.session.worker.trainer.dataset.words])
+def test_changing_the_dataset_while_training_leaves_nothing_of_the_old_run(qtbot, window, tmp_path, words_path):
+    other = write_word_list(tmp_path, "other.txt", [w + "z" for w in words_path.read_text().split()])   # run's words
     window.start_action.trigger()
     wait_status(qtbot, window, lambda s: s.running and s.step > 300)
     old_thread = window.session.thread
@@ -154,8 +157,8 @@ def test_changing_the_dataset_while_training_leaves_nothing_of_the_old_run(qtbot
         window.use_dataset(str(other))    # while it trains
     wait_answered(qtbot, window)
     info = started.args[0]
-    trainer = window.session.worker.trainer
-    assert info.source == str(other) and trainer.dataset.source == str(other) and "z" in info.vocab
+    trainer = inspect(qtbot, window)
+    assert info.source == str(other) and trainer.source == str(other) and "z" in info.vocab
     assert not window.running and not window.status.running and window.start_action.text() == "Start"
     assert trainer.step == 0 and window.status.step == 0 and window.status.run_id == info.run_id
     # no stale plot: the loss curve, histograms and samples' model are the new run's

@@ -1,9 +1,8 @@
 """A loss that turns NaN: training pauses at that step, the status says why and which step,
 the weights (and the loss plot) go back to the last finite step, and the user can go on."""
 import numpy as np
-import torch
 from fault_helpers import wait_answered
-from window_helpers import WAIT_MS, wait_paused, wait_status
+from window_helpers import WAIT_MS, inspect, wait_paused, wait_status
 
 from core.data import Dataset
 from core.runs.loss_curve import LOSS_FLOOR, LossCurve
@@ -31,7 +30,7 @@ def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, wo
     qtbot.waitUntil(lambda: "became NaN" in window.message_bar.text, timeout=WAIT_MS)
     wait_paused(qtbot, window)
     wait_answered(qtbot, window)
-    trainer = window.session.worker.trainer
+    trainer = inspect(qtbot, window)
     assert trainer.diverged_at == NAN_STEP and trainer.step == NAN_STEP - 1
     assert f"at step {NAN_STEP}" in window.message_bar.text
     assert f"back as they were at step {NAN_STEP - 1}" in window.message_bar.text
@@ -44,9 +43,10 @@ def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, wo
     # the weights are exactly those of a run stopped after the last finite step
     fresh = Trainer(trainer.cfg, Dataset.load(str(words_path), trainer.cfg.block_size))
     fresh.train(NAN_STEP - 1)
-    for now, then in zip(trainer.model.all_parameters(), fresh.model.all_parameters(), strict=True):
-        assert torch.equal(now, then)
-    assert torch.equal(trainer.model.bnmean_running, fresh.model.bnmean_running)
+    state = fresh.model.state()        # every parameter and running buffer
+    assert trainer.tensors.keys() == state.keys()
+    for name, then in state.items():
+        assert np.array_equal(trainer.tensors[name], then.numpy()), name
     assert np.array_equal(trainer.losses, fresh.losses)
 
     # and the loss plot shows those steps, not the one taken back
@@ -72,7 +72,7 @@ def test_lowering_the_rate_lets_the_user_go_on(qtbot, make_window):
     window.start_action.trigger()
     wait_paused(qtbot, window)
     wait_answered(qtbot, window)
-    trainer = window.session.worker.trainer
+    trainer = inspect(qtbot, window)
     assert trainer.divergence is None and window.status.diverged_at is None
     assert np.isfinite(trainer.losses).all()
     assert window.loss_plot.curve.n == trainer.step            # the plot is the trainer's history ...
@@ -97,7 +97,7 @@ def test_diverging_at_the_second_step_leaves_empty_plots(qtbot, make_window):
     window.step_action.trigger()
     qtbot.waitUntil(lambda: "at step 1 " in window.message_bar.text, timeout=WAIT_MS)
     wait_answered(qtbot, window)
-    assert window.status.step == 0 and window.session.worker.trainer.step == 0
+    assert window.status.step == 0 and inspect(qtbot, window).step == 0
     assert "back as they were at step 0" in window.message_bar.text
     # the one step drawn was taken back: nothing of it is left on the plots
     assert window.loss_plot.curve.n == 0 and window.snapshot is None
@@ -116,7 +116,7 @@ def test_the_runs_table_forgets_the_step_taken_back(qtbot, make_window):
     qtbot.waitUntil(lambda: history.record.steps == NAN_STEP, timeout=WAIT_MS)
     diverge(qtbot, window)
     qtbot.waitUntil(lambda: history.record.steps == NAN_STEP - 1, timeout=WAIT_MS)
-    trainer = window.session.worker.trainer
+    trainer = inspect(qtbot, window)
     assert history.smooth.n == NAN_STEP - 1
     x, y = history.record.curve.xy()
     # the taken-back loss is gone (a loss of exactly 0, step 57 here, is kept at the one log floor)

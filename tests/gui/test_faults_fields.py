@@ -3,7 +3,7 @@ message; what depends on the data (or the run) is refused by the core, explained
 field goes back to the value in use. Either way the current run goes on untouched."""
 import pytest
 from fault_helpers import assert_intact, run_state, type_into, wait_answered
-from window_helpers import WAIT_MS, wait_status
+from window_helpers import WAIT_MS, inspect, wait_status
 
 import core.training.trainer
 from core.config import MAX_PARAMETERS
@@ -29,7 +29,7 @@ NEVER_VALID = [
 @pytest.mark.parametrize("panel, field, text", NEVER_VALID, ids=[f"{f}={t}" for _, f, t in NEVER_VALID])
 def test_a_field_refuses_what_can_never_be_valid(qtbot, trained, panel, field, text):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     box = getattr(getattr(window.setup, panel), field)
     value = box.value()
     type_into(qtbot, box, text)
@@ -47,7 +47,7 @@ def test_values_typed_the_way_people_write_them_are_taken(qtbot, trained):
     type_into(qtbot, window.setup.training.lr, "5e-2")
     assert window.setup.training.lr.value() == 0.05 and window.message_bar.text == ""
     window.setup.training.flush()
-    qtbot.waitUntil(lambda: window.session.worker.trainer.cfg.lr == 0.05, timeout=WAIT_MS)
+    assert inspect(qtbot, window).cfg.lr == 0.05      # the live change reached the trainer
 
 
 DATA_DEPENDENT = [
@@ -60,7 +60,7 @@ DATA_DEPENDENT = [
 @pytest.mark.parametrize("field, value, message", DATA_DEPENDENT, ids=[f"{f}={v}" for f, v, _ in DATA_DEPENDENT])
 def test_a_live_value_the_run_cannot_take_is_explained_and_undone(qtbot, trained, field, value, message):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     box = window.setup.training.fields[field]
     type_into(qtbot, box, str(value))
     assert box.value() == value                      # a valid number: only the run can say no
@@ -73,7 +73,7 @@ def test_a_live_value_the_run_cannot_take_is_explained_and_undone(qtbot, trained
 
 def test_a_model_too_big_for_the_playground_is_refused_on_reset(qtbot, trained):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     model = window.setup.model
     for box, text in ((model.n_embed, "1024"), (model.block_size, "64"), (model.n_hidden, "100000")):
         type_into(qtbot, box, text)
@@ -88,7 +88,7 @@ def test_a_model_too_big_for_the_playground_is_refused_on_reset(qtbot, trained):
 
 def test_a_model_too_big_for_memory_is_refused_before_allocating(qtbot, trained, monkeypatch):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     monkeypatch.setattr(core.training.trainer, "available_memory", lambda: 256 << 20)   # a machine with 256 MiB free
     built = []
     real_mlp = core.training.trainer.MLP
@@ -106,7 +106,7 @@ def test_a_model_too_big_for_memory_is_refused_before_allocating(qtbot, trained,
 
 def test_a_batch_larger_than_a_new_lists_split_is_explained_on_reset(qtbot, trained, tmp_path):
     window = trained
-    before = run_state(window)
+    before = run_state(qtbot, window)
     small = tmp_path / "ten.txt"
     small.write_text("\n".join("abcdefghij") + "\n")   # 8 training words: 16 examples
     window.use_dataset(str(small))

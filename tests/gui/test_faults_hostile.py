@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from fault_helpers import assert_intact, run_state, type_into, wait_answered
-from window_helpers import WAIT_MS, wait_status
+from window_helpers import WAIT_MS, inspect, wait_status
 
 import core.training.trainer
 from core.checkpoint import save_checkpoint
@@ -15,6 +15,7 @@ from core.config import Config, ConfigError, load_config_file, save_config_file
 from core.data import Dataset
 from core.model.mlp import MLP
 from core.training.trainer import Trainer
+from gui.bridge.worker import TrainingWorker
 from gui.panels import SetupPanel
 from gui.workbench.export import ExportError
 
@@ -46,13 +47,12 @@ def test_a_value_a_field_refuses_never_leaves_it_deaf(qtbot):
 
 def test_the_window_starts_with_values_past_2_31_and_an_edit_changes_only_itself(qtbot, make_window):
     window = make_window(lr=0.123456789, max_steps=2**31 + 5, lr_decay_step=2**33, seed=BIG_SEED)
-    trainer = window.session.worker.trainer
+    trainer = inspect(qtbot, window)
     assert (trainer.cfg.max_steps, trainer.cfg.lr_decay_step, trainer.cfg.seed) == (2**31 + 5, 2**33, BIG_SEED)
     assert window.setup.config() == trainer.cfg
     type_into(qtbot, window.setup.training.batch_size, "16")     # an unrelated edit
     window.setup.training.flush()
-    qtbot.waitUntil(lambda: window.session.worker.trainer.cfg.batch_size == 16, timeout=WAIT_MS)
-    assert window.session.worker.trainer.cfg == trainer.cfg.replace(batch_size=16)   # lr untouched
+    assert inspect(qtbot, window).cfg == trainer.cfg.replace(batch_size=16)   # lr untouched
 
 
 def test_typed_values_are_taken_exactly(qtbot, window):
@@ -61,8 +61,9 @@ def test_typed_values_are_taken_exactly(qtbot, window):
     type_into(qtbot, training.max_steps, "3,000,000,000")
     assert training.lr.value() == 0.123456789 and training.max_steps.value() == 3_000_000_000
     training.flush()
-    qtbot.waitUntil(lambda: window.session.worker.trainer.cfg.max_steps == 3_000_000_000, timeout=WAIT_MS)
-    assert window.session.worker.trainer.cfg.lr == 0.123456789 and window.message_bar.text == ""
+    trained = inspect(qtbot, window).cfg
+    assert trained.max_steps == 3_000_000_000
+    assert trained.lr == 0.123456789 and window.message_bar.text == ""
 
 
 def test_open_setup_then_save_setup_writes_the_same_values(qtbot, window, tmp_path):
@@ -71,7 +72,7 @@ def test_open_setup_then_save_setup_writes_the_same_values(qtbot, window, tmp_pa
     save_config_file(cfg, tmp_path / "in.toml")
     with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
         window.workbench.load_setup(tmp_path / "in.toml")
-    assert window.session.worker.trainer.cfg == cfg and window.setup.config() == cfg
+    assert inspect(qtbot, window).cfg == cfg and window.setup.config() == cfg
     window.workbench.save_setup(tmp_path / "out.toml")
     assert load_config_file(tmp_path / "out.toml") == cfg
     assert (tmp_path / "out.toml").read_text() == (tmp_path / "in.toml").read_text()
@@ -93,14 +94,14 @@ def test_a_checkpoint_with_max_steps_past_2_31_loads_in_the_window(qtbot, window
     with qtbot.waitSignal(window.workbench.checkpoint_loaded, timeout=WAIT_MS):
         window.workbench.load_checkpoint(tmp_path / "big.pt")
     qtbot.waitUntil(lambda: window.status.step == 20, timeout=WAIT_MS)
-    assert window.setup.config() == window.session.worker.trainer.cfg == cfg
+    assert window.setup.config() == inspect(qtbot, window).cfg == cfg
     assert "Loading" not in window.statusBar().currentMessage()
 
 
 # -- 3. a FIFO is refused, not read ------------------------------------------------------------------
 
 def test_a_fifo_is_refused_and_the_run_goes_on(qtbot, window, tmp_path):
-    before = run_state(window)
+    before = run_state(qtbot, window)
     fifo = tmp_path / "names.fifo"
     os.mkfifo(fifo)
     writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)   # held open: reading it would never end
@@ -146,10 +147,9 @@ def test_closing_during_a_long_evaluate_stops_the_worker(qtbot, window, monkeypa
     for cancellation between pieces lets the window close at once."""
     monkeypatch.setattr(core.training.trainer, "EVAL_ELEMENTS", 1)
     monkeypatch.setattr(core.training.trainer, "EVAL_CHUNK_ELEMENTS", 1, raising=False)   # absent before issue 13
-    worker = window.session.worker
     stop_asked, release = threading.Event(), threading.Event()
     pieces, after_stop = [], []
-    real_loss, real_stop = MLP.loss, worker.request_stop
+    real_loss, real_stop = MLP.loss, TrainingWorker.request_stop
 
     def loss(self, x, y):
         pieces.append(1)
@@ -160,7 +160,7 @@ def test_closing_during_a_long_evaluate_stops_the_worker(qtbot, window, monkeypa
         return real_loss(self, x, y)
 
     monkeypatch.setattr(MLP, "loss", loss)
-    monkeypatch.setattr(worker, "request_stop", lambda: (stop_asked.set(), real_stop()))
+    monkeypatch.setattr(TrainingWorker, "request_stop", lambda self: (stop_asked.set(), real_stop(self)))
     try:
         window.evaluate_action.trigger()
         qtbot.waitUntil(lambda: len(pieces) > 0, timeout=WAIT_MS)

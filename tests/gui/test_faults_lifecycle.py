@@ -5,19 +5,18 @@ import time
 
 import numpy as np
 from fault_helpers import big_word_list, wait_answered
-from window_helpers import WAIT_MS, wait_status
+from window_helpers import WAIT_MS, inspect, wait_status
 
 
-def assert_consistent(window) -> None:
+def assert_consistent(qtbot, window) -> None:
     """What the window shows is what the worker has (call once everything is answered)."""
-    worker = window.session.worker
-    t = worker.trainer
+    t = inspect(qtbot, window)
     assert window.session.thread.isRunning()
-    assert window.run_info.run_id == worker.run_id == window.status.run_id
+    assert window.run_info.run_id == t.run_id == window.status.run_id
     assert window.status.step == t.step and window.status.cfg == t.cfg
-    assert window.running == worker.running == window.status.running
-    assert window.start_action.text() == ("Pause" if worker.running else "Start")
-    if not worker.running:
+    assert window.running == t.running == window.status.running
+    assert window.start_action.text() == ("Pause" if t.running else "Start")
+    if not t.running:
         assert window.loss_plot.curve.n == t.step
         assert window.snapshot is None or window.snapshot.step == t.step - 1
     assert window.setup.applied == window.run_info.cfg
@@ -66,7 +65,7 @@ def test_reset_start_and_sample_hammered(qtbot, window):
         window.start_action.trigger()    # pause, to compare the plot with the trainer
         wait_answered(qtbot, window)
     window.timer.timeout.emit()
-    assert_consistent(window)
+    assert_consistent(qtbot, window)
     assert window.message_bar.text == ""
     # the names shown are the current model's, or none if a Reset came after the last Sample
     last = {a: i for i, a in enumerate(chosen)}

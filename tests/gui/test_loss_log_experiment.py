@@ -47,7 +47,7 @@ def test_the_four_stages_fill_the_table_with_the_headless_numbers(qtbot, window)
                                    "--lr-decay-step", str(STEPS // 2), "--no-fix-w2", "--no-fix-b2",
                                    "--no-fix-w1", "--no-fix-b1", "--no-batchnorm"]), out=out)
     assert out.getvalue().splitlines()[-2:] == [f"train {runs[0].train_loss}", f"val {runs[0].val_loss}"]
-    assert wb.runs_tab.overlaid == [r.run_id for r in runs]       # shown together when done
+    assert wb.runs_tab.overlaid == [r.run_id for r in reversed(runs)]    # shown together when done, newest first
     assert "Loss-log experiment done" in window.message_bar.text
 
 

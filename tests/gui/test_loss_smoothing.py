@@ -1,6 +1,6 @@
 """The loss plot's smoothing slider: TensorBoard's debiased EMA, beside the 1,000-step mean."""
 import numpy as np
-from window_helpers import wait_status
+from window_helpers import inspect, wait_status
 
 from core.runs.history import ema
 
@@ -17,7 +17,7 @@ def test_smoothing_draws_the_debiased_ema_of_the_loss(qtbot, make_window):
     bar.slider.set_weight(0.99)
     assert bar.slider.weight == 0.99 and bar.slider.value.text() == "0.99"
     x, y = bar.drawn
-    losses = window.session.worker.trainer.losses
+    losses = inspect(qtbot, window).losses
     np.testing.assert_array_equal(x, np.arange(300))
     np.testing.assert_allclose(y, ema(np.log10(losses.astype(np.float64)), 0.99), atol=1e-6)
     assert not bar.curve.path().isEmpty() and bar.legend.isVisibleTo(window)

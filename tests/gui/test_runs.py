@@ -1,5 +1,6 @@
 """The runs table: every run recorded with its setup, curve and final losses (the CLI's
-numbers), overlays of selected runs, delete, and CSV / JSON export."""
+numbers), newest first above the lectures' reference rows, overlays of selected runs, delete
+(asked first), and CSV / JSON export."""
 import csv
 import io
 import json
@@ -25,7 +26,9 @@ def cell(window, row, column):
 def test_a_finished_run_appears_in_the_table_with_the_clis_numbers(qtbot, make_window, words_path):
     window = make_window(max_steps=300)
     wb = window.workbench
-    assert wb.runs_model.rowCount() == 1 and cell(window, 0, "steps") == "0"
+    references = len(wb.run_log.references)
+    assert references > 0 and wb.runs_model.rowCount() == 1 + references and cell(window, 0, "steps") == "0"
+    assert cell(window, 0, "run") == ""                    # a number only once it has taken a step
     with qtbot.waitSignal(wb.evaluated, timeout=20_000):
         window.start_action.trigger()
         wait_status(qtbot, window, lambda s: s.done)
@@ -35,7 +38,9 @@ def test_a_finished_run_appears_in_the_table_with_the_clis_numbers(qtbot, make_w
     assert record.steps == 300 and record.config == window.run_info.cfg
     assert cell(window, 0, "train") == f"{train:.4f}" and cell(window, 0, "val") == f"{val:.4f}"
     assert cell(window, 0, "steps") == "300" and cell(window, 0, "batchnorm") == "✓"
-    assert cell(window, 0, "name").startswith("run 1")
+    assert cell(window, 0, "name") == "max_steps 300" and cell(window, 0, "status") == "finished"
+    qtbot.waitUntil(lambda: record.number is not None and cell(window, 0, "run") == str(record.number))
+    assert cell(window, 1, "kind") == "reference"
     x, _ = record.curve.xy()
     assert len(x) == 300
 
@@ -51,30 +56,39 @@ def test_selected_runs_overlay_their_curves_and_can_be_deleted_and_exported(qtbo
     wait_status(qtbot, window, lambda s: s.step == 100)
     qtbot.waitUntil(lambda: wb.current.record.steps == 100)
     assert [r.steps for r in wb.run_log.runs] == [100, 100]
+    one, two = (r.run_id for r in wb.run_log.runs)
     window.tabs.setCurrentWidget(wb.runs_tab)
 
-    wb.runs_tab.table.selectAll()
+    wb.runs_tab.table.selectAll()             # the reference rows too: they have no curve to draw
     drawn = [c for c in wb.runs_tab.curves if c.getData()[0] is not None and len(c.getData()[0])]
-    assert len(drawn) == 2 and wb.runs_tab.overlaid == [1, 2]
-    first, second = (h.smooth.xy(wb.runs_tab.smoothing.weight) for h in (wb.histories[1], wb.histories[2]))
-    assert (drawn[0].getData()[1] == first[1]).all() and (drawn[1].getData()[1] == second[1]).all()
-    assert drawn[0].getData()[1][0] < drawn[1].getData()[1][0]   # W2 unscaled: confidently wrong at first
+    assert len(drawn) == 2 and wb.runs_tab.overlaid == [two, one]      # newest first
+    newer, older = (h.smooth.xy(wb.runs_tab.smoothing.weight) for h in (wb.histories[two], wb.histories[one]))
+    assert (drawn[0].getData()[1] == newer[1]).all() and (drawn[1].getData()[1] == older[1]).all()
+    assert drawn[1].getData()[1][0] < drawn[0].getData()[1][0]   # W2 unscaled: confidently wrong at first
     assert len(wb.runs_tab.legend.items) == 2
 
+    qtbot.waitUntil(lambda: all(r.number is not None for r in wb.run_log.runs))   # once in the run store
     wb.export_runs_csv(tmp_path / "runs.csv")
     rows = list(csv.DictReader(open(tmp_path / "runs.csv")))
-    assert [r["run"] for r in rows] == ["1", "2"] and rows[1]["fix_w2"] == "False"
-    wb.runs_tab.select([1])
-    assert wb.runs_tab.selected_run_ids() == [1]
-    wb.export_run_json(1, tmp_path / "run.json")
+    numbers = [r.number for r in wb.run_log.runs]
+    assert [r["run"] for r in rows] == [str(n) for n in numbers] and numbers[1] == numbers[0] + 1
+    assert rows[1]["fix_w2"] == "False"
+    wb.runs_tab.select([one])
+    assert wb.runs_tab.selected_run_ids() == [one]
+    wb.export_run_json(one, tmp_path / "run.json")
     data = json.loads((tmp_path / "run.json").read_text())
     assert data["steps"] == 100 and data["config"]["fix_w2"] is True and len(data["loss_curve"]["step"]) == 100
 
+    asked = []
+    wb.runs.confirm = lambda question: asked.append(question) or False     # "Cancel"
     wb.delete_runs_action.trigger()
-    assert [r.run_id for r in wb.run_log.runs] == [2] and wb.runs_model.rowCount() == 1
-    wb.runs_tab.select([2])                               # the run in the window stays
+    assert len(asked) == 1 and "weights" in asked[0] and [r.run_id for r in wb.run_log.runs] == [one, two]
+    wb.runs.confirm = lambda question: True
+    wb.delete_runs_action.trigger()
+    assert [r.run_id for r in wb.run_log.runs] == [two] and wb.runs_model.rowCount() == 1 + len(wb.run_log.references)
+    wb.runs_tab.select([two])                               # the run in the window stays
     wb.delete_selected_runs()
-    assert [r.run_id for r in wb.run_log.runs] == [2] and "cannot be deleted" in window.message_bar.text
+    assert [r.run_id for r in wb.run_log.runs] == [two] and "cannot be deleted" in window.message_bar.text
 
 
 def test_a_run_can_be_renamed_in_the_table(qtbot, window):
@@ -90,7 +104,7 @@ def test_a_model_that_never_trained_leaves_no_row(qtbot, window):
     for preset in ("original", "fix softmax"):
         with qtbot.waitSignal(window.run_started, timeout=10_000):
             window.apply_preset(preset)
-    assert [r.name for r in wb.run_log.runs] == ["run 3 · fix softmax"]
+    assert [r.name for r in wb.run_log.runs] == ["Fix softmax"]
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)
     qtbot.waitUntil(lambda: wb.current.record.steps == 1)

@@ -17,10 +17,11 @@ def test_the_runs_model_passes_qts_model_checks(qtmodeltester):
         history.set_split_losses(2.1, 2.2, at_step=50)
         model.refresh(history.run_id)
     assert model.rowCount() == 3 and set(histories) == {1, 2, 3}
+    assert [model.run_id_at(r) for r in range(model.rowCount())] == [3, 2, 1]      # newest first
     assert model.setData(model.index(1, COLUMNS.index("name")), "wide")
     qtmodeltester.check(model)
     model.delete([2])
-    assert [model.run_id_at(r) for r in range(model.rowCount())] == [1, 3]
+    assert [model.run_id_at(r) for r in range(model.rowCount())] == [3, 1]
     qtmodeltester.check(model)
 
 
@@ -28,5 +29,5 @@ def test_the_windows_runs_model_passes_them_too(qtbot, qtmodeltester, window):
     window.step100_action.trigger()
     qtbot.waitUntil(lambda: window.workbench.current.record.steps == 100)
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: window.workbench.runs_model.rowCount() == 2)
+    qtbot.waitUntil(lambda: len(window.workbench.run_log.runs) == 2)
     qtmodeltester.check(window.workbench.runs_model)

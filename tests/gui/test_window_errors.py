@@ -1,5 +1,5 @@
 """Errors are shown in words and never lose the run; divergence pauses training."""
-from window_helpers import wait_paused, wait_status
+from window_helpers import inspect, wait_paused, wait_status
 
 
 def test_a_bad_word_list_keeps_the_current_run(qtbot, window, tmp_path):
@@ -9,7 +9,7 @@ def test_a_bad_word_list_keeps_the_current_run(qtbot, window, tmp_path):
     window.use_dataset(str(bad))
     qtbot.waitUntil(lambda: window.message_bar.text != "")
     assert "no words" in window.message_bar.text
-    assert window.run_info is run and window.session.worker.trainer.cfg.data == run.cfg.data
+    assert window.run_info is run and inspect(qtbot, window).cfg.data == run.cfg.data
     assert window.setup.model.data == run.cfg.data       # the panel shows the dataset in use again
     window.step_action.trigger()                          # and the run goes on
     wait_status(qtbot, window, lambda s: s.step == 1)
@@ -20,7 +20,7 @@ def test_a_live_change_the_trainer_refuses_is_reported_and_undone(qtbot, window)
     window.setup.training.flush()
     qtbot.waitUntil(lambda: "larger than the training split" in window.message_bar.text)
     qtbot.waitUntil(lambda: window.setup.training.batch_size.value() == 32)
-    assert window.session.worker.trainer.cfg.batch_size == 32
+    assert inspect(qtbot, window).cfg.batch_size == 32
 
 
 def test_divergence_pauses_and_says_why(qtbot, make_window):
@@ -30,7 +30,7 @@ def test_divergence_pauses_and_says_why(qtbot, make_window):
     wait_paused(qtbot, window)
     assert window.start_action.text() == "Start"
     assert "diverged" in window.statusBar().currentMessage()
-    assert window.session.worker.trainer.divergence is not None
+    assert inspect(qtbot, window).divergence is not None
 
 
 def test_starting_past_max_steps_says_so(qtbot, make_window):

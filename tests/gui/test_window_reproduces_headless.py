@@ -1,7 +1,7 @@
 """With the seed settings the window trains exactly as the headless Trainer (and the CLI)."""
 import numpy as np
 import torch
-from window_helpers import wait_status
+from window_helpers import inspect, wait_status
 
 from core.config import Config
 from core.data import Dataset
@@ -21,7 +21,7 @@ def test_first_thousand_losses_equal_the_headless_trainers(qtbot, make_window, n
     headless = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
     expected = np.array(headless.train(STEPS), dtype=np.float32)
 
-    window_losses = window.session.worker.trainer.losses
+    window_losses = inspect(qtbot, window).losses
     np.testing.assert_array_equal(window_losses, expected)
     _, plotted = window.loss_plot.curve.step_xy()      # what the plot drew: log10 of each step
     np.testing.assert_array_equal(plotted, np.log10(expected))

@@ -1,7 +1,7 @@
 """Sampling and evaluation run on the worker and come back to the panels."""
 import math
 
-from window_helpers import wait_status, wait_ticks
+from window_helpers import inspect, replica, wait_status, wait_ticks
 
 from core.model.sample import sample_names
 
@@ -40,7 +40,8 @@ def test_evaluate_shows_the_loss_of_every_split(qtbot, window):
     window.evaluate_action.trigger()
     labels = window.evaluation.labels
     qtbot.waitUntil(lambda: all(label.text() != "–" for label in labels.values()))
-    expected = {s: window.session.worker.trainer.split_loss(s) for s in labels}  # paused: safe to read
+    trainer = replica(inspect(qtbot, window))        # the worker's weights, evaluated here
+    expected = {s: trainer.split_loss(s) for s in labels}
     for split, label in labels.items():
         assert math.isclose(float(label.text()), expected[split], abs_tol=1e-4)
     assert window.evaluation.when.text() == "after 1 steps"
@@ -69,7 +70,7 @@ def test_names_asked_for_right_after_reset_are_the_new_models_and_stay(qtbot, wi
     qtbot.waitUntil(lambda: window.run_info.run_id != first_run and window.samples.names.count() == 20)
     wait_ticks(qtbot, window, 3)
     assert window.samples.names.count() == 20 and window.samples.run_id == window.run_info.run_id
-    t = window.session.worker.trainer                # paused at step 0: safe to read
+    t = replica(inspect(qtbot, window))              # the worker's weights, sampled here
     seed = window.samples.seed.int_value()
     assert [s.text for s in window.samples.samples] == \
         [s.text for s in sample_names(t.model, t.dataset.vocab, 20, seed=seed, temperature=1.0)]

@@ -1,6 +1,6 @@
 """Training in the window: plots fill, pause, step, live changes, Reset and presets."""
 import numpy as np
-from window_helpers import wait_paused, wait_status, wait_ticks
+from window_helpers import inspect, wait_paused, wait_status, wait_ticks
 
 
 def test_training_fills_the_plots(qtbot, window):
@@ -28,7 +28,7 @@ def test_pause_stops_the_step_count(qtbot, window):
     wait_paused(qtbot, window)
     paused_at = window.status.step
     wait_ticks(qtbot, window, 5)
-    assert window.status.step == paused_at == window.session.worker.trainer.step
+    assert window.status.step == paused_at == inspect(qtbot, window).step
     assert window.start_action.text() == "Start"
 
 
@@ -37,7 +37,7 @@ def test_step_takes_exactly_one_step(qtbot, window):
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step >= 1)
     wait_ticks(qtbot, window, 3)
-    assert window.status.step == 1 and window.session.worker.trainer.step == 1
+    assert window.status.step == 1 and inspect(qtbot, window).step == 1
     window.step_action.trigger()
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step >= 3)
@@ -55,7 +55,7 @@ def test_learning_rate_change_is_used_by_the_next_step(qtbot, window):
     wait_status(qtbot, window, lambda s: s.step == 101)
     qtbot.waitUntil(lambda: window.snapshot.step == 100)
     assert window.snapshot.lr == 0.05     # step 100, the first after the change, used it
-    assert window.session.worker.trainer.events[-1] == (100, "lr 0.1→0.05")
+    assert inspect(qtbot, window).events[-1] == (100, "lr 0.1→0.05")
     qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 1)
 
     window.start_action.trigger()         # and while running
@@ -64,7 +64,7 @@ def test_learning_rate_change_is_used_by_the_next_step(qtbot, window):
     qtbot.waitUntil(lambda: window.snapshot.lr == 0.02, timeout=5000)
     window.start_action.trigger()
     wait_paused(qtbot, window)
-    step, text = window.session.worker.trainer.events[-1]
+    step, text = inspect(qtbot, window).events[-1]
     assert text == "lr 0.05→0.02" and step > 200
     assert window.snapshot.step >= step
     qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 2)
@@ -74,12 +74,12 @@ def test_toggling_batchnorm_then_reset_rebuilds_without_it(qtbot, window):
     assert window.run_info.cfg.batchnorm
     window.setup.init.boxes["batchnorm"].setChecked(False)
     assert window.setup.pending.isVisibleTo(window) and "batchnorm on → off" in window.setup.pending.text()
-    assert window.session.worker.trainer.cfg.batchnorm  # nothing changes before Reset
+    assert inspect(qtbot, window).cfg.batchnorm  # nothing changes before Reset
     with qtbot.waitSignal(window.run_started, timeout=10_000):
         window.reset_action.trigger()
     assert not window.run_info.cfg.batchnorm
-    trainer = window.session.worker.trainer
-    assert not trainer.cfg.batchnorm and "bngain" not in trainer.model.param_names
+    trainer = inspect(qtbot, window)
+    assert not trainer.cfg.batchnorm and "bngain" not in trainer.param_names
     assert not window.setup.pending.isVisibleTo(window)
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)

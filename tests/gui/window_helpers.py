@@ -1,5 +1,29 @@
-"""Waiting on the window by its own signals and clock, never by sleeping."""
+"""Waiting on the window by its own signals and clock, never by sleeping; what the worker
+has, asked for through the session (Inspect)."""
+import torch
+
+from core.data import Dataset
+from core.training.trainer import Trainer
+
 WAIT_MS = 15_000
+
+
+def inspect(qtbot, window, layer=None, timeout=WAIT_MS):
+    """The trainer as the worker has it once every command sent before is applied: a frozen
+    copy (gui.bridge.inspection.TrainerView) asked for through the session, as any command."""
+    sent = []
+    with qtbot.waitSignal(window.session.inspected, timeout=timeout,
+                          check_params_cb=lambda number, _view: number == sent[0]) as blocker:
+        sent.append(window.session.inspect(layer))
+    return blocker.args[1]
+
+
+def replica(view) -> Trainer:
+    """A headless Trainer on the view's settings and word list holding the view's weights and
+    buffers: what the worker's trainer computes from them (a loss, names), computed here."""
+    t = Trainer(view.cfg, Dataset.load(view.cfg.data, view.cfg.block_size))
+    t.model.load_state({name: torch.from_numpy(a.copy()) for name, a in view.tensors.items()})
+    return t
 
 
 def wait_status(qtbot, window, predicate, timeout=WAIT_MS):
