@@ -35,9 +35,14 @@ def unavailable_reason(device: str) -> str | None:
     return None
 
 
+def step_work(model, batch_size: int) -> int:
+    """Multiply-adds of one step's forward pass: batch size x each block's rows x weights."""
+    return batch_size * sum(b.rows * b.weight.numel() for b in model.blocks)
+
+
 def slower_reason(model, batch_size: int) -> str | None:
     """Why the exact engine is the faster one for this model, in words; None when the fast one is."""
-    if batch_size * sum(b.rows * b.weight.numel() for b in model.blocks) > WIDE_WORK:
+    if step_work(model, batch_size) > WIDE_WORK:
         return "layers this wide run faster on torch's matrix library than in the fast kernel"
     return None
 
@@ -74,7 +79,7 @@ class FastEngine:
         ws = bound.workspace(B)
         idx = chunk.idx.numpy()
         losses = np.empty(k, dtype=np.float32)
-        done = bound.train(idx[:(k - 1) * B], lr, ws, losses[:k - 1])
+        done = bound.train(idx[:(k - 1) * B], lr, ws, losses[:k - 1]) if k > 1 else 0
         record = None
         if done == k - 1:
             losses[k - 1] = bound.gradients(idx[(k - 1) * B:], ws)
