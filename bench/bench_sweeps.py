@@ -61,7 +61,7 @@ def window_p99(data: str, steps: int, trials: int) -> dict:
     app = QApplication.instance() or QApplication([])
     window = MainWindow(Config(data=data))
     window.show()
-    wait_for(lambda: window.run_info is not None)
+    wait_for(lambda: window.run.info is not None)
     sweeps = window.workbench.sweeps
     window.tabs.setCurrentWidget(sweeps.tab)
     f = sweeps.form

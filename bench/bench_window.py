@@ -40,11 +40,11 @@ def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
     window = MainWindow(cfg.replace(max_steps=WARMUP_STEPS + steps))
     window.show()
 
-    wait_for(lambda: window.status is not None)
-    window.step(WARMUP_STEPS)
-    wait_for(lambda: window.status.step == WARMUP_STEPS)
+    wait_for(lambda: window.run.status is not None)
+    window.control.step(WARMUP_STEPS)
+    wait_for(lambda: window.run.status.step == WARMUP_STEPS)
     if prefill:  # a long run's loss history, to see that it still draws cheaply
-        window.loss_plot.append(np.random.default_rng(0).uniform(1.9, 2.6, prefill).astype(np.float32))
+        window.live.loss_plot.append(np.random.default_rng(0).uniform(1.9, 2.6, prefill).astype(np.float32))
 
     result = train_flat_out(window, TICK_MS)
     window.close()

@@ -49,18 +49,18 @@ def window_run(cfg: Config, steps: int, tab: str, loss_log_steps: int | None = N
         spent.append(time.perf_counter() - t)
 
     window.run.take = timed
-    wait_for(lambda: window.status is not None)
-    window.step(WARMUP_STEPS)
-    wait_for(lambda: window.status.step == WARMUP_STEPS)
+    wait_for(lambda: window.run.status is not None)
+    window.control.step(WARMUP_STEPS)
+    wait_for(lambda: window.run.status.step == WARMUP_STEPS)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     window.tabs.setCurrentIndex(titles.index(tab))
     if loss_log_steps:
-        wb.start_loss_log(max_steps=loss_log_steps)
+        wb.loss_log.start(max_steps=loss_log_steps)
     result = train_flat_out(window, TICK_MS)
-    job_steps = sum(h.record.steps for h in wb.histories.values() if h.record.name.startswith("loss log"))
+    job_steps = sum(h.record.steps for h in wb.runs.histories.values() if h.record.name.startswith("loss log"))
     if loss_log_steps:
-        wb.cancel_loss_log()
-        wait_for(lambda: not wb.loss_log_running)
+        wb.loss_log.cancel()
+        wait_for(lambda: not wb.loss_log.running)
     window.close()
     return {**result, "frame_ms": 1e3 * float(np.mean(spent)) if spent else 0.0,
             "job_rate": job_steps / result["elapsed"]}

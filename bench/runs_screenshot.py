@@ -38,16 +38,16 @@ def first_session(app, steps: int) -> None:
     base = Config(data=str(default_names_path()), max_steps=steps)
     window = MainWindow(base)
     window.show()
-    wait(app, lambda: window.status is not None and window.run_info is not None)
+    wait(app, lambda: window.run.status is not None and window.run.info is not None)
     evaluated = []
-    window.workbench.evaluated.connect(evaluated.append)
+    window.workbench.runs.evaluated.connect(evaluated.append)
     for cfg in (base, base.replace(lr=0.2), base.replace(batchnorm=False)):
         if cfg is not base:
-            window.reset(cfg)
-            wait(app, lambda c=cfg: window.run_info.cfg == c and window.status.step == 0)
+            window.control.reset(cfg)
+            wait(app, lambda c=cfg: window.run.info.cfg == c and window.run.status.step == 0)
         evaluated.clear()
         window.start_action.trigger()
-        wait(app, lambda: window.status.done and evaluated)
+        wait(app, lambda: window.run.status.done and evaluated)
     window.close()
     wait(app, lambda: window.session.is_stopped)
 
@@ -57,11 +57,11 @@ def second_session(app, out: Path) -> None:
     window = MainWindow(Config(data=str(default_names_path())))
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.status is not None and window.run_info is not None)
+    wait(app, lambda: window.run.status is not None and window.run.info is not None)
     wb = window.workbench
-    window.tabs.setCurrentWidget(wb.runs_tab)
-    past = [r for r in wb.run_log.runs if r.past]
-    wb.runs_tab.select([past[0].run_id, past[1].run_id, past[2].run_id])
+    window.tabs.setCurrentWidget(wb.runs.runs_tab)
+    past = [r for r in wb.runs.run_log.runs if r.past]
+    wb.runs.runs_tab.select([past[0].run_id, past[1].run_id, past[2].run_id])
     for _ in range(30):
         app.processEvents()
     window.grab().save(str(out))

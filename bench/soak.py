@@ -107,10 +107,10 @@ def load_check(window, folder: Path) -> None:
     probe = Probe(window)
     progress = []
     window.statusBar().messageChanged.connect(lambda m: progress.append(m) if m.endswith("%") else None)
-    run = window.run_info.run_id
+    run = window.run.info.run_id
     t0 = time.perf_counter()
-    window.use_dataset(str(path))
-    wait_for(lambda: window.run_info.run_id != run, 120)
+    window.control.use_dataset(str(path))
+    wait_for(lambda: window.run.info.run_id != run, 120)
     took = time.perf_counter() - t0
     stats = probe.take()
     probe.stop()
@@ -140,39 +140,39 @@ def main() -> None:
     window = MainWindow(Config(data=data, max_steps=args.steps))
     window.resize(1280, 800)
     window.show()
-    wait_for(lambda: window.status is not None, 120)
+    wait_for(lambda: window.run.status is not None, 120)
     if not args.no_load_check:
         with tempfile.TemporaryDirectory() as folder:
             load_check(window, Path(folder))
-        run = window.run_info.run_id
-        window.use_dataset(data)
-        wait_for(lambda: window.run_info.run_id != run and window.status.run_id != run, 120)
+        run = window.run.info.run_id
+        window.control.use_dataset(data)
+        wait_for(lambda: window.run.info.run_id != run and window.run.status.run_id != run, 120)
 
     probe = Probe(window)
     marks = [int(args.steps * f) for f in np.arange(args.report_every, 1.0 + 1e-9, args.report_every)]
     first_mark = min(10_000, args.steps)
     t_start = time.perf_counter()
-    window.start()
-    wait_for(lambda: window.status.step >= first_mark, 600)
+    window.control.start()
+    wait_for(lambda: window.run.status.step >= first_mark, 600)
     start = probe.take()
     start["repaint"] = repaint_ms(window)
     rss_start, _ = rss_mib()
     print(f"start (first {first_mark:,} steps): frame median {start['frame_median']:.1f} ms, "
           f"p99 {start['frame_p99']:.1f} ms, full repaint {start['repaint']:.1f} ms, event loop p99 "
           f"{start['gap_p99']:.0f} ms; RSS {rss_start:.0f} MiB", flush=True)
-    last_step, last_t = window.status.step, time.perf_counter()
+    last_step, last_t = window.run.status.step, time.perf_counter()
     history, stats = [], start
     for mark in marks:
-        wait_for(lambda m=mark: window.status.step >= m or window.status.done, 3600)
-        if window.status.done:
+        wait_for(lambda m=mark: window.run.status.step >= m or window.run.status.done, 3600)
+        if window.run.status.done:
             break   # the last stretch is reported below, before the end-of-run evaluation grows the heap
         stats = probe.take()
         now, peak = rss_mib()
         t = time.perf_counter()
-        rate, fps = (window.status.step - last_step) / (t - last_t), stats["frames"] / (t - last_t)
-        last_step, last_t = window.status.step, t
+        rate, fps = (window.run.status.step - last_step) / (t - last_t), stats["frames"] / (t - last_t)
+        last_step, last_t = window.run.status.step, t
         history.append(now)
-        print(f"step {window.status.step:>9,}: RSS {now:6.0f} MiB (peak {peak:.0f}), frame median "
+        print(f"step {window.run.status.step:>9,}: RSS {now:6.0f} MiB (peak {peak:.0f}), frame median "
               f"{stats['frame_median']:.1f} ms p99 {stats['frame_p99']:.1f} ms, {fps:.0f} frames/s, event loop "
               f"p99 {stats['gap_p99']:.0f} ms max {stats['gap_max']:.0f} ms, {rate:,.0f} steps/s", flush=True)
     elapsed = time.perf_counter() - t_start
@@ -181,14 +181,14 @@ def main() -> None:
         end = stats
     end_rss, end_peak = rss_mib()
     end["repaint"] = repaint_ms(window)
-    n_points = len(window.loss_plot.curve.step_xy()[0])
-    print(f"end ({window.status.step:,} steps in {elapsed / 60:.1f} min, {window.status.step / elapsed:,.0f} "
+    n_points = len(window.live.loss_plot.curve.step_xy()[0])
+    print(f"end ({window.run.status.step:,} steps in {elapsed / 60:.1f} min, {window.run.status.step / elapsed:,.0f} "
           f"steps/s): frame median {end['frame_median']:.1f} ms, p99 {end['frame_p99']:.1f} ms, full repaint "
           f"{end['repaint']:.1f} ms; loss curve {n_points:,} points; RSS {end_rss:.0f} MiB", flush=True)
     # the runs table evaluates a finished run on the whole train and val splits (in one piece, as the notebook)
     wait_for(lambda: not window.session.pending, 600)
-    wait_for(lambda: window.workbench.current is not None and window.workbench.current.record.val_loss is not None,
-             600)
+    runs = window.workbench.runs
+    wait_for(lambda: runs.current is not None and runs.current.record.val_loss is not None, 600)
     probe.stop()
     final, peak = rss_mib()
     growth = history[-1] - history[0] if len(history) > 1 else 0.0

@@ -35,16 +35,17 @@ def train_flat_out(window, tick_ms: int = 5) -> dict:
         clock.restart()
 
     tick.timeout.connect(on_tick)
-    frames0, step0 = window.frames_drawn, window.status.step
+    window.tools.speed.set_pace(None)        # flat out, even through a first run's slow start
+    frames0, step0 = window.live.frames_drawn, window.run.status.step
     t0 = time.perf_counter()
-    window.start()
+    window.control.start()
     clock.start()
     tick.start()
-    wait_for(lambda: window.status.done)
+    wait_for(lambda: window.run.status.done)
     elapsed = time.perf_counter() - t0
     tick.stop()
     gaps_ms = np.array(gaps[1:])
-    return {"rate": (window.status.step - step0) / elapsed, "fps": (window.frames_drawn - frames0) / elapsed,
+    return {"rate": (window.run.status.step - step0) / elapsed, "fps": (window.live.frames_drawn - frames0) / elapsed,
             "p99": float(np.percentile(gaps_ms, 99)), "max": float(gaps_ms.max()), "ticks": len(gaps_ms),
             "elapsed": elapsed}
 

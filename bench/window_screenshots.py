@@ -37,34 +37,34 @@ def shoot(app, name: str, live: bool, out: Path) -> None:
     window = MainWindow(cfg)
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.status is not None and window.run_info is not None)
-    window.tabs.setCurrentWidget(window.workbench.layers_view)
-    while window.status.step < STEPS:
-        target = window.status.step + 100
+    wait(app, lambda: window.run.status is not None and window.run.info is not None)
+    window.tabs.setCurrentWidget(window.workbench.layers.view)
+    while window.run.status.step < STEPS:
+        target = window.run.status.step + 100
         window.step100_action.trigger()
-        wait(app, lambda t=target: window.status.step >= t and window.snapshot is not None
-             and window.snapshot.step == t - 1)
-    wait(app, lambda: window.workbench.layers_view.snapshot.step == window.status.step - 1)
+        wait(app, lambda t=target: window.run.status.step >= t and window.run.snapshot is not None
+             and window.run.snapshot.step == t - 1)
+    wait(app, lambda: window.workbench.layers.view.snapshot.step == window.run.status.step - 1)
     for _ in range(20):
         app.processEvents()
     stem = name.replace("-", "_")
     window.grab().save(str(out / f"window_layers_{stem}.png"))
     if live:
         window.tabs.setCurrentWidget(window.live)
-        last = window.run_info.cfg.n_layers - 1
+        last = window.run.info.cfg.n_layers - 1
         window.live.choose_layer(last)
-        wait(app, lambda: window.snapshot.layer == last)
+        wait(app, lambda: window.run.snapshot.layer == last)
         for _ in range(20):
             app.processEvents()
         window.grab().save(str(out / f"window_live_{stem}.png"))
-    if window.run_info.cfg.layer_style == "wavenet":
+    if window.run.info.cfg.layer_style == "wavenet":
         tree = window.setup.tree
         area = window.setup.parentWidget().parentWidget()    # the left column's scroll area
         area.ensureWidgetVisible(tree, 0, 40)
         for _ in range(20):
             app.processEvents()
         window.grab().save(str(out / f"window_tree_{stem}.png"))
-    print(name, "step", window.status.step)
+    print(name, "step", window.run.status.step)
     window.close()
     wait(app, lambda: window.session.is_stopped)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 
@@ -27,8 +28,13 @@ from core.config import (
     parse_number,
 )
 from core.data import DataError, Dataset
+from core.diagnostics.grad_check import check as check_gradients
+from core.diagnostics.grad_check import engines as grad_check_engines
+from core.diagnostics.lr_finder import curve_lines, find_lr
 from core.diagnostics.stats import Snapshot
 from core.files import check_writable
+from core.model.novelty import NoveltyIndex
+from core.model.novelty import summary as novelty_summary
 from core.model.sample import NOTEBOOK_SAMPLE_SEED, continued, iter_samples
 from core.presets import CATALOGUE, preset_config
 from core.runs import commands as runs_commands
@@ -133,6 +139,13 @@ def build_parser(prog: str = "main.py") -> argparse.ArgumentParser:
                    help="divides the logits; near 0 it picks the likeliest character (default 1)")
     s.add_argument("--layer-stats", action="store_true", help="after training, print the lecture's three "
                    "tables for the last step: each hidden layer's output and its gradient, each weight's gradient")
+    s.add_argument("--sample-tags", action="store_true", help="tag each sampled name as makemore does: "
+                   "in the training words, in the val/test words, or new; then the share of each")
+    t = p.add_argument_group("the lectures' tools (each prints and exits, training nothing)")
+    t.add_argument("--find-lr", action="store_true", help="the learning-rate finder: one step per rate "
+                   "from 1e-3 to 1 (part 2's sweep) from the current weights; prints the curve and fastai's suggestion")
+    t.add_argument("--check-grads", action="store_true", help="part 4's gradient check: each engine's "
+                   "gradients against autograd's on one batch at the current weights")
     s.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
     s.add_argument("--load", metavar="FILE", help="continue from a checkpoint")
     s.add_argument("--load-run", metavar="ID", type=int, help="continue (or, with --steps at its step, "
@@ -197,8 +210,15 @@ def run(args: argparse.Namespace, out=None) -> int:
         trainer = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
     if trainer.engine_note:
         print(trainer.engine_note, file=sys.stderr)
+    if args.find_lr or args.check_grads:
+        print("\n".join(tool_lines(trainer, args)), file=out)
+        return 0
     recorder = None if args.no_record else RunRecorder.open(args.runs_db)
-    record = recorder and start_record(recorder, trainer, args)
+    record = None
+    if recorder is not None:
+        # a stored run only sampled (no step left to take) is no new run: what it prints goes to it
+        record = (RunRecorder.existing(args.load_run) if args.load_run is not None and trainer.done
+                  else start_record(recorder, trainer, args))
     try:
         code = train_and_report(trainer, args, out, recorder, record)
     except BaseException:
@@ -214,9 +234,9 @@ def run(args: argparse.Namespace, out=None) -> int:
 def start_record(recorder: RunRecorder, trainer: Trainer, args) -> RecordedRun:
     name = run_name(trainer.cfg)
     if args.load_run is not None:
-        name = f"{name} (from run {args.load_run})"
+        name = f"{name} · from run {args.load_run}"
     elif args.load:
-        name = f"{name} (from {args.load})"
+        name = f"{name} · from {Path(args.load).name}"
     record = recorder.start("headless", name, trainer.cfg.to_dict(), dataset_identity(trainer.dataset),
                             trainer.engine_name, trainer.cfg.device)
     if trainer.step:
@@ -255,13 +275,21 @@ def train_and_report(trainer: Trainer, args, out, recorder: RunRecorder | None, 
         if record is not None:
             recorder.split_loss(record, split, loss, trainer.step)
     names = []
+    index = NoveltyIndex.of(trainer.dataset.words) if args.sample_tags else None
+    tags = []
     seed, generator = args.sample_seed, None
     if seed is None and trainer.model.sequential:
         generator = continued(trainer.generator)     # part 5 samples from its training generator
     for s in iter_samples(trainer.model, trainer.dataset.vocab, args.samples, temperature=args.temperature,
                           seed=NOTEBOOK_SAMPLE_SEED if seed is None else seed, generator=generator):
-        print(s.notebook_line, file=out, flush=True)   # each name as it is drawn
+        if index is None:
+            print(s.notebook_line, file=out, flush=True)   # each name as it is drawn
+        else:
+            tags.append(index.tag(s.text))
+            print(f"{s.notebook_line:<24s} {tags[-1]}", file=out, flush=True)
         names.append(s.notebook_line)
+    if index is not None:
+        print(novelty_summary(tags), file=out)
     if args.save:
         save_checkpoint(trainer, args.save)
     if record is not None:
@@ -269,6 +297,17 @@ def train_and_report(trainer: Trainer, args, out, recorder: RunRecorder | None, 
         recorder.weights(record, checkpoint_bytes(trainer), trainer.step)
         recorder.status(record, "finished", trainer.step)
     return 0
+
+
+def tool_lines(trainer: Trainer, args: argparse.Namespace) -> list[str]:
+    """--find-lr and --check-grads: what they print, from the trainer's current weights."""
+    lines = []
+    if args.find_lr:
+        lines += curve_lines(find_lr(trainer))
+    if args.check_grads:
+        for engine in grad_check_engines(trainer):
+            lines += check_gradients(trainer, engine).lines
+    return lines
 
 
 def load_stored_run(run_id: int, runs_db: str | None, device: str | None, engine: str | None) -> Trainer:

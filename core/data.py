@@ -221,6 +221,14 @@ def _ranks(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
+def split_words(words: list[str], seed: int = 42) -> dict[str, list[str]]:
+    """The notebook's 80/10/10 split of the words: random.seed(42); random.shuffle(words)."""
+    shuffled = list(words)
+    random.Random(seed).shuffle(shuffled)
+    n1, n2 = int(0.8 * len(shuffled)), int(0.9 * len(shuffled))
+    return {"train": shuffled[:n1], "val": shuffled[n1:n2], "test": shuffled[n2:]}
+
+
 @dataclass
 class Dataset:
     words: list[str]
@@ -236,10 +244,7 @@ class Dataset:
         check_words(words, source or "the word list")
         vocab = Vocab.from_words(words)
         progress(0.05, "shuffling")
-        shuffled = list(words)
-        random.Random(seed).shuffle(shuffled)  # == random.seed(42); random.shuffle(words)
-        n1, n2 = int(0.8 * len(shuffled)), int(0.9 * len(shuffled))
-        parts = {"train": shuffled[:n1], "val": shuffled[n1:n2], "test": shuffled[n2:]}
+        parts = split_words(words, seed)
         splits, done = {}, 0.2
         for k, v in parts.items():    # each split's share of the rest, by its words
             share = 0.8 * len(v) / len(words)

@@ -37,6 +37,7 @@ from gui.run_control import RunControl
 from gui.settings import load_config, open_settings, save_config
 from gui.status_bar import TrainingStatusBar
 from gui.workbench import Workbench
+from gui.workbench.lecture_tools import LectureTools
 
 FRAME_INTERVAL_MS = 40        # 25 frames a second, whatever the step rate (20-30 is smooth enough)
 
@@ -84,13 +85,13 @@ class MainWindow(QMainWindow):
         self.control.evaluated.connect(runs.take_evaluation)
         self.control.sampled.connect(runs.take_samples)
         runs.measured.connect(self.evaluation.show_losses)
+        self.tools = LectureTools(self.session, self.run, self.settings, self.tabs, self.chrome, self.setup,
+                                  self.samples, self, self.workbench)   # gui/workbench/lecture_tools.py
         self.control.reset(first=True)
 
     # -- layout ----------------------------------------------------------------------------
     def _build_centre(self) -> None:
         self.live = LiveView(self.run)
-        self.loss_plot, self.hpreact_plot = self.live.loss_plot, self.live.hpreact_plot
-        self.h_plot, self.saturation_plot = self.live.h_plot, self.live.saturation_plot
         self.message_bar = MessageBar()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -151,46 +152,7 @@ class MainWindow(QMainWindow):
                                     self.evaluate_action, self.sample_action])
         self.chrome = WindowChrome(menu, self.file_menu, self.train_menu, self.quit_action, self.status_bar)
 
-    # -- what tests, benches and the workbench ask of the window ---------------------------
-    @property
-    def run_info(self):
-        return self.run.info
-
-    @property
-    def status(self):
-        return self.run.status
-
-    @property
-    def snapshot(self):
-        return self.run.snapshot
-
-    @property
-    def running(self) -> bool:
-        return self.run.running
-
-    @property
-    def run_started(self):
-        return self.run.run_started
-
-    @property
-    def frames_drawn(self) -> int:
-        return self.live.frames_drawn
-
-    def start(self) -> None:
-        self.control.start()
-
-    def step(self, n: int) -> None:
-        self.control.step(n)
-
-    def reset(self, cfg: Config | None = None) -> None:
-        self.control.reset(cfg)
-
-    def apply_preset(self, name: str) -> None:
-        self.control.apply_preset(name)
-
-    def use_dataset(self, source: str) -> None:
-        self.control.use_dataset(source)
-
+    # -- what the run control and the workbench ask of the window ---------------------------
     def show_error(self, message: str) -> None:
         self.message_bar.show_message(message, "error")
         self.status_bar.showMessage(message.split(". ")[0], 10_000)
@@ -229,6 +191,7 @@ class MainWindow(QMainWindow):
         if self.timer.isActive():     # the first close; a later one only waits for the threads
             self.timer.stop()
             self.save_settings()
+            self.tools.close()
         # Still inside a long piece of work (the loss-log job, loading a dataset, evaluating):
         # hide now and close when it ends.
         if not self.workbench.close(then=self.close):

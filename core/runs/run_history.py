@@ -14,7 +14,7 @@ class RunHistory:
         self.timeline = Timeline()
         self.param_names: tuple[str, ...] = ()
         self.update_ratios: StepSeries | None = None   # log10(update / data), a column per parameter
-        self.percentiles = StepSeries(len(PERCENTILES))  # of hpreact, at stats.PERCENTILES
+        self._percentiles: StepSeries | None = None     # of hpreact, made when first needed
         self.latest: Snapshot | None = None             # the newest snapshot seen
         self.latest_detail: Snapshot | None = None      # the newest one with its part-3 detail
         self.evaluated_at: int | None = None            # the step record's train/val loss belong to
@@ -22,6 +22,14 @@ class RunHistory:
     @property
     def run_id(self) -> int:
         return self.record.run_id
+
+    @property
+    def percentiles(self) -> StepSeries:
+        """hpreact's percentiles (stats.PERCENTILES) over the steps; made on first use, so the
+        hundreds of past runs in the runs table cost no memory for it."""
+        if self._percentiles is None:
+            self._percentiles = StepSeries(len(PERCENTILES))
+        return self._percentiles
 
     @property
     def smooth(self) -> SmoothedCurve:

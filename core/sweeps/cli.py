@@ -62,7 +62,8 @@ class Progress:
             return
         val = "" if row.val is None else f" {self.sweep.spec.metric} {row.val:.4f}"
         why = f" ({row.reason.split('. ')[0]})" if row.reason and row.state != "complete" else ""
-        line = f"trial {row.number:3d} {row.state:<11s}{val} after {row.steps:,} steps: {_params(row.params)}{why}"
+        run = f" (run {row.run_id})" if row.run_id is not None else ""
+        line = f"trial {row.number:3d} {row.state:<11s}{val} after {row.steps:,} steps{run}: {_params(row.params)}{why}"
         if self.tty:
             print("\r\033[K", end="", file=sys.stderr)
         print(line, file=sys.stderr if self.quiet else self.out, flush=True)

@@ -151,12 +151,14 @@ class Sweep:
         for key, value in (("steps", outcome.steps), ("reason", outcome.reason), ("rungs", outcome.rungs),
                            ("seconds", round(outcome.seconds, 3)), ("interrupted", outcome.state == INTERRUPTED)):
             trial.set_user_attr(key, value)
+        # the run first, then the journal: a sweep killed between the two runs the trial again
+        # (its run marked interrupted), never leaves a finished trial whose run has no losses
+        if self.records and running.run_id is not None:
+            self.records.finish(running.run_id, outcome)
         if outcome.state == COMPLETE:
             self.study.tell(trial, outcome.value)
         else:
             self.study.tell(trial, state=TrialState.PRUNED if outcome.state == PRUNED else TrialState.FAIL)
-        if self.records and running.run_id is not None:
-            self.records.finish(running.run_id, outcome)
         self.on_event("finished", row_of(self.study.get_trials(deepcopy=False)[trial.number]))
 
     # -- resuming ------------------------------------------------------------------------

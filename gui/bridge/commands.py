@@ -95,3 +95,32 @@ class Inspect:
 
 Command = (Reset | LoadCheckpoint | SaveCheckpoint | SetLive | Step | Sample | Evaluate | SplitLosses
            | Calibrate | DetailSnapshot | RunWords | FollowLayer | Inspect)
+
+
+# -- the lectures' tools (issue 22: gui/workbench/lecture_tools.py) --------------------------
+@dataclass(frozen=True)
+class CopyTrainer:
+    """A Trainer of its own, equal to the current one (weights, statistics, generator, step,
+    schedule), for a tool that trains off this thread (the learning-rate finder); reply: (run id, Trainer)."""
+
+
+@dataclass(frozen=True)
+class CheckGradients:
+    """Part 4's gradient check of each engine on one batch at the current weights;
+    reply: (run id, step, [core.diagnostics.grad_check.GradCheck])."""
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """The embedding table C as it is now; reply: (run id, step, C as a numpy array)."""
+
+
+@dataclass(frozen=True)
+class SetPace:
+    """Train at most `steps_per_second` while running, each step published and drawn before
+    the next (None: flat out); `until_step`: back to flat out from that step. reply: the pace."""
+    steps_per_second: float | None
+    until_step: int | None = None
+
+
+ToolCommand = CopyTrainer | CheckGradients | Embedding | SetPace

@@ -74,6 +74,10 @@ class TrainingSession(QObject):
         self.worker.set_running(False)
         self._idle_owed = True
 
+    def frame_drawn(self, run_id: int, step: int) -> None:
+        """The window has drawn run run_id after `step` steps: slow motion may take the next."""
+        self.worker.pace.drawn(run_id, step)
+
     @property
     def running(self) -> bool:
         """The start/pause flag: set here, cleared by the worker at max steps or divergence."""

@@ -29,6 +29,8 @@ from core.training.trainer import Cancelled, Trainer
 from gui.bridge import commands as c
 from gui.bridge.inspection import view_of
 from gui.bridge.mailbox import Mailbox, Reply, RunInfo, Status
+from gui.bridge.pace import Pace
+from gui.bridge.tools import ToolCommands
 from gui.report import USER_ERRORS
 
 PUBLISH_INTERVAL_S = 1 / 30   # a little faster than the GUI's 25 frames a second, so no frame goes empty
@@ -67,6 +69,8 @@ class TrainingWorker(QObject):
         self._publisher = RunPublisher(mailbox)
         self._progress_at = 0.0
         self._step_s = 0.0           # measured seconds per step of the current run (0: not yet)
+        self.pace = Pace()           # slow motion (SetPace); the window says which step it drew
+        self._tools = ToolCommands(self)
 
     # -- called from the GUI thread (by the session) --------------------------------------
     def submit(self, command: c.Command, number: int) -> None:
@@ -124,6 +128,16 @@ class TrainingWorker(QObject):
             return
         if not self._publisher.running:
             self.publish()                        # a start reaches the window at once
+        if self.pace.holding():
+            if not self.pace.ready(self._run_id, t.step):
+                self.pace.wait()
+                return
+            if self.pace.active(t.step):
+                self._train(1)
+                self.pace.took_step()
+                self.publish()                    # every step goes on screen
+                return
+            self.pace.finish()                    # a slow start's last step is on screen
         self._train(self._chunk_steps())
 
     def _chunk_steps(self) -> int:
@@ -203,6 +217,8 @@ class TrainingWorker(QObject):
             case c.Inspect(layer):
                 t = self.trainer
                 return None if t is None else view_of(t, self._run_id, self._go.is_set(), layer)
+            case c.CopyTrainer() | c.CheckGradients() | c.Embedding() | c.SetPace():
+                return self._tools.apply(command)
         raise TypeError(f"not a command: {command!r}")
 
     def _train(self, n: int) -> int:
@@ -242,6 +258,8 @@ class TrainingWorker(QObject):
         if self.trainer is None:
             raise ConfigError("There is no model yet: press Reset to build one.")
         return self.trainer
+
+    require_trainer = _require_trainer
 
     def _step(self, n: int) -> int:
         t = self._require_trainer()

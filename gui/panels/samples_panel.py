@@ -24,6 +24,7 @@ from gui.panels.widgets import field_box
 class SamplesPanel(QGroupBox):
     sample_requested = Signal(int, float, object)   # count, temperature, seed or None for random
     refused = Signal(str)                           # a typed value a field threw away, and why
+    samples_shown = Signal()                        # new names are in the list (or it was cleared)
 
     def __init__(self, parent=None):
         super().__init__("Samples", parent)
@@ -85,6 +86,7 @@ class SamplesPanel(QGroupBox):
         self.names.clear()
         self.names.addItems([s.notebook_line for s in samples])
         self._show_probabilities(-1)
+        self.samples_shown.emit()
 
     def clear(self, keep_run: int | None = None) -> None:
         """Forget the names shown (a new run began), unless keep_run's model drew them."""

@@ -53,22 +53,17 @@ class Workbench(QObject):
         self.settings, self.tabs, self.live = settings, tabs, live
         self.smoothing = SmoothingBar(live.loss_plot)
         live.add_above_plots(self.smoothing)
-        runs_shown = lambda: tabs.currentWidget() is self.runs_tab  # noqa: E731
+        runs_shown = lambda: tabs.currentWidget() is self.runs.runs_tab  # noqa: E731
         self.runs = RunsController(session, run, self.smoothing, report, runs_shown, self)
         self.diagnostics = DiagnosticsController(session, run, self.runs, tabs, self)
         self.layers = LayersController(run, tabs, self)
-        self.layers_view = self.layers.view
         self.files = FilesController(session, setup, self.runs, run, self.plots, reset, settings, report, window)
         self.loss_log = LossLogController(session, run, self.runs, report, runs_shown, self)
-        self.runs_tab = self.runs.runs_tab
         window_store = lambda: self.runs.store.store.path if self.runs.store.store is not None else None  # noqa: E731
         self.sweeps = SweepsController(setup.config, lambda cfg: (setup.set_config(cfg), reset(cfg)),
                                        self.files.load_checkpoint, report, window_store, self)
         self.sweeps.trial_stored.connect(self.runs.show_stored_run)
         self.sweeps.run_chosen.connect(self.show_stored_run)
-        d = self.diagnostics
-        self.gradients, self.update_ratio, self.distributions, self.lookback = (
-            d.gradients, d.update_ratio, d.distributions, d.lookback)
         self._build_tabs()
         self._build_actions(window)
         self._build_menus(chrome)
@@ -77,41 +72,14 @@ class Workbench(QObject):
         run.run_started.connect(self._on_run_started)
         tabs.currentChanged.connect(self._on_tab_changed)
 
-        # what the tests and benches use, by the names they have always had
-        r, f, job = self.runs, self.files, self.loss_log
-        self.run_log, self.histories, self.runs_model = r.run_log, r.histories, r.runs_model
-        self.evaluated, self.calibrated, self.calibrate = r.evaluated, r.calibrated, r.calibrate
-        self.delete_selected_runs, self.export_runs_csv, self.export_run_json = (
-            r.delete_selected_runs, r.export_runs_csv, r.export_run_json)
-        self.save_setup, self.load_setup, self.open_setup = f.save_setup, f.load_setup, f.open_setup
-        self.save_checkpoint, self.load_checkpoint = f.save_checkpoint, f.load_checkpoint
-        self.checkpoint_saved, self.checkpoint_loaded = f.checkpoint_saved, f.checkpoint_loaded
-        self.export_plot, self.save_window_image = f.export_plot, f.save_window_image
-        self.start_loss_log, self.cancel_loss_log, self.loss_log_finished = job.start, job.cancel, job.finished
-        self.progress, self.progress_label, self.progress_bar = job.progress, job.progress_label, job.progress_bar
-        self.redraw = lambda: self.diagnostics.redraw(force=True)
-
-    @property
-    def current(self):
-        """The history of the run now in the window (core.runs.run_history.RunHistory)."""
-        return self.runs.current
-
-    @property
-    def loss_log_running(self) -> bool:
-        return self.loss_log.running
-
-    @property
-    def job(self):
-        return self.loss_log.job
-
     # -- building ----------------------------------------------------------------------------
     def _build_tabs(self) -> None:
-        tabs = self.tabs
+        tabs, d = self.tabs, self.diagnostics
         tabs.setTabToolTip(0, "The loss, a tanh layer's histograms and its saturation picture, live.")
-        for widget, title in ((self.layers_view, "Layers"), (self.gradients, "Gradients"),
-                              (self.update_ratio, "Update ratio"),
-                              (self.distributions, "Distributions"), (self.lookback, "Look back"),
-                              (self.runs_tab, "Runs"), (self.sweeps.tab, "Sweeps")):
+        for widget, title in ((self.layers.view, "Layers"), (d.gradients, "Gradients"),
+                              (d.update_ratio, "Update ratio"),
+                              (d.distributions, "Distributions"), (d.lookback, "Look back"),
+                              (self.runs.runs_tab, "Runs"), (self.sweeps.tab, "Sweeps")):
             tabs.setTabToolTip(tabs.addTab(widget, title), TAB_TIPS[title])
         for arrow in tabs.tabBar().findChildren(QToolButton):     # Qt's, shown when the tabs do not fit
             arrow.setToolTip(f"Scroll the tabs (or use Ctrl+1 … Ctrl+{tabs.count()}).")
@@ -137,7 +105,7 @@ class Workbench(QObject):
                                     "loss curve as JSON", f.ask_export_json)
         self.open_run_action = A("Open run", "", "Load the selected run's weights and settings, as a checkpoint: "
                                  "continue training it, sample or evaluate it", self.open_selected_run)
-        self.delete_runs_action = make_action(self.runs_tab.table, "Delete runs", "Del",
+        self.delete_runs_action = make_action(runs.runs_tab.table, "Delete runs", "Del",
                                               "Delete the selected runs, with their losses and weights, from the "
                                               "table and the run store (asks first)", runs.ask_delete_selected_runs)
         self.delete_runs_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -163,8 +131,8 @@ class Workbench(QObject):
                 make_action(view, "Export this plot as PNG or SVG…", "", "", lambda n=name: f.ask_export_plot(n))
         for action in (self.loss_log_action, self.open_run_action, self.delete_runs_action, self.export_csv_action,
                        self.export_json_action):
-            self.runs_tab.add_button(action)
-        self.runs_tab.finish_buttons()
+            runs.runs_tab.add_button(action)
+        runs.runs_tab.finish_buttons()
 
     def _build_menus(self, chrome) -> None:
         file_menu, before = chrome.file_menu, chrome.quit_action
@@ -186,24 +154,24 @@ class Workbench(QObject):
     def _restore(self) -> None:
         s = self.settings
         self.smoothing.slider.set_weight(float(s.value("workbench/smoothing", 0.0)))
-        self.runs_tab.smoothing.set_weight(float(s.value("workbench/overlay_smoothing", 0.99)))
+        self.runs.runs_tab.smoothing.set_weight(float(s.value("workbench/overlay_smoothing", 0.99)))
 
     def _save_settings(self) -> None:
         s = self.settings
         s.setValue("workbench/smoothing", self.smoothing.slider.weight)
-        s.setValue("workbench/overlay_smoothing", self.runs_tab.smoothing.weight)
+        s.setValue("workbench/overlay_smoothing", self.runs.runs_tab.smoothing.weight)
 
     def plots(self) -> dict[str, pg.PlotItem]:
         """Every plot of the window, by the name the Export menu gives it."""
-        live = self.live
+        live, d = self.live, self.diagnostics
         out = {"Loss": live.loss_plot.plot_item, "tanh input (hpreact)": live.hpreact_plot.plot_item,
                "tanh output (h)": live.h_plot.plot_item, "Saturation": live.saturation_plot.plot_item}
-        out.update(self.layers_view.plot_items())
-        out.update(self.gradients.plot_items())
-        out["Update ratio"] = self.update_ratio.plot_item
-        out["hpreact distribution"] = self.distributions.plot_item
-        out.update(self.lookback.plot_items())
-        out.update(self.runs_tab.plot_items())
+        out.update(self.layers.view.plot_items())
+        out.update(d.gradients.plot_items())
+        out["Update ratio"] = d.update_ratio.plot_item
+        out["hpreact distribution"] = d.distributions.plot_item
+        out.update(d.lookback.plot_items())
+        out.update(self.runs.runs_tab.plot_items())
         out.update(self.sweeps.tab.plot_items())
         return out
 
@@ -217,8 +185,8 @@ class Workbench(QObject):
         """The Runs tab, with the stored run `number` (a sweep's trial) selected."""
         record_id = self.runs.show_stored_run(number)
         if record_id is not None:
-            self.tabs.setCurrentWidget(self.runs_tab)
-            self.runs_tab.select([record_id])
+            self.tabs.setCurrentWidget(self.runs.runs_tab)
+            self.runs.runs_tab.select([record_id])
 
     # -- following the window ----------------------------------------------------------------
     def _on_run_started(self, info) -> None:
@@ -226,8 +194,8 @@ class Workbench(QObject):
         self.files.show_notice()
 
     def _on_tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.runs_tab:
-            self.runs_tab.redraw_overlay()
+        if self.tabs.currentWidget() is self.runs.runs_tab:
+            self.runs.runs_tab.redraw_overlay()
 
     def close(self, then: Callable[[], object]) -> bool:
         """The window is closing: False (and `then` later) while the loss-log job still runs."""

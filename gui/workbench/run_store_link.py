@@ -15,6 +15,7 @@ from core.config import Config, ConfigError
 from core.runs.recorder import RecordedRun, RunRecorder
 from core.runs.records import RunLog, RunRecord
 from core.runs.store import StoredRun, StoreError
+from gui.bridge import commands
 
 LIVE_SETTINGS = ("lr", "lr_decay_step", "lr_after", "batch_size", "max_steps")
 
@@ -117,13 +118,68 @@ class RunStoreLink(QObject):
         self.handles[record.run_id] = handle
         return handle
 
+    def finish(self, record: RunRecord) -> None:
+        if (h := self.handles.get(record.run_id)) is not None:
+            self.recorder.finish(h)
+
+    def record_losses(self, record: RunRecord, info, status, losses) -> None:
+        """The window's run took steps (`losses`, already in its curve); its first makes it a run
+        in the store."""
+        handle = self.handles.get(record.run_id)
+        if handle is None:
+            engine = status.engine if status is not None and status.engine else record.config.engine
+            handle = self.begin(record, info.dataset, engine, record.config.device)
+            record.status = "running"
+        self.recorder.add_losses(handle, record.steps - len(losses), losses)
+
+    def record_rewind(self, record: RunRecord, losses) -> None:
+        if (h := self.handles.get(record.run_id)) is not None:
+            self.recorder.replace_losses(h, losses)
+
+    def record_status(self, record: RunRecord, before, s) -> bool:
+        """The run's status, live changes and learning rate now, in its record and the store;
+        True when its status changed."""
+        handle = self.handles.get(record.run_id)
+        if s.step == 0 or handle is None:
+            return False
+        record.lr_now, handle.lr = s.lr, s.lr
+        if before is not None:
+            for k in LIVE_SETTINGS:
+                old, new = getattr(before.cfg, k), getattr(s.cfg, k)
+                if old != new:
+                    self.recorder.live_change(handle, s.step, k, old, new)
+        record.config = s.cfg
+        status = status_of(s)
+        if status == record.status:
+            return False
+        record.status = status
+        self.recorder.status(handle, status, s.step)
+        return True
+
+    def record_split_losses(self, record: RunRecord, losses: dict, step: int) -> None:
+        if (h := self.handles.get(record.run_id)) is not None:
+            for split, loss in losses.items():
+                self.recorder.split_loss(h, split, loss, step)
+
+    def record_samples(self, record: RunRecord, samples) -> None:
+        if (h := self.handles.get(record.run_id)) is not None:
+            self.recorder.samples(h, [s.notebook_line for s in samples], record.steps)
+
+    def save_weights(self, record: RunRecord, session) -> None:
+        """The run's weights into the store: a checkpoint the worker writes to a temporary
+        file, which the recorder's thread reads in (a failure keeps the previous stop's)."""
+        handle = self.handles.get(record.run_id)
+        if handle is None:
+            return
+        path = Path(self._temp_folder()) / f"record-{record.run_id}-{record.steps}.checkpoint"
+        session.command(commands.SaveCheckpoint(path),
+                        on_result=lambda step: self.recorder.weights_file(handle, path, step),
+                        on_error=lambda message: None)
+
     def sync_number(self, record: RunRecord) -> None:
         h = self.handles.get(record.run_id)
         if h is not None and h.id is not None:
             record.number = h.id
-
-    def checkpoint_path(self, record: RunRecord) -> Path:
-        return Path(self._temp_folder()) / f"record-{record.run_id}-{len(self.handles)}.checkpoint"
 
     def forget(self, record: RunRecord) -> None:
         """The record left the table: its stored run goes too (the reference rows never)."""

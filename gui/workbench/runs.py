@@ -287,6 +287,8 @@ class RunsTab(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("filter: name, status, kind or data")
         self.filter.setClearButtonEnabled(True)
+        for clear in self.filter.findChildren(QToolButton):     # Qt's clear button inside the field
+            clear.setToolTip("Clear the filter: every run again")
         self.filter.setToolTip("Show only the runs whose name, status (finished, interrupted…), kind "
                                "(window, headless, loss-log, sweep-trial, reference) or word list holds this text.")
         self.filter.setMaximumWidth(260)

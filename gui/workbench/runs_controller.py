@@ -22,7 +22,7 @@ from gui.bridge.run_state import RunState
 from gui.bridge.session import TrainingSession
 from gui.report import Report
 from gui.workbench.export import ExportError
-from gui.workbench.run_store_link import LIVE_SETTINGS, RunStoreLink, status_of
+from gui.workbench.run_store_link import RunStoreLink
 from gui.workbench.runs import RunsModel, RunsTab
 from gui.workbench.smoothing import SmoothingBar
 
@@ -74,8 +74,8 @@ class RunsController(QObject):
         if self.current is not None:
             if self.current.record.steps == 0:
                 self.runs_model.delete([self.current.run_id])   # a Reset that never trained is no run
-            elif (h := self.store.handle(self.current.record)) is not None:
-                self.store.recorder.finish(h)                   # this window trains it no more
+            else:
+                self.store.finish(self.current.record)          # this window trains it no more
         origin = self.origins.pop(info.run_id, "")
         name = run_name(info.cfg) + (f" · {origin}" if origin else "")
         history = self.runs_model.add(info.cfg, name, curve=self.run.losses)   # the run state feeds it
@@ -91,22 +91,14 @@ class RunsController(QObject):
         if self.current is not None:
             self.current.losses_replaced()
             self.smoothing.redraw()
-            if (h := self.store.handle(self.current.record)) is not None:
-                self.store.recorder.replace_losses(h, losses)
+            self.store.record_rewind(self.current.record, losses)
 
     def _on_losses_added(self, losses) -> None:
         h = self.current
-        if h is None:
-            return
-        h.losses_added()
-        self.smoothing.redraw()
-        handle = self.store.handle(h.record)
-        if handle is None:      # its first step: now it is a run, in the store
-            s = self.run.status
-            engine = s.engine if s is not None and s.engine else h.record.config.engine
-            handle = self.store.begin(h.record, self.current_info.dataset, engine, h.record.config.device)
-            h.record.status = "running"
-        self.store.recorder.add_losses(handle, h.record.steps - len(losses), losses)
+        if h is not None:
+            h.losses_added()
+            self.smoothing.redraw()
+            self.store.record_losses(h.record, self.current_info, self.run.status, losses)
 
     def _on_snapshot_changed(self, s: Snapshot | None) -> None:
         if s is not None and self.current is not None:
@@ -115,44 +107,14 @@ class RunsController(QObject):
     def _on_status_changed(self, s: Status) -> None:
         if s.run_id != self.current_run_id:
             return
-        self._record_status(s)
+        if self.store.record_status(self.current.record, self._status, s):
+            self.runs_model.refresh(self.current.run_id)
+        self._status = s
         was_running, self._was_running = self._was_running, s.running
         stopped = not s.running and s.step > 0 and (s.done or was_running)
         if stopped and self._evaluated_step != s.step:
             self.evaluate_current()
-            self._save_weights()
-
-    def _record_status(self, s: Status) -> None:
-        """The current run's status, live changes and learning rate, in its row and the store."""
-        record, before = self.current.record, self._status
-        self._status = s
-        handle = self.store.handle(record)
-        if s.step == 0 or handle is None:
-            return
-        record.lr_now, handle.lr = s.lr, s.lr
-        if before is not None:
-            for k in LIVE_SETTINGS:
-                old, new = getattr(before.cfg, k), getattr(s.cfg, k)
-                if old != new:
-                    self.store.recorder.live_change(handle, s.step, k, old, new)
-        record.config = s.cfg
-        status = status_of(s)
-        if status != record.status:
-            record.status = status
-            self.store.recorder.status(handle, status, s.step)
-            self.runs_model.refresh(record.run_id)
-
-    def _save_weights(self) -> None:
-        """The current run's weights into the store (a checkpoint written by the worker)."""
-        record = self.current.record
-        handle = self.store.handle(record)
-        if handle is None:
-            return
-        path = self.store.checkpoint_path(record)
-        # a failure (a full temporary folder) leaves the weights of the previous stop
-        self.session.command(commands.SaveCheckpoint(path),
-                             on_result=lambda step: self.store.recorder.weights_file(handle, path, step),
-                             on_error=lambda message: None)
+            self.store.save_weights(self.current.record, self.session)
 
     def _on_frame_taken(self, _frame) -> None:
         h = self.current
@@ -197,18 +159,14 @@ class RunsController(QObject):
             return
         h.set_split_losses(losses.get("train"), losses.get("val"), at_step=step)
         h.record.test_loss = losses.get("test")
-        if (handle := self.store.handle(h.record)) is not None:
-            for split, loss in losses.items():
-                self.store.recorder.split_loss(handle, split, loss, step)
+        self.store.record_split_losses(h.record, losses, step)
         self.store.sync_number(h.record)
         self.runs_model.refresh(h.run_id)
         self.evaluated.emit(h.run_id)
 
     def take_samples(self, samples, worker_run_id: int) -> None:
-        h = self.current
-        if worker_run_id == self.current_run_id and h is not None:
-            if (handle := self.store.handle(h.record)) is not None:
-                self.store.recorder.samples(handle, [s.notebook_line for s in samples], h.record.steps)
+        if worker_run_id == self.current_run_id and self.current is not None:
+            self.store.record_samples(self.current.record, samples)
 
     # -- BatchNorm calibration ---------------------------------------------------------------
     def calibrate(self) -> None:
@@ -322,6 +280,7 @@ class RunsController(QObject):
         record = self.run_log.get(record_id)
         if record is None:
             raise ExportError(f"There is no run {record_id}.")
+        self.runs_model.history(record_id)      # a past run's curve, read from the store if not yet drawn
         return write_text(path, record.to_json())
 
 

@@ -82,6 +82,12 @@ def test_load_run_continues_a_stored_run_and_no_record_records_nothing(words_pat
     assert len(store.list_runs(kind="headless")) == 2
     vals = [line for line in capsys.readouterr().out.splitlines() if line.startswith("val ")]
     assert len(vals) == 3 and vals[1] == vals[2]
+    # sampling it (no step left to take) adds no run: the names go to the run itself
+    assert main(["--headless", "--engine", "exact", "--load-run", str(first.id), "--samples", "4",
+                 "--sample-seed", "7"]) == 0
+    names = capsys.readouterr().out.strip().splitlines()[-4:]
+    assert len(store.list_runs(kind="headless")) == 2 and store.samples(first.id) == names
+    assert store.get_run(first.id).steps == 200
     assert main(["--headless", "--load-run", "999"]) == 2
     assert "no run 999" in capsys.readouterr().err
 

@@ -11,7 +11,7 @@ import torch
 from bench.wavenet_loop import notebook_layers, wavenet_run
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.cli import build_parser, config_from_args, layer_tables, run
-from core.config import Config, ConfigError
+from core.config import Config, ConfigError, load_config_file, save_config_file
 from core.data import Dataset
 from core.presets import PART5_LOG, WAVENET_LADDER, preset_config
 from core.training.trainer import Trainer
@@ -212,3 +212,16 @@ def test_the_bug_variant_trains_on_the_exact_engine_and_says_why():
     cfg = preset_config("wavenet-bn-bug").replace(data="builtin", max_steps=10)
     trainer = Trainer(cfg, Dataset.from_words(["emma", "olivia", "ava", "isabella", "sophia"] * 12, 8))
     assert trainer.engine_name == "exact" and "per position (bn_dims 0" in trainer.engine_note
+
+
+def test_setup_files_keep_the_fuses_and_refuse_fuses_that_do_not_fit(tmp_path):
+    cfg = preset_config("wavenet-bn-bug")
+    save_config_file(cfg, tmp_path / "part5.toml")
+    assert 'fuse = "2,2,2"' in (tmp_path / "part5.toml").read_text()
+    assert load_config_file(tmp_path / "part5.toml") == cfg
+    (tmp_path / "bad.toml").write_text('layer_style = "wavenet"\nblock_size = 8\nn_layers = 4\nfuse = "2,2,2,2"\n')
+    with pytest.raises(ConfigError, match="Hidden layer 4 would fuse 2 positions but only 1 is left"):
+        load_config_file(tmp_path / "bad.toml")
+    (tmp_path / "dims.toml").write_text('bn_dims = "1"\n')
+    with pytest.raises(ConfigError, match="Unknown BatchNorm statistics dims '1'"):
+        load_config_file(tmp_path / "dims.toml")

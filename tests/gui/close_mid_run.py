@@ -18,14 +18,14 @@ def main() -> int:
     window.show()
 
     def close_when_training():
-        s = window.status
+        s = window.run.status
         if s is not None and s.running and s.step > 200:
             print(f"closing at step {s.step}", flush=True)
             window.close()
         else:
             QTimer.singleShot(20, close_when_training)
 
-    QTimer.singleShot(0, window.start)
+    QTimer.singleShot(0, window.control.start)
     QTimer.singleShot(0, close_when_training)
     return app.exec()
 

@@ -6,10 +6,13 @@ import random
 
 import pytest
 from PySide6.QtCore import QSettings
-from window_helpers import WAIT_MS
 
 from core.config import Config
-from gui.settings import SETTINGS_DIR_ENV
+from gui.settings import SETTINGS_DIR_ENV, open_settings
+from gui.workbench.speed import SLOW_START_KEY
+
+pytest.register_assert_rewrite("window_helpers", "fault_helpers", "stand_ins")   # their waits say what they saw
+from window_helpers import WAIT_MS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +21,11 @@ def temp_settings(tmp_path, monkeypatch):
     folder = tmp_path / "settings"
     folder.mkdir()
     monkeypatch.setenv(SETTINGS_DIR_ENV, str(folder))
+    # a fresh window's first run would take its first steps in slow motion (gui/workbench/speed.py);
+    # the tests of that turn it back on, the others train flat out from the start
+    settings = open_settings()
+    settings.setValue(SLOW_START_KEY, False)
+    settings.sync()
     return folder
 
 
@@ -42,7 +50,9 @@ def make_window(qtbot, words_path, temp_settings):
         window = MainWindow(cfg, settings)
         windows.append(window)
         window.show()
-        qtbot.waitUntil(lambda: window.run_info is not None and window.status is not None, timeout=WAIT_MS)
+        def check():
+            assert window.run.info is not None and window.run.status is not None, "the first Reset has not come back"
+        qtbot.waitUntil(check, timeout=WAIT_MS)
         return window
 
     yield make

@@ -47,8 +47,8 @@ class RunState:
 
 def run_state(qtbot, window) -> RunState:
     t = inspect(qtbot, window)
-    assert t.run_id == window.run_info.run_id
-    return RunState(t.run_id, t.step, t.cfg, dict(t.tensors), window.loss_plot.curve.n, window.windowTitle())
+    assert t.run_id == window.run.info.run_id
+    return RunState(t.run_id, t.step, t.cfg, dict(t.tensors), window.live.loss_plot.curve.n, window.windowTitle())
 
 
 def type_into(qtbot, box, text: str) -> None:
@@ -68,18 +68,20 @@ def assert_intact(qtbot, window, before: RunState) -> None:
     """The run that was there before goes on: same trainer, step, settings, weights and plot,
     the panels show it, and it still takes a step."""
     t = inspect(qtbot, window)
-    assert t.run_id == before.run_id and window.run_info.run_id == before.run_id
+    assert t.run_id == before.run_id and window.run.info.run_id == before.run_id
     assert t.step == before.step and t.cfg == before.cfg
     assert t.tensors.keys() == before.weights.keys()
     for name, then in before.weights.items():
         assert np.array_equal(t.tensors[name], then), name
-    assert window.loss_plot.curve.n == before.plotted and window.windowTitle() == before.title
+    assert window.live.loss_plot.curve.n == before.plotted and window.windowTitle() == before.title
     assert window.setup.model.data == t.cfg.data
     assert window.setup.training.values() == {k: getattr(t.cfg, k) for k in window.setup.training.values()}
     assert window.session.thread.isRunning()
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == before.step + 1)
-    qtbot.waitUntil(lambda: window.loss_plot.curve.n == before.plotted + 1, timeout=WAIT_MS)
+    def check():
+        assert window.live.loss_plot.curve.n == before.plotted + 1, f"{window.live.loss_plot.curve.n} steps plotted"
+    qtbot.waitUntil(check, timeout=WAIT_MS)
 
 
 def shown_error(window) -> str:

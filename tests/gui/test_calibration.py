@@ -15,7 +15,7 @@ def test_calibration_changes_the_bn_statistics_and_reports_both_losses(qtbot, wi
     val_before = replica(before).split_loss("val")     # the worker's weights, evaluated here
     assert window.workbench.calibrate_action.isEnabled()
     assert window.workbench.calibrate_action.shortcut().toString() == "Ctrl+B"
-    with qtbot.waitSignal(window.workbench.calibrated, timeout=10_000) as signal:
+    with qtbot.waitSignal(window.workbench.runs.calibrated, timeout=10_000) as signal:
         window.workbench.calibrate_action.trigger()
     c: Calibration = signal.args[0]
     after = inspect(qtbot, window)
@@ -30,11 +30,13 @@ def test_calibration_changes_the_bn_statistics_and_reports_both_losses(qtbot, wi
     text = window.message_bar.text
     assert f"{c.val_before:.4f} → {c.val_after:.4f}" in text and "val loss" in text
     assert any("calibrated" in e for _, e in after.events)
-    qtbot.waitUntil(lambda: len(window.loss_plot.markers) == 1)   # a marker on the loss plot
+    def check():
+        assert len(window.live.loss_plot.markers) == 1   # a marker on the loss plot
+    qtbot.waitUntil(check)
 
 
 def test_without_batchnorm_calibration_is_off(qtbot, make_window):
     window = make_window(batchnorm=False)
     assert not window.workbench.calibrate_action.isEnabled()
-    window.workbench.calibrate()
+    window.workbench.runs.calibrate()
     assert "BatchNorm is off" in window.message_bar.text

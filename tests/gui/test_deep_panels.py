@@ -16,7 +16,9 @@ def test_each_experiment_preset_builds_the_network_it_names(qtbot, make_window, 
     window = make_window()
     window.setup.init.experiment_buttons[name].click()
     expected = preset_config(name, Config(data=str(words_path)))
-    qtbot.waitUntil(lambda: window.run_info.cfg == expected, timeout=WAIT_MS)
+    def check():
+        assert window.run.info.cfg == expected
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_idle(qtbot, window)
     model = inspect(qtbot, window)
     assert model.n_blocks == expected.n_layers + 1 == 6
@@ -24,7 +26,7 @@ def test_each_experiment_preset_builds_the_network_it_names(qtbot, make_window, 
     assert [("Tanh", k) in model.layers for k in range(5)] == [expected.activation == "tanh"] * 5
     fresh = Trainer(expected, Dataset.load(str(words_path), expected.block_size)).model
     assert all(np.array_equal(model.tensors[f"W{k}"], fresh.state()[f"W{k}"].numpy()) for k in range(1, 7))
-    assert window.workbench.current.record.name.endswith(CATALOGUE[name].label)   # in the runs table
+    assert window.workbench.runs.current.record.name.endswith(CATALOGUE[name].label)   # in the runs table
     panel = window.setup.model
     assert panel.n_layers.value() == 5 and panel.gain.value() == expected.w1_gain
     assert panel.activation.currentText() == expected.activation and not window.setup.pending.isVisible()
@@ -51,11 +53,13 @@ def test_depth_and_gain_fields_take_5_3_refuse_nonsense_and_apply_on_reset(qtbot
     type_into(qtbot, panel.gain, "1")
     panel.n_layers.setValue(3)
     panel.activation.setCurrentIndex(panel.activation.findText("none"))
-    assert window.setup.pending.isVisible() and window.run_info.cfg.n_layers == 1   # not before Reset
+    assert window.setup.pending.isVisible() and window.run.info.cfg.n_layers == 1   # not before Reset
     assert "n_layers 1 → 3" in window.setup.pending.text() and "w1_gain 5/3 → 1" in window.setup.pending.text()
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 3, timeout=WAIT_MS)
-    cfg = window.run_info.cfg
+    def check():
+        assert window.run.info.cfg.n_layers == 3
+    qtbot.waitUntil(check, timeout=WAIT_MS)
+    cfg = window.run.info.cfg
     assert (cfg.w1_gain, cfg.activation) == (1.0, "none") and not window.setup.pending.isVisible()
     assert inspect(qtbot, window).n_blocks == 4
     panel.n_layers.lineEdit().setText("9")         # more than core allows: refused, not cut to 8
@@ -68,17 +72,19 @@ def test_depth_and_gain_fields_take_5_3_refuse_nonsense_and_apply_on_reset(qtbot
 def test_a_deep_setup_is_remembered_and_saved_unchanged(qtbot, make_window, tmp_path):
     first = make_window()
     first.setup.init.experiment_buttons["no-bn-gain-5-3"].click()
-    qtbot.waitUntil(lambda: first.run_info.cfg.n_layers == 5, timeout=WAIT_MS)
-    path = first.workbench.save_setup(tmp_path / "deep.toml")
+    def check():
+        assert first.run.info.cfg.n_layers == 5
+    qtbot.waitUntil(check, timeout=WAIT_MS)
+    path = first.workbench.files.save_setup(tmp_path / "deep.toml")
     first.close()
     second = make_window(saved=True)
     panel = second.setup.model
     assert panel.gain.text() == "5/3" and panel.gain.value() == 5 / 3
     assert (panel.n_layers.value(), panel.style.currentText(), panel.activation.currentText()) == (5, "lecture", "tanh")
-    assert second.run_info.cfg == first.run_info.cfg
-    second.workbench.load_setup(path)
+    assert second.run.info.cfg == first.run.info.cfg
+    second.workbench.files.load_setup(path)
     wait_idle(qtbot, second)
-    assert second.setup.config() == first.run_info.cfg
+    assert second.setup.config() == first.run.info.cfg
 
 
 def test_a_gain_typed_without_enter_goes_in_with_the_next_reset(qtbot, make_window):
@@ -87,13 +93,17 @@ def test_a_gain_typed_without_enter_goes_in_with_the_next_reset(qtbot, make_wind
     gain.selectAll()
     qtbot.keyClicks(gain, "3")          # no Enter, focus still there: the toolbar's Reset takes no focus
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: window.run_info.cfg.w1_gain == 3.0, timeout=WAIT_MS)
+    def check():
+        assert window.run.info.cfg.w1_gain == 3.0
+    qtbot.waitUntil(check, timeout=WAIT_MS)
 
 
 def test_the_runs_table_shows_the_gain_as_typed(qtbot, make_window):
     from gui.workbench.runs import COLUMNS
     window = make_window()
     window.setup.init.experiment_buttons["no-bn-gain-5-3"].click()
-    qtbot.waitUntil(lambda: window.run_info.cfg.w1_gain == 5 / 3, timeout=WAIT_MS)
-    model = window.workbench.runs_model
+    def check():
+        assert window.run.info.cfg.w1_gain == 5 / 3
+    qtbot.waitUntil(check, timeout=WAIT_MS)
+    model = window.workbench.runs.runs_model
     assert model.data(model.index(0, COLUMNS.index("w1_gain"))) == "5/3"     # the newest run is the first row

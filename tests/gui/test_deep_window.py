@@ -22,11 +22,13 @@ def lecture_window(make_window, name="lecture-deep"):
 
 def test_the_layers_tab_draws_one_curve_per_layer_with_the_snapshots_numbers(qtbot, make_window):
     window = lecture_window(make_window)
-    view = window.workbench.layers_view
+    view = window.workbench.layers.view
     window.tabs.setCurrentWidget(view)
     single_steps(qtbot, window, 3)
-    qtbot.waitUntil(lambda: view.snapshot is not None and view.snapshot.step == 2, timeout=WAIT_MS)
-    snap = window.snapshot
+    def check():
+        assert view.snapshot is not None and view.snapshot.step == 2
+    qtbot.waitUntil(check, timeout=WAIT_MS)
+    snap = window.run.snapshot
     assert snap.step == 2 and len(snap.layers) == 5 and len(snap.weights) == 7
     assert len(view.activations.curves) == len(view.gradients.curves) == 5 and len(view.weights.curves) == 7
     for curve, s in zip(view.activations.curves, snap.layers, strict=True):
@@ -38,11 +40,15 @@ def test_the_layers_tab_draws_one_curve_per_layer_with_the_snapshots_numbers(qtb
     assert list(view.updates.curves[0].getData()[0]) == [0, 1, 2]    # every step it was shown
     assert view.saturation.values.shape == (5, 3)
     # a new, shallower model: the tab starts again with its one layer
-    window.reset(Config(data=window.run_info.cfg.data, n_hidden=20))
-    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 1, timeout=WAIT_MS)
+    window.control.reset(Config(data=window.run.info.cfg.data, n_hidden=20))
+    def check():
+        assert window.run.info.cfg.n_layers == 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert view.activations.curves == []
     single_steps(qtbot, window, 1)
-    qtbot.waitUntil(lambda: len(view.activations.curves) == 1, timeout=WAIT_MS)
+    def check():
+        assert len(view.activations.curves) == 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
 
 
 def test_the_layer_selector_switches_the_live_plots(qtbot, make_window):
@@ -50,32 +56,36 @@ def test_the_layer_selector_switches_the_live_plots(qtbot, make_window):
     live = window.live
     assert live.layer_bar.isVisibleTo(window) and live.layer_box.count() == 5
     single_steps(qtbot, window, 2)
-    first = window.snapshot
-    assert first.layer == 0 and np.array_equal(window.hpreact_plot.counts, first.hpreact_hist)
+    first = window.run.snapshot
+    assert first.layer == 0 and np.array_equal(window.live.hpreact_plot.counts, first.hpreact_hist)
     live.layer_box.setCurrentIndex(3)     # as a user picks "4 of 5"
-    qtbot.waitUntil(lambda: window.snapshot.layer == 3, timeout=WAIT_MS)
-    s, expected = window.snapshot, inspect(qtbot, window, layer=3).snapshot
+    def check():
+        assert window.run.snapshot.layer == 3
+    qtbot.waitUntil(check, timeout=WAIT_MS)
+    s, expected = window.run.snapshot, inspect(qtbot, window, layer=3).snapshot
     assert s.step == first.step == expected.step     # paused: the same step, measured again
-    assert np.array_equal(window.hpreact_plot.counts, expected.hpreact_hist)
-    assert np.array_equal(window.h_plot.counts, expected.h_hist)
-    assert window.saturation_plot.shape == expected.saturation_mask.shape
+    assert np.array_equal(window.live.hpreact_plot.counts, expected.hpreact_hist)
+    assert np.array_equal(window.live.h_plot.counts, expected.h_hist)
+    assert window.live.saturation_plot.shape == expected.saturation_mask.shape
     assert not np.array_equal(expected.h_hist, first.h_hist)
-    assert window.hpreact_plot.plot_item.titleLabel.text.startswith("layer 4 of 5")
+    assert window.live.hpreact_plot.plot_item.titleLabel.text.startswith("layer 4 of 5")
     single_steps(qtbot, window, 1)                   # and it keeps following that layer
-    assert window.snapshot.layer == 3
-    assert np.array_equal(window.h_plot.counts, inspect(qtbot, window, layer=3).snapshot.h_hist)
+    assert window.run.snapshot.layer == 3
+    assert np.array_equal(window.live.h_plot.counts, inspect(qtbot, window, layer=3).snapshot.h_hist)
     # a one-layer net has nothing to choose: the selector hides and layer 1 is shown
-    window.reset(Config(data=window.run_info.cfg.data))
-    qtbot.waitUntil(lambda: window.run_info.cfg.n_layers == 1, timeout=WAIT_MS)
+    window.control.reset(Config(data=window.run.info.cfg.data))
+    def check():
+        assert window.run.info.cfg.n_layers == 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert not live.layer_bar.isVisibleTo(window)
     single_steps(qtbot, window, 1)
-    assert window.snapshot.layer == 0
-    assert window.hpreact_plot.plot_item.titleLabel.text == "tanh input (hpreact)"
+    assert window.run.snapshot.layer == 0
+    assert window.live.hpreact_plot.plot_item.titleLabel.text == "tanh input (hpreact)"
 
 
 def test_the_loss_plot_marks_the_loss_of_a_uniform_guess(qtbot, window):
-    vocab = len(window.run_info.vocab)
-    guide = window.loss_plot.guide
+    vocab = len(window.run.info.vocab)
+    guide = window.live.loss_plot.guide
     assert guide.isVisible() and guide.value() == pytest.approx(math.log10(-math.log(1 / vocab)))
     assert guide.label.toPlainText() == f"uniform guess −ln(1/{vocab}) = {-math.log(1 / vocab):.2f}"
     assert f"{uniform_guess_loss(27):.2f}" == "3.30"          # names.txt: 26 letters and '.'
@@ -86,19 +96,19 @@ def test_the_loss_plot_marks_the_loss_of_a_uniform_guess(qtbot, window):
 def test_without_tanh_the_live_plots_do_not_say_tanh(qtbot, make_window):
     window = lecture_window(make_window, "linear-gain-1")
     single_steps(qtbot, window, 1)
-    titles = [p.plot_item.titleLabel.text for p in (window.hpreact_plot, window.h_plot)]
+    titles = [p.plot_item.titleLabel.text for p in (window.live.hpreact_plot, window.live.h_plot)]
     assert titles == ["layer 1 of 5: linear layer input", "layer 1 of 5: linear output (±1 shown)"]
 
 
 def test_the_layers_tab_keeps_the_history_while_hidden_and_draws_it_when_shown(qtbot, make_window):
     window = lecture_window(make_window, "no-bn-gain-1")
-    view = window.workbench.layers_view
+    view = window.workbench.layers.view
     single_steps(qtbot, window, 3)               # the Live tab in front
     assert view.updates.curves == []             # nothing drawn unseen
     window.tabs.setCurrentWidget(view)
     assert list(view.updates.curves[0].getData()[0]) == [0, 1, 2]
-    assert view.activations.legend_lines == [activation_line(s) for s in window.snapshot.layers]
-    stds = [s.std for s in window.snapshot.layers]
+    assert view.activations.legend_lines == [activation_line(s) for s in window.run.snapshot.layers]
+    stds = [s.std for s in window.run.snapshot.layers]
     assert stds == sorted(stds, reverse=True)    # gain 1 without BatchNorm: each layer narrower
 
 
@@ -111,7 +121,7 @@ def test_random_deep_actions_leave_the_live_and_layers_tabs_agreeing_with_the_wo
 
     window = lecture_window(make_window)
     rng = random.Random(int(os.environ.get("FUZZ_SEED", 12)))
-    view, live, chosen = window.workbench.layers_view, window.live, [0]
+    view, live, chosen = window.workbench.layers.view, window.live, [0]
 
     def choose():
         if live.layer_box.count() > 1:
@@ -121,28 +131,32 @@ def test_random_deep_actions_leave_the_live_and_layers_tabs_agreeing_with_the_wo
     actions = [window.step_action.trigger, window.step100_action.trigger, window.start_action.trigger, choose,
                choose, lambda: window.setup.init.experiment_buttons[rng.choice(LECTURE_EXPERIMENTS)].click(),
                lambda: window.tabs.setCurrentIndex(rng.choice([0, 1])), window.reset_action.trigger,
-               lambda: window.reset(Config(data=window.run_info.cfg.data, n_hidden=20, n_layers=rng.randint(1, 3)))]
+               lambda: window.control.reset(Config(data=window.run.info.cfg.data, n_hidden=20,
+                                                   n_layers=rng.randint(1, 3)))]
     for i in range(120):
         rng.choice(actions)()
         if i % 20 == 19:
-            if window.running:
+            if window.run.running:
                 window.start_action.trigger()
             wait_idle(qtbot, window)
-            before = window.status.step
+            before = window.run.status.step
             window.step_action.trigger()
-            qtbot.waitUntil(lambda b=before: window.status.diverged_at is not None or (
-                window.snapshot is not None and window.snapshot.step == b), timeout=WAIT_MS)
-            if window.status.diverged_at is not None:    # linear, gain 5/3 soon does: start it again
+            def check(b=before):
+                assert (window.run.status.diverged_at is not None or (
+                    window.run.snapshot is not None and window.run.snapshot.step == b))
+            qtbot.waitUntil(check, timeout=WAIT_MS)
+            if window.run.status.diverged_at is not None:    # linear, gain 5/3 soon does: start it again
                 window.reset_action.trigger()
-                qtbot.waitUntil(lambda: window.status.step == 0 and window.status.diverged_at is None,
-                                timeout=WAIT_MS)
+                def check():
+                    assert window.run.status.step == 0 and window.run.status.diverged_at is None
+                qtbot.waitUntil(check, timeout=WAIT_MS)
                 single_steps(qtbot, window, 1)
             wait_idle(qtbot, window)
-            s = window.snapshot
+            s = window.run.snapshot
             t = inspect(qtbot, window, layer=s.layer)
-            assert s.step == t.step - 1 and window.run_info.cfg == t.cfg
+            assert s.step == t.step - 1 and window.run.info.cfg == t.cfg
             assert s.layer == min(chosen[0], t.cfg.n_layers - 1)
-            assert np.array_equal(window.h_plot.counts, t.snapshot.h_hist)
+            assert np.array_equal(window.live.h_plot.counts, t.snapshot.h_hist)
             assert live.layer_box.currentIndex() == s.layer
             assert live.layer_bar.isHidden() == (t.cfg.n_layers == 1)    # (the Live tab may be behind)
             assert len(view.snapshot.layers) == t.cfg.n_layers and view.snapshot.step == s.step

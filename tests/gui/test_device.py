@@ -9,7 +9,7 @@ def test_without_a_gpu_the_device_choice_is_hidden_and_cpu(window):
         assert window.setup.model.device.isVisibleTo(window)
         return
     assert not window.setup.model.device.isVisibleTo(window)
-    assert window.setup.config().device == "cpu" and window.run_info.cfg.device == "cpu"
+    assert window.setup.config().device == "cpu" and window.run.info.cfg.device == "cpu"
 
 
 def test_with_a_gpu_the_choice_appears_and_reaches_the_config(qtbot, monkeypatch):

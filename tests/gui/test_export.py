@@ -10,11 +10,15 @@ from window_helpers import wait_status
 def trained(qtbot, window):
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    qtbot.waitUntil(lambda: window.snapshot is not None and window.workbench.current.latest is not None)
+    def check():
+        assert window.run.snapshot is not None and window.workbench.runs.current.latest is not None
+    qtbot.waitUntil(check)
     for i in range(window.tabs.count()):         # every tab drawn once
         window.tabs.setCurrentIndex(i)
-        qtbot.waitUntil(lambda: not window.session.pending)
-    window.workbench.runs_tab.table.selectAll()
+        def check():
+            assert not window.session.pending
+        qtbot.waitUntil(check)
+    window.workbench.runs.runs_tab.table.selectAll()
     return window
 
 
@@ -23,17 +27,17 @@ def test_every_plot_exports_to_png_and_svg(trained, tmp_path):
     names = list(wb.plots())
     assert len(names) >= 15 and set(names) == set(wb.plot_actions)
     for i, name in enumerate(names):
-        png = wb.export_plot(name, tmp_path / f"{i}.png")
+        png = wb.files.export_plot(name, tmp_path / f"{i}.png")
         image = QImage(str(png))
         assert not image.isNull() and image.width() >= 200 and image.height() >= 100, name
-        svg = wb.export_plot(name, tmp_path / f"{i}.svg")
+        svg = wb.files.export_plot(name, tmp_path / f"{i}.svg")
         root = xml.dom.minidom.parse(str(svg)).documentElement
         assert root.tagName == "svg", name
         assert root.getElementsByTagName("path") or root.getElementsByTagName("polyline"), name
 
 
 def test_the_window_saves_as_png(trained, tmp_path):
-    path = trained.workbench.save_window_image(tmp_path / "window")
+    path = trained.workbench.files.save_window_image(tmp_path / "window")
     assert path.suffix == ".png"
     image = QImage(str(path))
     assert (image.width(), image.height()) == (trained.width(), trained.height())

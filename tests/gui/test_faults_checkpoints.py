@@ -30,8 +30,8 @@ def saved(qtbot, trained, tmp_path):
     """A good checkpoint of the window's run at step 100."""
     (tmp_path / "saves").mkdir()
     path = tmp_path / "saves" / "run.pt"
-    with qtbot.waitSignal(trained.workbench.checkpoint_saved, timeout=WAIT_MS):
-        trained.workbench.save_checkpoint(path)
+    with qtbot.waitSignal(trained.workbench.files.checkpoint_saved, timeout=WAIT_MS):
+        trained.workbench.files.save_checkpoint(path)
     return path
 
 
@@ -47,8 +47,10 @@ def test_a_full_disk_mid_save_keeps_the_previous_file(qtbot, trained, saved, mon
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", full_disk)
-    window.workbench.save_checkpoint(saved)
-    qtbot.waitUntil(lambda: "No space left on device" in window.message_bar.text, timeout=WAIT_MS)
+    window.workbench.files.save_checkpoint(saved)
+    def check():
+        assert "No space left on device" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     assert f"Cannot write {saved}" in window.message_bar.text
     assert saved.read_bytes() == good and os.listdir(saved.parent) == [saved.name]   # no temp file left
@@ -60,8 +62,10 @@ def test_a_full_disk_mid_save_keeps_the_previous_file(qtbot, trained, saved, mon
 def test_saving_into_a_missing_folder_says_so(qtbot, trained, tmp_path):
     window = trained
     before = run_state(qtbot, window)
-    window.workbench.save_checkpoint(tmp_path / "gone" / "run.pt")
-    qtbot.waitUntil(lambda: "Cannot write" in window.message_bar.text, timeout=WAIT_MS)
+    window.workbench.files.save_checkpoint(tmp_path / "gone" / "run.pt")
+    def check():
+        assert "Cannot write" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     assert "No such file or directory" in window.message_bar.text and not (tmp_path / "gone").exists()
     assert_intact(qtbot, window, before)
@@ -151,8 +155,10 @@ def test_a_bad_checkpoint_is_refused_saying_which(qtbot, trained, saved, tmp_pat
     window = trained
     before = run_state(qtbot, window)
     path, mentions = spoil(kind, saved, tmp_path)
-    window.workbench.load_checkpoint(path)
-    qtbot.waitUntil(lambda: "The current run is unchanged" in window.message_bar.text, timeout=WAIT_MS)
+    window.workbench.files.load_checkpoint(path)
+    def check():
+        assert "The current run is unchanged" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     for word in mentions:
         assert word in window.message_bar.text, window.message_bar.text

@@ -3,6 +3,7 @@ odd but valid files simply work; a 5 MB list loads off the GUI thread with progr
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from fault_helpers import (
@@ -52,8 +53,10 @@ def test_a_bad_word_list_is_refused_and_the_run_goes_on(qtbot, window, tmp_path,
     wait_status(qtbot, window, lambda s: s.step == 100)
     before = run_state(qtbot, window)
     path, mentions = bad_path(kind, tmp_path, monkeypatch)
-    window.use_dataset(str(path))
-    qtbot.waitUntil(lambda: window.message_bar.text != "", timeout=WAIT_MS)
+    window.control.use_dataset(str(path))
+    def check():
+        assert window.message_bar.text != ""
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     for word in mentions:
         assert word in window.message_bar.text, window.message_bar.text
@@ -87,8 +90,8 @@ def odd_but_valid(kind, folder):
                                   "upper-case-and-accents", "utf-16"])
 def test_odd_but_valid_word_lists_simply_work(qtbot, window, tmp_path, kind):
     path, words = odd_but_valid(kind, tmp_path)
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS) as started:
-        window.use_dataset(str(path))
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS) as started:
+        window.control.use_dataset(str(path))
     info = started.args[0]
     assert info.source == str(path) and info.n_words == len(words)
     expected_vocab = (".", *sorted(set("".join(words))))
@@ -100,7 +103,7 @@ def test_odd_but_valid_word_lists_simply_work(qtbot, window, tmp_path, kind):
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
     trainer = inspect(qtbot, window)
-    assert torch.isfinite(torch.from_numpy(trainer.losses)).all()
+    assert np.isfinite(trainer.losses).all()
     if kind == "upper-case-and-accents":
         # every new character met in training moved its embedding: the model adapts to them
         dataset = Dataset.load(str(path), trainer.cfg.block_size)     # the run's, loaded again here
@@ -111,7 +114,9 @@ def test_odd_but_valid_word_lists_simply_work(qtbot, window, tmp_path, kind):
         assert new and all(not torch.equal(C[i], fresh.model.C[i]) for i in new)
     got = []
     window.session.command(Sample(5, 1.0, 0), on_result=got.append)
-    qtbot.waitUntil(lambda: len(got) == 1, timeout=WAIT_MS)
+    def check():
+        assert len(got) == 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     names, _run_id = got[0]
     assert all(set(s.text) <= set(expected_vocab) for s in names)
 
@@ -132,8 +137,8 @@ def test_a_5_mb_word_list_loads_off_the_gui_thread_with_progress(qtbot, window, 
     tick.start(10)
     elapsed = QElapsedTimer()
     elapsed.start()
-    with qtbot.waitSignal(window.run_started, timeout=60_000) as started:
-        window.use_dataset(str(path))
+    with qtbot.waitSignal(window.run.run_started, timeout=60_000) as started:
+        window.control.use_dataset(str(path))
     load_ms = elapsed.elapsed()
     tick.stop()
     assert started.args[0].n_words == 500_000 and started.args[0].n_train > 3_000_000
@@ -153,19 +158,21 @@ def test_changing_the_dataset_while_training_leaves_nothing_of_the_old_run(qtbot
     window.start_action.trigger()
     wait_status(qtbot, window, lambda s: s.running and s.step > 300)
     old_thread = window.session.thread
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS) as started:
-        window.use_dataset(str(other))    # while it trains
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS) as started:
+        window.control.use_dataset(str(other))    # while it trains
     wait_answered(qtbot, window)
     info = started.args[0]
     trainer = inspect(qtbot, window)
     assert info.source == str(other) and trainer.source == str(other) and "z" in info.vocab
-    assert not window.running and not window.status.running and window.start_action.text() == "Start"
-    assert trainer.step == 0 and window.status.step == 0 and window.status.run_id == info.run_id
+    assert not window.run.running and not window.run.status.running and window.start_action.text() == "Start"
+    assert trainer.step == 0 and window.run.status.step == 0 and window.run.status.run_id == info.run_id
     # no stale plot: the loss curve, histograms and samples' model are the new run's
-    assert window.loss_plot.curve.n == 0 and window.snapshot is None and window.loss_plot.markers == []
-    assert window.hpreact_plot.counts is None and window.saturation_plot.shape is None
+    assert window.live.loss_plot.curve.n == 0 and window.run.snapshot is None and window.live.loss_plot.markers == []
+    assert window.live.hpreact_plot.counts is None and window.live.saturation_plot.shape is None
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    qtbot.waitUntil(lambda: window.loss_plot.curve.n == 100 and window.snapshot is not None
-                    and window.snapshot.step == 99, timeout=WAIT_MS)
+    def check():
+        assert (window.live.loss_plot.curve.n == 100 and window.run.snapshot is not None
+                        and window.run.snapshot.step == 99)
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert window.session.thread is old_thread and old_thread.isRunning()   # the same thread, still one

@@ -16,18 +16,24 @@ NAN_STEP = 68
 
 def diverge(qtbot, window):
     window.start_action.trigger()
-    qtbot.waitUntil(lambda: "became NaN" in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert "became NaN" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_paused(qtbot, window)
     wait_answered(qtbot, window)
 
 
 def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, words_path):
     window = make_window(**DIVERGES)
-    window.step(NAN_STEP)      # every finite step taken and drawn, the last one included
+    window.control.step(NAN_STEP)      # every finite step taken and drawn, the last one included
     wait_status(qtbot, window, lambda s: s.step == NAN_STEP)
-    qtbot.waitUntil(lambda: window.loss_plot.curve.n == NAN_STEP, timeout=WAIT_MS)
+    def check():
+        assert window.live.loss_plot.curve.n == NAN_STEP
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     window.start_action.trigger()
-    qtbot.waitUntil(lambda: "became NaN" in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert "became NaN" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_paused(qtbot, window)
     wait_answered(qtbot, window)
     trainer = inspect(qtbot, window)
@@ -37,8 +43,8 @@ def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, wo
     assert "larger batch" in window.message_bar.text      # the likely cause, for this setting
     status = window.statusBar().currentMessage()
     assert f"diverged at step {NAN_STEP}" in status and f"back at step {NAN_STEP - 1}" in status
-    assert window.start_action.text() == "Start" and not window.status.running
-    assert window.status.step == NAN_STEP - 1 and window.status.diverged_at == NAN_STEP
+    assert window.start_action.text() == "Start" and not window.run.status.running
+    assert window.run.status.step == NAN_STEP - 1 and window.run.status.diverged_at == NAN_STEP
 
     # the weights are exactly those of a run stopped after the last finite step
     fresh = Trainer(trainer.cfg, Dataset.load(str(words_path), trainer.cfg.block_size))
@@ -50,15 +56,15 @@ def test_divergence_pauses_says_which_step_and_rolls_back(qtbot, make_window, wo
     assert np.array_equal(trainer.losses, fresh.losses)
 
     # and the loss plot shows those steps, not the one taken back
-    assert window.loss_plot.curve.n == NAN_STEP - 1
+    assert window.live.loss_plot.curve.n == NAN_STEP - 1
     expected = LossCurve()
     expected.extend(fresh.losses)
-    for got, want in zip(window.loss_plot.curve.step_xy(), expected.step_xy(), strict=True):
+    for got, want in zip(window.live.loss_plot.curve.step_xy(), expected.step_xy(), strict=True):
         assert np.array_equal(got, want)
-    assert window.loss_plot.per_step.path().elementCount() == NAN_STEP - 1
+    assert window.live.loss_plot.per_step.path().elementCount() == NAN_STEP - 1
     # the histograms too: the last step kept, not the one taken back nor an older one
-    assert window.snapshot.step == NAN_STEP - 2 and window.status.loss == trainer.losses[-1]
-    assert [m.value() for m in window.loss_plot.markers] == [NAN_STEP - 1]
+    assert window.run.snapshot.step == NAN_STEP - 2 and window.run.status.loss == trainer.losses[-1]
+    assert [m.value() for m in window.live.loss_plot.markers] == [NAN_STEP - 1]
 
 
 def test_lowering_the_rate_lets_the_user_go_on(qtbot, make_window):
@@ -73,10 +79,10 @@ def test_lowering_the_rate_lets_the_user_go_on(qtbot, make_window):
     wait_paused(qtbot, window)
     wait_answered(qtbot, window)
     trainer = inspect(qtbot, window)
-    assert trainer.divergence is None and window.status.diverged_at is None
+    assert trainer.divergence is None and window.run.status.diverged_at is None
     assert np.isfinite(trainer.losses).all()
-    assert window.loss_plot.curve.n == trainer.step            # the plot is the trainer's history ...
-    assert window.loss_plot.curve.step_xy()[1][NAN_STEP - 1] == np.float32(np.log10(trainer.losses[NAN_STEP - 1]))
+    assert window.live.loss_plot.curve.n == trainer.step            # the plot is the trainer's history ...
+    assert window.live.loss_plot.curve.step_xy()[1][NAN_STEP - 1] == np.float32(np.log10(trainer.losses[NAN_STEP - 1]))
     step, change = trainer.events[-1]
     assert step == NAN_STEP - 1 and "lr 100→0.1" in change and "batch_size 2→32" in change
 
@@ -84,38 +90,50 @@ def test_lowering_the_rate_lets_the_user_go_on(qtbot, make_window):
 def test_a_step_that_diverges_says_so_too(qtbot, make_window):
     window = make_window(**DIVERGES)
     window.step100_action.trigger()       # Step ×100 stops at the NaN as Start does
-    qtbot.waitUntil(lambda: f"at step {NAN_STEP}" in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert f"at step {NAN_STEP}" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
-    assert window.status.step == NAN_STEP - 1 and window.loss_plot.curve.n == NAN_STEP - 1
-    assert not window.status.running and window.start_action.text() == "Start"
+    assert window.run.status.step == NAN_STEP - 1 and window.live.loss_plot.curve.n == NAN_STEP - 1
+    assert not window.run.status.running and window.start_action.text() == "Start"
 
 
 def test_diverging_at_the_second_step_leaves_empty_plots(qtbot, make_window):
     window = make_window(batch_size=2, seed=130)      # with this seed, step 1's batch has std 0
     window.step_action.trigger()
-    qtbot.waitUntil(lambda: window.snapshot is not None and window.loss_plot.curve.n == 1, timeout=WAIT_MS)
+    def check():
+        assert window.run.snapshot is not None and window.live.loss_plot.curve.n == 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     window.step_action.trigger()
-    qtbot.waitUntil(lambda: "at step 1 " in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert "at step 1 " in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
-    assert window.status.step == 0 and inspect(qtbot, window).step == 0
+    assert window.run.status.step == 0 and inspect(qtbot, window).step == 0
     assert "back as they were at step 0" in window.message_bar.text
     # the one step drawn was taken back: nothing of it is left on the plots
-    assert window.loss_plot.curve.n == 0 and window.snapshot is None
-    assert window.hpreact_plot.counts is None and window.saturation_plot.shape is None
+    assert window.live.loss_plot.curve.n == 0 and window.run.snapshot is None
+    assert window.live.hpreact_plot.counts is None and window.live.saturation_plot.shape is None
     window.setup.training.batch_size.setValue(32)
     window.step_action.trigger()
-    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step == 0
-                    and window.loss_plot.curve.n == 1, timeout=WAIT_MS)
+    def check():
+        assert (window.run.snapshot is not None and window.run.snapshot.step == 0
+                        and window.live.loss_plot.curve.n == 1)
+    qtbot.waitUntil(check, timeout=WAIT_MS)
 
 
 def test_the_runs_table_forgets_the_step_taken_back(qtbot, make_window):
     window = make_window(**DIVERGES)
-    window.step(NAN_STEP)
+    window.control.step(NAN_STEP)
     wait_status(qtbot, window, lambda s: s.step == NAN_STEP)
-    history = window.workbench.current
-    qtbot.waitUntil(lambda: history.record.steps == NAN_STEP, timeout=WAIT_MS)
+    history = window.workbench.runs.current
+    def check():
+        assert history.record.steps == NAN_STEP
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     diverge(qtbot, window)
-    qtbot.waitUntil(lambda: history.record.steps == NAN_STEP - 1, timeout=WAIT_MS)
+    def check():
+        assert history.record.steps == NAN_STEP - 1
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     trainer = inspect(qtbot, window)
     assert history.smooth.n == NAN_STEP - 1
     x, y = history.record.curve.xy()

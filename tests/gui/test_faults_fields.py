@@ -65,7 +65,9 @@ def test_a_live_value_the_run_cannot_take_is_explained_and_undone(qtbot, trained
     type_into(qtbot, box, str(value))
     assert box.value() == value                      # a valid number: only the run can say no
     window.setup.training.flush()
-    qtbot.waitUntil(lambda: message in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert message in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     assert box.value() == getattr(before.cfg, field)  # the field shows the value in use again
     assert_intact(qtbot, window, before)
@@ -79,7 +81,9 @@ def test_a_model_too_big_for_the_playground_is_refused_on_reset(qtbot, trained):
         type_into(qtbot, box, text)
     assert window.setup.pending.isVisibleTo(window)
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: "parameters in W1 alone" in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert "parameters in W1 alone" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     assert f"{MAX_PARAMETERS:,}" in window.message_bar.text
     assert window.setup.pending.isVisibleTo(window)   # the refused values stay pending, to be changed
@@ -97,7 +101,9 @@ def test_a_model_too_big_for_memory_is_refused_before_allocating(qtbot, trained,
     type_into(qtbot, model.n_embed, "1000")
     type_into(qtbot, model.n_hidden, "10000")   # 30 million weights: allowed in size, too big for 256 MiB
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: "GiB of memory" in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert "GiB of memory" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     assert "only 0.2 GiB is free" in window.message_bar.text and "make n_embed, n_hidden" in window.message_bar.text
     assert built == []                               # refused before a single weight was allocated
@@ -109,8 +115,10 @@ def test_a_batch_larger_than_a_new_lists_split_is_explained_on_reset(qtbot, trai
     before = run_state(qtbot, window)
     small = tmp_path / "ten.txt"
     small.write_text("\n".join("abcdefghij") + "\n")   # 8 training words: 16 examples
-    window.use_dataset(str(small))
-    qtbot.waitUntil(lambda: "larger than the training split" in window.message_bar.text, timeout=WAIT_MS)
+    window.control.use_dataset(str(small))
+    def check():
+        assert "larger than the training split" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_answered(qtbot, window)
     assert "batch size (32)" in window.message_bar.text and "(16 examples); use at most 16" in window.message_bar.text
     assert_intact(qtbot, window, before)

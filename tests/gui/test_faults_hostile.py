@@ -67,13 +67,13 @@ def test_typed_values_are_taken_exactly(qtbot, window):
 
 
 def test_open_setup_then_save_setup_writes_the_same_values(qtbot, window, tmp_path):
-    cfg = Config(data=window.run_info.cfg.data, lr=1e-7, block_size=100, seed=0, n_hidden=30,
+    cfg = Config(data=window.run.info.cfg.data, lr=1e-7, block_size=100, seed=0, n_hidden=30,
                  max_steps=10**12, lr_decay_step=2**35)
     save_config_file(cfg, tmp_path / "in.toml")
-    with qtbot.waitSignal(window.run_started, timeout=WAIT_MS):
-        window.workbench.load_setup(tmp_path / "in.toml")
+    with qtbot.waitSignal(window.run.run_started, timeout=WAIT_MS):
+        window.workbench.files.load_setup(tmp_path / "in.toml")
     assert inspect(qtbot, window).cfg == cfg and window.setup.config() == cfg
-    window.workbench.save_setup(tmp_path / "out.toml")
+    window.workbench.files.save_setup(tmp_path / "out.toml")
     assert load_config_file(tmp_path / "out.toml") == cfg
     assert (tmp_path / "out.toml").read_text() == (tmp_path / "in.toml").read_text()
 
@@ -82,7 +82,7 @@ def test_a_setup_value_beyond_the_limits_is_refused_not_cut_to_fit(qtbot, window
     before = window.setup.config()
     (tmp_path / "s.toml").write_text("seed = -1\n")
     with pytest.raises(ConfigError, match="seed must be at least 0"):
-        window.workbench.load_setup(tmp_path / "s.toml")
+        window.workbench.files.load_setup(tmp_path / "s.toml")
     assert window.setup.config() == before
 
 
@@ -91,9 +91,11 @@ def test_a_checkpoint_with_max_steps_past_2_31_loads_in_the_window(qtbot, window
     trainer = Trainer(cfg, Dataset.load(cfg.data, cfg.block_size))
     trainer.train(20)
     save_checkpoint(trainer, tmp_path / "big.pt")
-    with qtbot.waitSignal(window.workbench.checkpoint_loaded, timeout=WAIT_MS):
-        window.workbench.load_checkpoint(tmp_path / "big.pt")
-    qtbot.waitUntil(lambda: window.status.step == 20, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.workbench.files.checkpoint_loaded, timeout=WAIT_MS):
+        window.workbench.files.load_checkpoint(tmp_path / "big.pt")
+    def check():
+        assert window.run.status.step == 20
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert window.setup.config() == inspect(qtbot, window).cfg == cfg
     assert "Loading" not in window.statusBar().currentMessage()
 
@@ -106,8 +108,10 @@ def test_a_fifo_is_refused_and_the_run_goes_on(qtbot, window, tmp_path):
     os.mkfifo(fifo)
     writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)   # held open: reading it would never end
     try:
-        window.use_dataset(str(fifo))
-        qtbot.waitUntil(lambda: "named pipe" in window.message_bar.text, timeout=WAIT_MS)
+        window.control.use_dataset(str(fifo))
+        def check():
+            assert "named pipe" in window.message_bar.text
+        qtbot.waitUntil(check, timeout=WAIT_MS)
     finally:
         os.close(writer)
     wait_answered(qtbot, window)
@@ -119,8 +123,10 @@ def test_a_fifo_is_refused_and_the_run_goes_on(qtbot, window, tmp_path):
 def test_a_full_disk_while_saving_a_checkpoint_says_so(qtbot, make_window, small_filesystem):
     window = make_window(n_hidden=400)
     folder = small_filesystem("16k")
-    window.workbench.save_checkpoint(folder / "run.pt")
-    qtbot.waitUntil(lambda: "No space left on device" in window.message_bar.text, timeout=WAIT_MS)
+    window.workbench.files.save_checkpoint(folder / "run.pt")
+    def check():
+        assert "No space left on device" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert os.listdir(folder) == []
 
 
@@ -135,7 +141,7 @@ def test_a_wild_setup_file_is_refused_with_a_message(qtbot, window, tmp_path, na
     before = window.setup.config()
     (tmp_path / name).write_text(text)
     with pytest.raises(ConfigError, match=words):
-        window.workbench.load_setup(tmp_path / name)
+        window.workbench.files.load_setup(tmp_path / name)
     assert window.setup.config() == before
 
 
@@ -163,7 +169,9 @@ def test_closing_during_a_long_evaluate_stops_the_worker(qtbot, window, monkeypa
     monkeypatch.setattr(TrainingWorker, "request_stop", lambda self: (stop_asked.set(), real_stop(self)))
     try:
         window.evaluate_action.trigger()
-        qtbot.waitUntil(lambda: len(pieces) > 0, timeout=WAIT_MS)
+        def check():
+            assert len(pieces) > 0
+        qtbot.waitUntil(check, timeout=WAIT_MS)
         window.close()
         assert window.session.is_stopped and len(after_stop) <= 1
     finally:
@@ -180,10 +188,10 @@ def test_the_loss_log_runs_after_the_checkpoints_word_list_was_deleted(qtbot, wi
     save_checkpoint(trainer, tmp_path / "run.pt")
     copy.unlink()
     wb = window.workbench
-    with qtbot.waitSignal(wb.checkpoint_loaded, timeout=WAIT_MS):
-        wb.load_checkpoint(tmp_path / "run.pt")
-    with qtbot.waitSignal(wb.loss_log_finished, timeout=60_000) as finished:
-        wb.start_loss_log(max_steps=100)
+    with qtbot.waitSignal(wb.files.checkpoint_loaded, timeout=WAIT_MS):
+        wb.files.load_checkpoint(tmp_path / "run.pt")
+    with qtbot.waitSignal(wb.loss_log.finished, timeout=60_000) as finished:
+        wb.loss_log.start(max_steps=100)
     assert finished.args == [True] and "No such file" not in window.message_bar.text
 
 
@@ -194,7 +202,9 @@ def test_a_zero_batch_std_is_named_in_the_window(qtbot, make_window, tmp_path):
     path.write_text(("a" * 20_000 + "\n") * 10)      # every training context is "aaa"
     window = make_window(data=str(path))
     window.step_action.trigger()
-    qtbot.waitUntil(lambda: "became NaN" in window.message_bar.text, timeout=WAIT_MS)
+    def check():
+        assert "became NaN" in window.message_bar.text
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert "batch std of 0" in window.message_bar.text
     assert "lower the learning rate" not in window.statusBar().currentMessage().lower()
 
@@ -205,10 +215,10 @@ def test_a_png_export_that_fails_says_why(qtbot, window, tmp_path):
     wb = window.workbench
     for path in (tmp_path / "missing" / "loss.png", tmp_path / "missing" / "loss.svg"):
         with pytest.raises(ExportError, match="No such file or directory"):
-            wb.export_plot("Loss", path)
+            wb.files.export_plot("Loss", path)
     (tmp_path / "a-folder.png").mkdir()
     with pytest.raises(ExportError, match="Is a directory"):
-        wb.export_plot("Loss", tmp_path / "a-folder.png")
+        wb.files.export_plot("Loss", tmp_path / "a-folder.png")
     with pytest.raises(ExportError, match="No such file or directory"):
-        wb.save_window_image(tmp_path / "missing" / "window.png")
+        wb.files.save_window_image(tmp_path / "missing" / "window.png")
     wait_status(qtbot, window, lambda s: s.step == 0)

@@ -56,7 +56,9 @@ def test_500_random_actions_leave_a_window_that_answers_and_agrees_with_the_work
 
     def let_it_run(frames):
         seen = len(ticks)
-        qtbot.waitUntil(lambda: len(ticks) >= seen + frames, timeout=WAIT_MS)
+        def check():
+            assert len(ticks) >= seen + frames
+        qtbot.waitUntil(check, timeout=WAIT_MS)
 
     def set_field(boxes, spec):
         name = rng.choice(sorted(spec))
@@ -76,14 +78,14 @@ def test_500_random_actions_leave_a_window_that_answers_and_agrees_with_the_work
         "step x100": (3, window.step100_action.trigger),
         "switch": (5, lambda: rng.choice(switches).toggle()),
         "reset": (4, window.reset_action.trigger),
-        "preset": (1, lambda: window.apply_preset(rng.choice(sorted(PRESETS)))),
+        "preset": (1, lambda: window.control.apply_preset(rng.choice(sorted(PRESETS)))),
         "training field": (8, lambda: set_field(training.fields, TRAINING_FIELDS)),
         "model field": (5, lambda: set_field(model_boxes, MODEL_FIELDS)),
         "sample field": (2, lambda: set_field(sample_boxes, SAMPLE_FIELDS)),
         "flush": (2, training.flush),
         "sample": (3, window.sample_action.trigger),
         "evaluate": (2, window.evaluate_action.trigger),
-        "dataset": (1, lambda: window.use_dataset(rng.choice(datasets))),
+        "dataset": (1, lambda: window.control.use_dataset(rng.choice(datasets))),
         "let it run": (3, lambda: let_it_run(rng.randint(1, 5))),
     }
     names = sorted(actions)
@@ -97,16 +99,18 @@ def test_500_random_actions_leave_a_window_that_answers_and_agrees_with_the_work
         if i % CHECK_EVERY == CHECK_EVERY - 1:
             # the window answers: its frame timer fires again within a frame or two
             seen = len(ticks)
-            qtbot.waitUntil(lambda n=seen: len(ticks) > n, timeout=2_000)
+            def check(n=seen):
+                assert len(ticks) > n
+            qtbot.waitUntil(check, timeout=2_000)
             assert window.isVisible() and window.session.thread.isRunning()
-            steps.append(window.status.step)
+            steps.append(window.run.status.step)
             assert "Unexpected error" not in window.message_bar.text, (i, name, window.message_bar.text)
         if i % AGREE_EVERY == AGREE_EVERY - 1:
             assert_agrees_with_the_worker(qtbot, window)
 
     assert all(done.values()), done          # every kind of action was tried
     assert_agrees_with_the_worker(qtbot, window)
-    assert window.run_info.run_id > 10 and max(steps) > 100    # it got somewhere
+    assert window.run.info.run_id > 10 and max(steps) > 100    # it got somewhere
 
 
 def assert_agrees_with_the_worker(qtbot, window) -> None:
@@ -114,14 +118,14 @@ def assert_agrees_with_the_worker(qtbot, window) -> None:
     training = window.setup.training
     training.flush()
     wait_answered(qtbot, window, timeout=60_000)
-    if window.running:
+    if window.run.running:
         window.start_action.trigger()
         wait_answered(qtbot, window)
     QApplication.processEvents()
     t = inspect(qtbot, window)
     assert window.session.thread.isRunning() and not t.running
-    assert window.run_info.run_id == t.run_id == window.status.run_id
-    assert window.status.step == t.step and window.status.cfg == t.cfg and not window.status.running
+    assert window.run.info.run_id == t.run_id == window.run.status.run_id
+    assert window.run.status.step == t.step and window.run.status.cfg == t.cfg and not window.run.status.running
     assert window.start_action.text() == "Start"
     # the training fields show the trainer's live settings ...
     assert training.values() == {k: getattr(t.cfg, k) for k in LIVE_FIELDS}
@@ -132,7 +136,7 @@ def assert_agrees_with_the_worker(qtbot, window) -> None:
     assert window.setup.pending.isVisibleTo(window) == bool(pending)
     shown = window.setup.config()
     assert {p.split(" ")[0] for p in pending} == {f for f in ARCH_FIELDS if getattr(shown, f) != getattr(t.cfg, f)}
-    assert window.setup.model.data == t.cfg.data == window.run_info.source
+    assert window.setup.model.data == t.cfg.data == window.run.info.source
     # ... and the plots the run's history
-    assert window.loss_plot.curve.n == t.step
-    assert window.snapshot is None or window.snapshot.step == t.step - 1
+    assert window.live.loss_plot.curve.n == t.step
+    assert window.run.snapshot is None or window.run.snapshot.step == t.step - 1

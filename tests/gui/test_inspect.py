@@ -11,12 +11,12 @@ def test_inspect_shows_the_run_the_window_shows(qtbot, window):
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
     view = inspect(qtbot, window)
-    assert view.run_id == window.run_info.run_id and view.step == 100 and view.cfg == window.status.cfg
-    assert view.last_loss == window.status.loss == view.losses[-1]
-    assert len(view.losses) == 100 and view.engine == window.status.engine and not view.running
+    assert view.run_id == window.run.info.run_id and view.step == 100 and view.cfg == window.run.status.cfg
+    assert view.last_loss == window.run.status.loss == view.losses[-1]
+    assert len(view.losses) == 100 and view.engine == window.run.status.engine and not view.running
     assert view.param_names == ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")   # the seed notebook's
-    assert view.tensors["W1"].shape == (window.run_info.cfg.n_embed * window.run_info.cfg.block_size,
-                                        window.run_info.cfg.n_hidden)
+    assert view.tensors["W1"].shape == (window.run.info.cfg.n_embed * window.run.info.cfg.block_size,
+                                        window.run.info.cfg.n_hidden)
     assert view.divergence is None and view.diverged_at is None and view.snapshot is None
 
 
@@ -38,8 +38,8 @@ def test_a_view_is_a_frozen_copy_later_steps_do_not_change(qtbot, window):
     after = inspect(qtbot, window, layer=0)
     assert before.step == 1 and np.array_equal(before.tensors["W1"], w1)   # untouched by the step
     assert not np.array_equal(after.tensors["W1"], w1)                    # which did change the weights
-    assert before.snapshot.step == 0 and after.snapshot.step == 1 == window.snapshot.step
-    assert np.array_equal(after.snapshot.h_hist, window.snapshot.h_hist)
+    assert before.snapshot.step == 0 and after.snapshot.step == 1 == window.run.snapshot.step
+    assert np.array_equal(after.snapshot.h_hist, window.run.snapshot.h_hist)
 
 
 def test_inspect_comes_after_the_commands_sent_before_it(qtbot, window):

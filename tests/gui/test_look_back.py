@@ -6,17 +6,21 @@ from window_helpers import single_steps, wait_status
 
 def test_the_step_slider_shows_an_earlier_snapshot(qtbot, window):
     wb = window.workbench
-    tab = wb.lookback
+    tab = wb.diagnostics.lookback
     window.tabs.setCurrentWidget(tab)
     single_steps(qtbot, window, 3)
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 103)
-    qtbot.waitUntil(lambda: window.snapshot.step == 102)
-    timeline = wb.current.timeline
+    def check():
+        assert window.run.snapshot.step == 102
+    qtbot.waitUntil(check)
+    timeline = wb.runs.current.timeline
     assert timeline.steps[:3] == [0, 1, 2] and len(timeline) >= 4
-    qtbot.waitUntil(lambda: tab.slider.maximum() == len(timeline))
+    def check():
+        assert tab.slider.maximum() == len(timeline)
+    qtbot.waitUntil(check)
     assert tab.slider.value() == tab.slider.maximum() and tab.live   # the right end follows training
-    np.testing.assert_array_equal(tab.hpreact.counts, window.snapshot.hpreact_hist)
+    np.testing.assert_array_equal(tab.hpreact.counts, window.run.snapshot.hpreact_hist)
 
     tab.slider.setValue(0)                                  # drag to the start
     first = timeline.snapshots[0]
@@ -25,34 +29,40 @@ def test_the_step_slider_shows_an_earlier_snapshot(qtbot, window):
     np.testing.assert_array_equal(tab.h.counts, first.h_hist)
     assert tab.saturation.shape == first.saturation_mask.shape
     assert "step 0" in tab.step_label.text()
-    assert not np.array_equal(first.h_hist, window.snapshot.h_hist)    # it really is another picture
+    assert not np.array_equal(first.h_hist, window.run.snapshot.h_hist)    # it really is another picture
 
     window.step100_action.trigger()                         # training on does not move a pinned view
     wait_status(qtbot, window, lambda s: s.step == 203)
-    qtbot.waitUntil(lambda: wb.current.latest.step == 202)
-    wb.redraw()
+    def check():
+        assert wb.runs.current.latest.step == 202
+    qtbot.waitUntil(check)
+    wb.diagnostics.redraw(force=True)
     assert tab.shown_snapshot() is first and tab.slider.value() == 0
     tab.live_button.click()
-    assert tab.live and tab.shown_snapshot() is wb.current.latest
+    assert tab.live and tab.shown_snapshot() is wb.runs.current.latest
 
 
 def test_another_runs_histogram_is_overlaid(qtbot, window):
     wb = window.workbench
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    qtbot.waitUntil(lambda: wb.current.latest is not None and wb.current.latest.step == 99)
-    first = wb.current
+    def check():
+        assert wb.runs.current.latest is not None and wb.runs.current.latest.step == 99
+    qtbot.waitUntil(check)
+    first = wb.runs.current
     window.setup.init.boxes["batchnorm"].setChecked(False)
-    with qtbot.waitSignal(window.run_started, timeout=10_000):
+    with qtbot.waitSignal(window.run.run_started, timeout=10_000):
         window.reset_action.trigger()
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    qtbot.waitUntil(lambda: wb.current.latest is not None and wb.current.latest.step == 99)
-    tab = wb.lookback
+    def check():
+        assert wb.runs.current.latest is not None and wb.runs.current.latest.step == 99
+    qtbot.waitUntil(check)
+    tab = wb.diagnostics.lookback
     window.tabs.setCurrentWidget(tab)
     assert tab.compare.count() == 2                         # "no other run" and the first run
     tab.compare_with(first.run_id)
-    mine, other = wb.current.latest, first.latest
+    mine, other = wb.runs.current.latest, first.latest
     np.testing.assert_array_equal(tab.hpreact.counts, mine.hpreact_hist)           # the current run
     edges, counts = tab.hpreact.other_data                                          # and the other, dashed
     np.testing.assert_array_equal(counts, other.hpreact_hist)

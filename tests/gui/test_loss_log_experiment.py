@@ -25,20 +25,22 @@ def test_the_four_stages_fill_the_table_with_the_headless_numbers(qtbot, window)
     wb = window.workbench
     assert wb.loss_log_action.shortcut().toString() == "Ctrl+Shift+L"
     window.start_action.trigger()                        # the main run keeps training meanwhile
-    with qtbot.waitSignal(wb.loss_log_finished, timeout=60_000) as finished:
-        wb.start_loss_log(max_steps=STEPS)
-        assert wb.loss_log_running and wb.progress.isVisibleTo(window)
+    with qtbot.waitSignal(wb.loss_log.finished, timeout=60_000) as finished:
+        wb.loss_log.start(max_steps=STEPS)
+        assert wb.loss_log.running and wb.loss_log.progress.isVisibleTo(window)
         assert wb.loss_log_action.text().startswith("Cancel")
-        qtbot.waitUntil(lambda: "Loss log" in wb.progress_label.text() and "/" in wb.progress_label.text())
+        def check():
+            assert "Loss log" in wb.loss_log.progress_label.text() and "/" in wb.loss_log.progress_label.text()
+        qtbot.waitUntil(check)
     assert finished.args == [True]
     wait_status(qtbot, window, lambda s: s.running and s.step > 0)
     window.start_action.trigger()
-    assert not wb.progress.isVisibleTo(window) and not wb.loss_log_running
+    assert not wb.loss_log.progress.isVisibleTo(window) and not wb.loss_log.running
 
-    runs = [r for r in wb.run_log.runs if r.name.startswith("loss log: ")]
+    runs = [r for r in wb.runs.run_log.runs if r.name.startswith("loss log: ")]
     assert [r.name for r in runs] == [f"loss log: {n}" for n in PRESETS]
     torch.set_num_threads(1)
-    base = window.run_info.cfg
+    base = window.run.info.cfg
     for record, name in zip(runs, PRESETS, strict=True):
         assert record.steps == STEPS and record.config.max_steps == STEPS
         assert (record.train_loss, record.val_loss) == headless(base, name)
@@ -47,25 +49,29 @@ def test_the_four_stages_fill_the_table_with_the_headless_numbers(qtbot, window)
                                    "--lr-decay-step", str(STEPS // 2), "--no-fix-w2", "--no-fix-b2",
                                    "--no-fix-w1", "--no-fix-b1", "--no-batchnorm"]), out=out)
     assert out.getvalue().splitlines()[-2:] == [f"train {runs[0].train_loss}", f"val {runs[0].val_loss}"]
-    assert wb.runs_tab.overlaid == [r.run_id for r in reversed(runs)]    # shown together when done, newest first
+    assert wb.runs.runs_tab.overlaid == [r.run_id for r in reversed(runs)]    # shown together when done, newest first
     assert "Loss-log experiment done" in window.message_bar.text
 
 
 def test_cancel_stops_the_experiment_and_keeps_what_it_did(qtbot, window):
     wb = window.workbench
-    with qtbot.waitSignal(wb.loss_log_finished, timeout=30_000) as finished:
-        wb.start_loss_log(max_steps=1_000_000)
-        qtbot.waitUntil(lambda: wb.progress_bar.value() > 0, timeout=20_000)
-        wb.cancel_loss_log()
-    assert finished.args == [False] and not wb.loss_log_running
-    runs = [r for r in wb.run_log.runs if r.name.startswith("loss log: ")]
+    with qtbot.waitSignal(wb.loss_log.finished, timeout=30_000) as finished:
+        wb.loss_log.start(max_steps=1_000_000)
+        def check():
+            assert wb.loss_log.progress_bar.value() > 0
+        qtbot.waitUntil(check, timeout=20_000)
+        wb.loss_log.cancel()
+    assert finished.args == [False] and not wb.loss_log.running
+    runs = [r for r in wb.runs.run_log.runs if r.name.startswith("loss log: ")]
     assert len(runs) == 1 and 1000 <= runs[0].steps < 1_000_000 and runs[0].val_loss is None
 
 
 def test_closing_the_window_stops_the_experiment(qtbot, window):
     wb = window.workbench
-    wb.start_loss_log(max_steps=1_000_000)
-    qtbot.waitUntil(lambda: wb.progress_bar.value() > 0, timeout=20_000)
-    job = wb.job            # it exists once the run's words have come from the worker
+    wb.loss_log.start(max_steps=1_000_000)
+    def check():
+        assert wb.loss_log.progress_bar.value() > 0
+    qtbot.waitUntil(check, timeout=20_000)
+    job = wb.loss_log.job            # it exists once the run's words have come from the worker
     window.close()
     assert job.isFinished() and job.cancelled

@@ -12,7 +12,9 @@ def test_smoothing_draws_the_debiased_ema_of_the_loss(qtbot, make_window):
     assert not bar.legend.isVisibleTo(window)
     window.start_action.trigger()
     wait_status(qtbot, window, lambda s: s.done)
-    qtbot.waitUntil(lambda: window.workbench.current.record.steps == 300)
+    def check():
+        assert window.workbench.runs.current.record.steps == 300
+    qtbot.waitUntil(check)
 
     bar.slider.set_weight(0.99)
     assert bar.slider.weight == 0.99 and bar.slider.value.text() == "0.99"
@@ -21,7 +23,7 @@ def test_smoothing_draws_the_debiased_ema_of_the_loss(qtbot, make_window):
     np.testing.assert_array_equal(x, np.arange(300))
     np.testing.assert_allclose(y, ema(np.log10(losses.astype(np.float64)), 0.99), atol=1e-6)
     assert not bar.curve.path().isEmpty() and bar.legend.isVisibleTo(window)
-    assert bar.curve.parentItem() is window.loss_plot.chunk_mean.parentItem()   # on the loss plot itself
+    assert bar.curve.parentItem() is window.live.loss_plot.chunk_mean.parentItem()   # on the loss plot itself
 
     bar.slider.slider.setValue(0)
     assert bar.drawn is None and bar.curve.path().isEmpty()

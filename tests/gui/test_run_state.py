@@ -81,7 +81,7 @@ def test_commands_are_numbered_answered_in_order_and_then_idle(qtbot, words_path
             frame = session.poll()
             if frame is not None and frame.status is not None:
                 frames.append(frame.status)
-            return not session.pending
+            assert not session.pending, f"sent {session.sent}, applied {session.applied}"
         qtbot.waitUntil(poll, timeout=WAIT_MS)
         assert isinstance(replies[0], RunInfo) and replies[1] == 5
         assert idles == [2] and frames[-1].applied == 2 and frames[-1].step == 5
@@ -89,12 +89,18 @@ def test_commands_are_numbered_answered_in_order_and_then_idle(qtbot, words_path
 
         session.start()                                  # a flag, not a command: no number
         assert session.sent == 2 and session.running and session.pending
-        qtbot.waitUntil(lambda: poll() and frames[-1].done, timeout=WAIT_MS)
+        def check():
+            poll()                                       # nothing pending ...
+            assert frames[-1].done, frames[-1]           # ... and max steps reached
+        qtbot.waitUntil(check, timeout=WAIT_MS)
         assert not session.running and frames[-1].step == 30     # max steps clears the flag
 
         session.start()                                  # refused: it has reached max steps
         assert errors == []                               # reaching it was no error
-        qtbot.waitUntil(lambda: poll() and bool(errors), timeout=WAIT_MS)
+        def check():
+            poll()
+            assert errors, "no refusal yet"
+        qtbot.waitUntil(check, timeout=WAIT_MS)
         assert len(errors) == 1 and "max steps" in errors[0] and not session.running
     finally:
         assert session.shutdown()

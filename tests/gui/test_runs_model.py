@@ -27,7 +27,11 @@ def test_the_runs_model_passes_qts_model_checks(qtmodeltester):
 
 def test_the_windows_runs_model_passes_them_too(qtbot, qtmodeltester, window):
     window.step100_action.trigger()
-    qtbot.waitUntil(lambda: window.workbench.current.record.steps == 100)
+    def check():
+        assert window.workbench.runs.current.record.steps == 100
+    qtbot.waitUntil(check)
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: len(window.workbench.run_log.runs) == 2)
-    qtmodeltester.check(window.workbench.runs_model)
+    def check():
+        assert len(window.workbench.runs.run_log.runs) == 2
+    qtbot.waitUntil(check)
+    qtmodeltester.check(window.workbench.runs.runs_model)

@@ -28,11 +28,11 @@ def test_each_part5_preset_builds_its_net_and_draws_its_tree(qtbot, make_window,
         assert f"train {ref.train:.3f}, val {ref.val:.3f}" in button.toolTip()
         button.click()
         expected = preset_config(name, Config(data=str(words_path)))
-        qtbot.waitUntil(lambda e=expected: window.run_info.cfg == e, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda e=expected: window.run.info.cfg == e, timeout=WAIT_MS)
         wait_idle(qtbot, window)
-        vocab = len(window.run_info.vocab)
-        assert window.run_info.n_parameters == MLP(expected, vocab, torch.Generator()).n_parameters()
-        assert window.workbench.current.record.name.endswith(CATALOGUE[name].label)   # in the runs table
+        vocab = len(window.run.info.vocab)
+        assert window.run.info.n_parameters == MLP(expected, vocab, torch.Generator()).n_parameters()
+        assert window.workbench.runs.current.record.name.endswith(CATALOGUE[name].label)   # in the runs table
         tree = window.setup.tree
         assert tree.isVisible() and [layer.units for layer in tree.tree] == units[name]
         assert window.setup.model.fuse.text() == expected.fuse
@@ -42,7 +42,9 @@ def test_each_part5_preset_builds_its_net_and_draws_its_tree(qtbot, make_window,
 def test_fuse_field_refuses_widths_out_of_range_and_reset_refuses_widths_that_do_not_fit(qtbot, make_window):
     window = make_window()
     window.setup.init.experiment_buttons["wavenet-22k"].click()
-    qtbot.waitUntil(lambda: window.run_info.cfg.layer_style == "wavenet", timeout=WAIT_MS)
+    def check():
+        assert window.run.info.cfg.layer_style == "wavenet"
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     wait_idle(qtbot, window)
     panel, refused = window.setup.model, []
     window.setup.refused.connect(refused.append)
@@ -55,8 +57,10 @@ def test_fuse_field_refuses_widths_out_of_range_and_reset_refuses_widths_that_do
     window.reset_action.trigger()
     qtbot.waitUntil(lambda: "would fuse 2 positions but only 1 is left" in window.message_bar.text,
                     timeout=WAIT_MS)
-    assert window.run_info.cfg.fuse == "2,2,2"          # the run goes on with the net it had
+    assert window.run.info.cfg.fuse == "2,2,2"          # the run goes on with the net it had
     type_into(qtbot, panel.fuse, "4,2")
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: window.run_info.cfg.fuse == "4,2", timeout=WAIT_MS)
+    def check():
+        assert window.run.info.cfg.fuse == "4,2"
+    qtbot.waitUntil(check, timeout=WAIT_MS)
     assert [layer.units for layer in window.setup.tree.tree] == [8, 2, 1, 1]

@@ -13,7 +13,7 @@ def test_every_control_has_a_tooltip(window):
                                           and c.defaultAction().toolTip())
     missing = [f"{type(c).__name__} {getattr(c, 'text', lambda: '')()}" for c in ours if not explained(c)]
     assert not missing
-    for plot in (window.loss_plot, window.hpreact_plot, window.h_plot, window.saturation_plot):
+    for plot in (window.live.loss_plot, window.live.hpreact_plot, window.live.h_plot, window.live.saturation_plot):
         assert plot.toolTip()
 
 
@@ -27,7 +27,9 @@ def test_shortcuts(window, action, keys):
 
 def test_keys_start_pause_and_step(qtbot, window):
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    def check():
+        assert window.isActiveWindow()
+    qtbot.waitUntil(check)
     qtbot.keyClick(window, Qt.Key.Key_S)
     wait_status(qtbot, window, lambda s: s.step == 1)
     qtbot.keyClick(window, Qt.Key.Key_Space)
@@ -35,15 +37,19 @@ def test_keys_start_pause_and_step(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_Space)
     wait_paused(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
+    def check():
+        assert window.samples.names.count() == 20
+    qtbot.waitUntil(check)
 
 
 def test_plots_can_be_exported(qtbot, window, tmp_path):
     import pyqtgraph.exporters
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
-    qtbot.waitUntil(lambda: window.snapshot is not None)
+    def check():
+        assert window.run.snapshot is not None
+    qtbot.waitUntil(check)
     for name in ("loss_plot", "hpreact_plot", "h_plot", "saturation_plot"):
         path = tmp_path / f"{name}.png"
-        pyqtgraph.exporters.ImageExporter(getattr(window, name).plot_item).export(str(path))
+        pyqtgraph.exporters.ImageExporter(getattr(window.live, name).plot_item).export(str(path))
         assert path.stat().st_size > 1000

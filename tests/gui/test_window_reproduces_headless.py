@@ -14,7 +14,9 @@ def test_first_thousand_losses_equal_the_headless_trainers(qtbot, make_window, n
     window = make_window(data=str(names_path), max_steps=STEPS)
     window.start_action.trigger()
     wait_status(qtbot, window, lambda s: s.done, timeout=60_000)
-    qtbot.waitUntil(lambda: window.loss_plot.curve.n == STEPS)
+    def check():
+        assert window.live.loss_plot.curve.n == STEPS
+    qtbot.waitUntil(check)
 
     torch.set_num_threads(1)
     cfg = Config(data=str(names_path), max_steps=STEPS)
@@ -23,5 +25,5 @@ def test_first_thousand_losses_equal_the_headless_trainers(qtbot, make_window, n
 
     window_losses = inspect(qtbot, window).losses
     np.testing.assert_array_equal(window_losses, expected)
-    _, plotted = window.loss_plot.curve.step_xy()      # what the plot drew: log10 of each step
+    _, plotted = window.live.loss_plot.curve.step_xy()      # what the plot drew: log10 of each step
     np.testing.assert_array_equal(plotted, np.log10(expected))

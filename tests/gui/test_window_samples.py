@@ -11,8 +11,10 @@ def test_sample_lists_names_made_of_the_datasets_characters(qtbot, window):
     wait_status(qtbot, window, lambda s: s.step == 100)
     window.samples.count.setValue(12)
     window.sample_action.trigger()
-    qtbot.waitUntil(lambda: window.samples.names.count() == 12)
-    vocab = set(window.run_info.vocab)
+    def check():
+        assert window.samples.names.count() == 12
+    qtbot.waitUntil(check)
+    vocab = set(window.run.info.vocab)
     samples = window.samples.samples
     assert all(set(s.chars) <= vocab for s in samples)
     assert [window.samples.names.item(i).text() for i in range(12)] == [s.notebook_line for s in samples]
@@ -26,11 +28,15 @@ def test_sample_lists_names_made_of_the_datasets_characters(qtbot, window):
 
 def test_same_seed_same_names(qtbot, window):
     window.sample_action.trigger()
-    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
+    def check():
+        assert window.samples.names.count() == 20
+    qtbot.waitUntil(check)
     first = [s.text for s in window.samples.samples]
     window.samples.names.clear()
     window.sample_action.trigger()
-    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
+    def check():
+        assert window.samples.names.count() == 20
+    qtbot.waitUntil(check)
     assert [s.text for s in window.samples.samples] == first
 
 
@@ -39,7 +45,9 @@ def test_evaluate_shows_the_loss_of_every_split(qtbot, window):
     wait_status(qtbot, window, lambda s: s.step == 1)
     window.evaluate_action.trigger()
     labels = window.evaluation.labels
-    qtbot.waitUntil(lambda: all(label.text() != "–" for label in labels.values()))
+    def check():
+        assert all(label.text() != "–" for label in labels.values())
+    qtbot.waitUntil(check)
     trainer = replica(inspect(qtbot, window))        # the worker's weights, evaluated here
     expected = {s: trainer.split_loss(s) for s in labels}
     for split, label in labels.items():
@@ -51,25 +59,31 @@ def test_reset_clears_the_previous_runs_names(qtbot, window):
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
     window.sample_action.trigger()
-    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
-    with qtbot.waitSignal(window.run_started, timeout=10_000):
+    def check():
+        assert window.samples.names.count() == 20
+    qtbot.waitUntil(check)
+    with qtbot.waitSignal(window.run.run_started, timeout=10_000):
         window.reset_action.trigger()
     assert window.samples.names.count() == 0 and window.samples.samples == []
     assert window.samples.chars.rowCount() == 0 and "press Sample" in window.samples.caption.text()
     window.sample_action.trigger()                   # and the new model draws its own
-    qtbot.waitUntil(lambda: window.samples.names.count() == 20)
-    assert window.samples.run_id == window.run_info.run_id
+    def check():
+        assert window.samples.names.count() == 20
+    qtbot.waitUntil(check)
+    assert window.samples.run_id == window.run.info.run_id
 
 
 def test_names_asked_for_right_after_reset_are_the_new_models_and_stay(qtbot, window):
-    first_run = window.run_info.run_id
+    first_run = window.run.info.run_id
     window.step100_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 100)
     window.reset_action.trigger()
     window.sample_action.trigger()                   # before the new run has even been drawn
-    qtbot.waitUntil(lambda: window.run_info.run_id != first_run and window.samples.names.count() == 20)
+    def check():
+        assert window.run.info.run_id != first_run and window.samples.names.count() == 20
+    qtbot.waitUntil(check)
     wait_ticks(qtbot, window, 3)
-    assert window.samples.names.count() == 20 and window.samples.run_id == window.run_info.run_id
+    assert window.samples.names.count() == 20 and window.samples.run_id == window.run.info.run_id
     t = replica(inspect(qtbot, window))              # the worker's weights, sampled here
     seed = window.samples.seed.int_value()
     assert [s.text for s in window.samples.samples] == \

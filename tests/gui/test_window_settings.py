@@ -18,7 +18,7 @@ def test_panel_values_are_remembered(qtbot, make_window, words_path):
     assert second.setup.training.lr.value() == 0.05
     assert not second.setup.init.boxes["fix_w2"].isChecked()
     assert second.samples.count.value() == 7
-    assert second.run_info.cfg.data == str(words_path) and second.run_info.cfg.n_hidden == 64
+    assert second.run.info.cfg.data == str(words_path) and second.run.info.cfg.n_hidden == 64
 
 
 def test_settings_go_to_the_test_folder(temp_settings):
@@ -31,13 +31,15 @@ def test_data_argument_opens_that_file(qtbot, make_window, names_path):
     cfg = initial_config(args, open_settings())
     assert cfg.data == str(names_path)
     window = make_window(**{**cfg.to_dict(), "max_steps": 10})
-    assert window.run_info.source == str(names_path) and window.run_info.n_words == 32033
+    assert window.run.info.source == str(names_path) and window.run.info.n_words == 32033
     assert "names.txt" in window.windowTitle()
 
 
 def test_a_missing_data_file_falls_back_to_the_builtin_names(qtbot, make_window, tmp_path):
     window = make_window(data=str(tmp_path / "nope.txt"))
-    qtbot.waitUntil(lambda: window.run_info.source == "builtin", timeout=30_000)
+    def check():
+        assert window.run.info.source == "builtin"
+    qtbot.waitUntil(check, timeout=30_000)
     assert "No such file" in window.message_bar.text and "built-in names were opened" in window.message_bar.text
     window.step_action.trigger()
     wait_status(qtbot, window, lambda s: s.step == 1)

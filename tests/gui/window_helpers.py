@@ -27,21 +27,33 @@ def replica(view) -> Trainer:
 
 
 def wait_status(qtbot, window, predicate, timeout=WAIT_MS):
-    qtbot.waitUntil(lambda: window.status is not None and predicate(window.status), timeout=timeout)
+    def check():
+        assert window.run.status is not None, "no status from the worker yet"
+        s = window.run.status
+        assert predicate(s), (f"the status is still: run {s.run_id}, step {s.step:,} of {s.cfg.max_steps:,}, "
+                              f"running {s.running}, done {s.done}, diverged at {s.diverged_at}, "
+                              f"{s.steps_per_s:,.0f} steps/s")
+    qtbot.waitUntil(check, timeout=timeout)
 
 
 def single_steps(qtbot, window, n: int) -> None:
     """n single steps, each one's snapshot seen by the window before the next is asked for."""
     for _ in range(n):
-        before = window.status.step
+        before = window.run.status.step
         window.step_action.trigger()
-        qtbot.waitUntil(lambda b=before: window.snapshot is not None and window.snapshot.step == b, timeout=WAIT_MS)
+        def check(b=before):
+            assert window.run.snapshot is not None and window.run.snapshot.step == b, \
+                f"waiting for step {b}'s snapshot; the window shows {window.run.snapshot and window.run.snapshot.step}"
+        qtbot.waitUntil(check, timeout=WAIT_MS)
 
 
 def wait_paused(qtbot, window):
     """Until the worker has confirmed it stopped stepping."""
-    qtbot.waitUntil(lambda: not window.session.pending and window.status is not None
-                    and not window.status.running, timeout=WAIT_MS)
+    def check():
+        assert (not window.session.pending and window.run.status is not None
+                and not window.run.status.running), (f"pending: {window.session.pending}, "
+                                                 f"running: {window.run.status and window.run.status.running}")
+    qtbot.waitUntil(check, timeout=WAIT_MS)
 
 
 def wait_idle(qtbot, window, timeout=WAIT_MS) -> None:
@@ -57,4 +69,6 @@ def wait_ticks(qtbot, window, n: int) -> None:
     """Let the frame timer fire n more times (the window's own clock, not a sleep)."""
     ticks = []
     window.timer.timeout.connect(lambda: ticks.append(1))
-    qtbot.waitUntil(lambda: len(ticks) >= n, timeout=WAIT_MS)
+    def check():
+        assert len(ticks) >= n, f"{len(ticks)} of {n} frames so far"
+    qtbot.waitUntil(check, timeout=WAIT_MS)

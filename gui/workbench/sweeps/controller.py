@@ -49,7 +49,7 @@ class SweepsController(QObject):
         self._then: Callable[[], object] | None = None
         self._dirty, self._drawn_at = False, 0.0
         self._points_of, self._points_axis = (), None
-        self._folder = Path(tempfile.mkdtemp(prefix="makemore-sweep-weights-"))
+        self._folder: Path | None = None        # a trial's weights on their way to Open checkpoint
         self.timer = QTimer(self)
         self.timer.setInterval(DRAIN_MS)
         self.timer.timeout.connect(self.drain)
@@ -200,6 +200,8 @@ class SweepsController(QObject):
         if data is None:
             self.report.error(f"Trial {row.number} has no weights in the run store.")
             return
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="makemore-sweep-weights-"))
         path = self._folder / f"{self.spec.name} trial {row.number}.pt"
         path.write_bytes(data)
         self.open_checkpoint(path)

@@ -52,6 +52,11 @@ class SweepForm(QWidget):
         self.workers = QSpinBox()
         self.workers.setRange(1, 256)
         self.workers.setValue(default_workers())
+        self.trials.setToolTip("How many trials a random or TPE search runs (a grid runs every combination)")
+        self.report_every.setToolTip("Measure each trial's val loss every this many steps: the curves, and what "
+                                     "a pruner compares to stop bad trials early")
+        self.workers.setToolTip("Trials trained at once on this machine, one per thread (the fast engine runs "
+                                "without the GIL: one per core is the sweet spot)")
         self.cluster = QLineEdit()
         self.cluster.setPlaceholderText("tcp://HOST:8786 (empty: this machine)")
         self.params = QPlainTextEdit(EXAMPLE_PARAMS)
@@ -61,6 +66,7 @@ class SweepForm(QWidget):
         self.base_label = QLabel()
         self.window_base = QToolButton()
         self.window_base.setText("Use the window's setup")
+        self.window_base.setToolTip("Forget the spec's [base]: trials start from the side panels' setup instead")
         self.window_base.clicked.connect(lambda: self.use_base(None))
         self.method.currentTextChanged.connect(lambda m: self.trials.setEnabled(m != "grid"))
         self.trials.setEnabled(False)

@@ -32,6 +32,9 @@ class SweepsTab(QWidget):
         self.start_button.setToolTip("Run the sweep off the window's thread; a sweep of the same name goes on "
                                      "where it stopped (finished trials are never run again)")
         self.cancel_button.setEnabled(False)
+        self.open_button.setToolTip("Open a sweep spec (TOML): its name, method, steps, [base] and [params]")
+        self.save_button.setToolTip("Save the form as a sweep spec (TOML) that `main.py sweep FILE` runs too")
+        self.cancel_button.setToolTip("Stop the sweep: finished trials are kept, and Start goes on where it stopped")
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m trials")
         self.progress.setMaximumWidth(220)
@@ -39,6 +42,10 @@ class SweepsTab(QWidget):
         self.show_run_button = QPushButton("Show run")
         self.open_weights_button = QPushButton("Open its weights")
         self.apply_button = QPushButton("Apply its settings")
+        self.show_run_button.setToolTip("Select the chosen trial's run in the Runs tab (its curve, losses, setup)")
+        self.open_weights_button.setToolTip("Load the chosen trial's weights and settings into the window, as a "
+                                            "checkpoint: continue it, sample from it, evaluate it")
+        self.apply_button.setToolTip("Put the chosen trial's settings into the side panels (a new run on Reset)")
         for b in self.trial_buttons:
             b.setEnabled(False)
         self.model = TrialsModel(self)
