@@ -66,7 +66,7 @@ class TrainingStatusBar(QStatusBar):
             self._preparing_since = None
             self._preparing_clock.stop()
             self.rate.setText(f"{s.steps_per_s:,.0f} steps/s" if s.running else "paused" if not s.done else "done")
-        self.engine.setText(f"{s.engine} engine" if s.engine else "")
+        self.engine.setText(s.engine_note or f"{s.engine} engine" if s.engine else "")   # the note: why not fast
         self.engine.setToolTip(f"{s.engine_note}\n{ENGINE_TIP}" if s.engine_note else ENGINE_TIP)
         self.lr.setText(f"lr {s.lr:g}")
         self.loss.setText(f"loss {s.loss:.4f}" if s.loss is not None else "")

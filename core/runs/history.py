@@ -13,44 +13,50 @@ def log10_losses(losses) -> np.ndarray:
     return np.log10(np.maximum(np.asarray(losses, dtype=np.float32), np.float32(LOSS_FLOOR)))
 
 
-class DecimatedSeries:
-    """Keeps at most ~`capacity` points of a growing series by min/max bucketing: each bucket
-    of `width` steps is stored as its min and its max, so spikes stay visible. When full,
-    the bucket width doubles and neighbouring buckets merge. Memory is O(capacity)."""
+class BucketSeries:
+    """A growing series in at most `capacity` buckets of `width` consecutive values, each kept as
+    its min, max and sum: the min/max envelope draws spikes faithfully (the loss plot), the
+    means smooth (TensorBoard's average over buckets). When full, neighbouring buckets merge
+    and the width doubles. Memory is O(capacity) for any number of values."""
 
     def __init__(self, capacity: int = 4096):
         self.capacity = capacity // 2 * 2
         self.width = 1
         self.n = 0                       # values seen
-        self._x = np.empty(self.capacity, dtype=np.float64)
+        self.merges = 0                  # bumped whenever closed buckets change
         self._lo = np.empty(self.capacity, dtype=np.float32)
         self._hi = np.empty(self.capacity, dtype=np.float32)
+        self._sum = np.empty(self.capacity, dtype=np.float64)
         self._count = 0                  # closed buckets stored
-        self._open_n = 0                 # values in the bucket being filled, and their min/max
-        self._open_lo = self._open_hi = 0.0
+        self._open_n = 0                 # values in the bucket being filled, their min/max/sum
+        self._open_lo = self._open_hi = self._open_sum = 0.0
+
+    @property
+    def closed(self) -> int:
+        return self._count
 
     def extend(self, values) -> None:
-        values = np.asarray(values, dtype=np.float32)
+        values = np.asarray(values)
+        low = values.astype(np.float32, copy=False)    # the envelope in float32, sums in float64
         i = 0
         while i < len(values):
-            need = self.width - self._open_n
-            chunk = values[i:i + need]
-            lo, hi = float(chunk.min()), float(chunk.max())
+            take = slice(i, i + self.width - self._open_n)
+            part = low[take]
+            lo, hi, total = float(part.min()), float(part.max()), float(values[take].sum(dtype=np.float64))
             if self._open_n:
-                lo, hi = min(lo, self._open_lo), max(hi, self._open_hi)
-            self._open_lo, self._open_hi = lo, hi
-            self._open_n += len(chunk)
-            i += len(chunk)
+                lo, hi, total = min(lo, self._open_lo), max(hi, self._open_hi), total + self._open_sum
+            self._open_lo, self._open_hi, self._open_sum = lo, hi, total
+            self._open_n += len(part)
+            i += len(part)
             if self._open_n == self.width:
                 self._close()
         self.n += len(values)
 
     def _close(self) -> None:
         k = self._count
-        self._x[k] = k * self.width + (self.width - 1) / 2  # the bucket's middle step
-        self._lo[k], self._hi[k] = self._open_lo, self._open_hi
+        self._lo[k], self._hi[k], self._sum[k] = self._open_lo, self._open_hi, self._open_sum
         self._count += 1
-        self._open_n = 0
+        self._open_n, self._open_sum = 0, 0.0
         if self._count == self.capacity:
             self._merge()  # before the next bucket opens, so it fills to the new width
 
@@ -58,18 +64,22 @@ class DecimatedSeries:
         half = self.capacity // 2
         self._lo[:half] = np.minimum(self._lo[0::2], self._lo[1::2])
         self._hi[:half] = np.maximum(self._hi[0::2], self._hi[1::2])
+        self._sum[:half] = self._sum[0::2] + self._sum[1::2]
         self.width *= 2
-        self._x[:half] = np.arange(half) * self.width + (self.width - 1) / 2
         self._count = half
+        self.merges += 1
+
+    def _middles(self) -> np.ndarray:
+        return np.arange(self._count) * self.width + (self.width - 1) / 2   # each bucket's middle step
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
-        """Points to draw: each bucket as (x, min), (x, max), the open one at the middle of the
-        steps it holds so far: at most 2 x capacity points."""
+        """The envelope to draw: each bucket as (x, min), (x, max), the open one at the middle of
+        the steps it holds so far: at most 2 x capacity points."""
         k = self._count
         if self.width == 1:
-            x, y = self._x[:k], self._lo[:k]
+            x, y = self._middles(), self._lo[:k].copy()
         else:
-            x = np.repeat(self._x[:k], 2)
+            x = np.repeat(self._middles(), 2)
             y = np.empty(2 * k, dtype=np.float32)
             y[0::2], y[1::2] = self._lo[:k], self._hi[:k]
         if self._open_n:  # never with width 1: such a bucket closes as soon as it opens
@@ -77,6 +87,17 @@ class DecimatedSeries:
             x = np.concatenate([x, [mid, mid]])
             y = np.concatenate([y, np.array([self._open_lo, self._open_hi], dtype=np.float32)])
         return x, y
+
+    def buckets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(middle step, mean, values held) of every bucket, the one being filled last."""
+        k, w = self._count, self.width
+        x, means = self._middles(), self._sum[:k] / w
+        widths = np.full(k, w, dtype=np.int64)
+        if self._open_n:
+            x = np.append(x, k * w + (self._open_n - 1) / 2)
+            means = np.append(means, self._open_sum / self._open_n)
+            widths = np.append(widths, self._open_n)
+        return x, means, widths
 
 
 class ChunkMeans:

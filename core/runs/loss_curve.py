@@ -1,15 +1,15 @@
 """A run's loss history as the window keeps it: log10 of every step's minibatch loss (as
-the lecture's lossi), bounded however long the run, in the three shapes its views draw —
-min/max-decimated steps (the loss plot, the runs table's JSON), means of 1,000 steps (the
-loss plot's bold line) and bucket means for TensorBoard smoothing (the smoothing bar and
-the runs overlay). One store, one log floor."""
+the lecture's lossi), bounded however long the run, in the shapes its views draw: one bucket
+series gives the min/max envelope (the loss plot, the runs table's JSON) and the bucket means
+for TensorBoard smoothing (the smoothing bar and the runs overlay); beside it the means of
+1,000 steps (the loss plot's bold line). One store, one log floor."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from core.runs.history import LOSS_FLOOR, ChunkMeans, DecimatedSeries, log10_losses
+from core.runs.history import LOSS_FLOOR, ChunkMeans, log10_losses
 from core.runs.smoothing import SmoothedCurve
 
 __all__ = ["LOSS_FLOOR", "LossCurve", "log10_losses"]
@@ -19,16 +19,15 @@ class LossCurve:
     # 2,048 min/max buckets: at most ~4,100 points, a few per pixel of a plot on a laptop screen
     def __init__(self, capacity: int = 2048, chunk: int = 1000):
         self.capacity, self.chunk = capacity, chunk
-        self.per_step = DecimatedSeries(capacity)
         self.chunk_means = ChunkMeans(chunk)
-        self.smooth = SmoothedCurve(capacity)
+        self.smooth = SmoothedCurve(capacity)   # its bucket series is also the per-step envelope
         self.lo, self.hi = math.inf, -math.inf   # lowest and highest log10 loss held
         self.generation = 0                      # bumped when the history is replaced
 
     @property
     def n(self) -> int:
         """Steps seen so far."""
-        return self.per_step.n
+        return self.smooth.series.n
 
     def extend(self, losses) -> tuple[float, float] | None:
         """Append plain minibatch losses (Trainer.losses). Returns the lowest and highest
@@ -42,7 +41,6 @@ class LossCurve:
             log10 = log10[~np.isnan(log10)]
         if not len(log10):
             return None
-        self.per_step.extend(log10)
         self.chunk_means.extend(log10)
         self.smooth.extend_log10(log10)
         span = float(log10.min()), float(log10.max())
@@ -51,7 +49,6 @@ class LossCurve:
 
     def replace(self, losses) -> None:
         """Start again from a whole loss history (after training took steps back)."""
-        self.per_step = DecimatedSeries(self.capacity)
         self.chunk_means = ChunkMeans(self.chunk)
         self.smooth.clear()
         self.lo, self.hi = math.inf, -math.inf
@@ -59,7 +56,7 @@ class LossCurve:
         self.extend(losses)
 
     def step_xy(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.per_step.xy()
+        return self.smooth.series.xy()
 
     xy = step_xy
 

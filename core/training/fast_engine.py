@@ -19,6 +19,11 @@ from core.training import fast_kernel_binding as fb
 from core.training.chunk import Chunk, Failure, Outcome
 
 MAX_CHUNK = 10_000    # steps per kernel call: bounds the batch indices held (k * B)
+# Above this many multiply-adds per step (batch size x each block's rows x weights) torch's BLAS, on the
+# exact engine, is faster than the kernel's loops. Measured (bench/bench_engines.py --layers N
+# --n-hidden H, batch 32, one thread): fast/exact 3.5x at 1 x 1,000, 1.9x at 2 x 500, 1.2x at
+# 3 x 1,000 (66 M), 1.0x at 2 x 2,000 (131 M), 0.9x at 3 x 2,000 (260 M).
+WIDE_WORK = 100_000_000
 
 
 def unavailable_reason(device: str) -> str | None:
@@ -27,6 +32,18 @@ def unavailable_reason(device: str) -> str | None:
         return f"the fast engine needs numba, which could not be imported ({fb.fk.NUMBA_ERROR})"
     if device != "cpu":
         return "the fast engine runs on the CPU only"
+    return None
+
+
+def step_work(model, batch_size: int) -> int:
+    """Multiply-adds of one step's forward pass: batch size x each block's rows x weights."""
+    return batch_size * sum(b.rows * b.weight.numel() for b in model.blocks)
+
+
+def slower_reason(model, batch_size: int) -> str | None:
+    """Why the exact engine is the faster one for this model, in words; None when the fast one is."""
+    if step_work(model, batch_size) > WIDE_WORK:
+        return "layers this wide run faster on torch's matrix library than in the fast kernel"
     return None
 
 
@@ -62,7 +79,7 @@ class FastEngine:
         ws = bound.workspace(B)
         idx = chunk.idx.numpy()
         losses = np.empty(k, dtype=np.float32)
-        done = bound.train(idx[:(k - 1) * B], lr, ws, losses[:k - 1])
+        done = bound.train(idx[:(k - 1) * B], lr, ws, losses[:k - 1]) if k > 1 else 0
         record = None
         if done == k - 1:
             losses[k - 1] = bound.gradients(idx[(k - 1) * B:], ws)

@@ -140,97 +140,112 @@ def sgd(p, dp, lr):
 
 # -- matrix products --------------------------------------------------------------------------
 
+# Cache blocking: each loop nest below walks its big operand in tiles of about 64-128 KB that
+# stay in the core's cache while every row of the batch passes over them, so a wide weight is
+# read from memory once per product instead of once per few rows. Every output element is
+# summed in the same order as without tiles: the numbers do not depend on the tile sizes.
+TILE_COLS = 256   # matmul: columns of w per tile
+TILE_ROWS = 64    # matmul: rows of w per tile
+TILE_DOTS = 16    # matmul_t: rows of w per tile; t_matmul: rows of out per tile (a multiple of 4)
+
+
 @jit
 def matmul(x, w, out):
-    """out = x @ w; x (n, k), w (k, m), out (n, m). Four rows of x at a time share each load
-    of w's row, and the inner loops run along w's rows (they vectorise)."""
+    """out = x @ w; x (n, k), w (k, m), out (n, m). Per tile of w: four rows of x at a time
+    share each load of w's row, and the inner loops run along w's rows (they vectorise)."""
     n, k = x.shape
     m = w.shape[1]
-    i = 0
-    while i + 4 <= n:
-        o0, o1, o2, o3 = out[i], out[i + 1], out[i + 2], out[i + 3]
+    for i in range(n):
+        oi = out[i]
         for j in range(m):
-            o0[j] = ZERO
-            o1[j] = ZERO
-            o2[j] = ZERO
-            o3[j] = ZERO
-        for p in range(k):
-            a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
-            wp = w[p]
-            for j in range(m):
-                v = wp[j]
-                o0[j] += a0 * v
-                o1[j] += a1 * v
-                o2[j] += a2 * v
-                o3[j] += a3 * v
-        i += 4
-    while i < n:
-        o = out[i]
-        for j in range(m):
-            o[j] = ZERO
-        for p in range(k):
-            a = x[i, p]
-            wp = w[p]
-            for j in range(m):
-                o[j] += a * wp[j]
-        i += 1
+            oi[j] = ZERO
+    for j0 in range(0, m, TILE_COLS):
+        j1 = min(j0 + TILE_COLS, m)
+        for p0 in range(0, k, TILE_ROWS):
+            p1 = min(p0 + TILE_ROWS, k)
+            i = 0
+            while i + 4 <= n:
+                o0, o1, o2, o3 = out[i, j0:j1], out[i + 1, j0:j1], out[i + 2, j0:j1], out[i + 3, j0:j1]
+                for p in range(p0, p1):
+                    a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
+                    wp = w[p, j0:j1]
+                    for j in range(j1 - j0):
+                        v = wp[j]
+                        o0[j] += a0 * v
+                        o1[j] += a1 * v
+                        o2[j] += a2 * v
+                        o3[j] += a3 * v
+                i += 4
+            while i < n:
+                o = out[i, j0:j1]
+                for p in range(p0, p1):
+                    a = x[i, p]
+                    wp = w[p, j0:j1]
+                    for j in range(j1 - j0):
+                        o[j] += a * wp[j]
+                i += 1
 
 
 @jit_sum
 def matmul_t(g, w, out):
-    """out = g @ w.T; g (n, m), w (k, m), out (n, k): dot products along w's rows, four rows of
-    w at a time sharing each load of g's row."""
+    """out = g @ w.T; g (n, m), w (k, m), out (n, k): dot products along w's rows, per tile of
+    w's rows four at a time sharing each load of g's row."""
     n, m = g.shape
     k = w.shape[0]
-    for i in range(n):
-        gi = g[i]
-        p = 0
-        while p + 4 <= k:
-            w0, w1, w2, w3 = w[p], w[p + 1], w[p + 2], w[p + 3]
-            s0 = s1 = s2 = s3 = ZERO
-            for j in range(m):
-                v = gi[j]
-                s0 += v * w0[j]
-                s1 += v * w1[j]
-                s2 += v * w2[j]
-                s3 += v * w3[j]
-            out[i, p], out[i, p + 1], out[i, p + 2], out[i, p + 3] = s0, s1, s2, s3
-            p += 4
-        while p < k:
-            wp = w[p]
-            s0 = ZERO
-            for j in range(m):
-                s0 += gi[j] * wp[j]
-            out[i, p] = s0
-            p += 1
+    for p0 in range(0, k, TILE_DOTS):
+        p1 = min(p0 + TILE_DOTS, k)
+        for i in range(n):
+            gi = g[i]
+            p = p0
+            while p + 4 <= p1:
+                w0, w1, w2, w3 = w[p], w[p + 1], w[p + 2], w[p + 3]
+                s0 = s1 = s2 = s3 = ZERO
+                for j in range(m):
+                    v = gi[j]
+                    s0 += v * w0[j]
+                    s1 += v * w1[j]
+                    s2 += v * w2[j]
+                    s3 += v * w3[j]
+                out[i, p], out[i, p + 1], out[i, p + 2], out[i, p + 3] = s0, s1, s2, s3
+                p += 4
+            while p < p1:
+                wp = w[p]
+                s0 = ZERO
+                for j in range(m):
+                    s0 += gi[j] * wp[j]
+                out[i, p] = s0
+                p += 1
 
 
 @jit
 def t_matmul(x, g, out):
-    """out = x.T @ g; x (n, k), g (n, m), out (k, m): four rows of x and g per pass over out."""
+    """out = x.T @ g; x (n, k), g (n, m), out (k, m): per tile of out's rows, four rows of x
+    and g per pass over the tile."""
     n, k = x.shape
     m = g.shape[1]
-    for p in range(k):
-        o = out[p]
-        for j in range(m):
-            o[j] = ZERO
-    i = 0
-    while i + 4 <= n:
-        g0, g1, g2, g3 = g[i], g[i + 1], g[i + 2], g[i + 3]
-        for p in range(k):
-            a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
+    for p0 in range(0, k, TILE_DOTS):
+        p1 = min(p0 + TILE_DOTS, k)
+        for p in range(p0, p1):
             o = out[p]
             for j in range(m):
-                o[j] += a0 * g0[j] + a1 * g1[j] + a2 * g2[j] + a3 * g3[j]
-        i += 4
-    while i < n:
-        gi = g[i]
-        for p in range(k):
-            a = x[i, p]
-            o = out[p]
-            for j in range(m):
-                o[j] += a * gi[j]
-        i += 1
+                o[j] = ZERO
+        i = 0
+        while i + 4 <= n:
+            g0, g1, g2, g3 = g[i], g[i + 1], g[i + 2], g[i + 3]
+            for p in range(p0, p1):
+                a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
+                o = out[p]
+                for j in range(m):
+                    o[j] += a0 * g0[j] + a1 * g1[j] + a2 * g2[j] + a3 * g3[j]
+            i += 4
+        while i < n:
+            gi = g[i]
+            for p in range(p0, p1):
+                a = x[i, p]
+                o = out[p]
+                for j in range(m):
+                    o[j] += a * gi[j]
+            i += 1
 
 
 @jit

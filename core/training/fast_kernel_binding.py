@@ -146,19 +146,11 @@ _prepare_lock = threading.Lock()
 
 
 def warm_model():
-    """A tiny model with every kind of block (the kernel's types do not depend on the kinds,
-    the depth or the shapes: one compile serves every network)."""
-    from types import SimpleNamespace
-
-    from core.model.layers import Activation, BatchNorm, Block, Norm
-    g = torch.Generator().manual_seed(0)
-    w = lambda *s: torch.randn(s, generator=g) * 0.3
-    blocks = [Block(w(6, 4), w(4), BatchNorm.new(Norm.SEED, 4, 0.1), Activation.TANH),
-              Block(w(4, 70), None, BatchNorm.new(Norm.LECTURE, 70, 0.1), Activation.NONE),
-              Block(w(70, 5), w(5), None, Activation.NONE)]
-    params = [p for b in blocks for p in (b.weight, b.bias, b.bn and b.bn.gamma, b.bn and b.bn.beta) if p is not None]
-    buffers = [t for b in blocks if b.bn for t in (b.bn.running_mean, b.bn.running_spread)]
-    return SimpleNamespace(C=w(5, 2), blocks=blocks, parameters=lambda: params, buffers=lambda: buffers)
+    """A tiny MLP, a wide block then a narrow one (the kernel's types depend on neither the kinds,
+    the depth nor the shapes: one compile serves every network)."""
+    from core.config import Config
+    from core.model.mlp import MLP
+    return MLP(Config(n_embed=2, block_size=3, n_hidden=70, n_layers=1), 5, torch.Generator().manual_seed(0))
 
 
 def prepare(*_) -> None:

@@ -13,13 +13,16 @@ from core.model import batchnorm_pieces
 from core.model.mlp import MLP
 from core.training.chunk import Chunk, Failure, Outcome
 from core.training.exact_engine import ExactEngine, as_rows
-from core.training.fast_engine import FastEngine, unavailable_reason
+from core.training.fast_engine import FastEngine, slower_reason, step_work, unavailable_reason
 from core.training.rollback import RollBack, divergence_message
 
 # largest activation (rows x positions x width) evaluated in one piece: part 5's net on names.txt
 # (182,625 x 4 x 128) fits, so its split_loss is the notebook's, in one piece
 EVAL_ELEMENTS = 100_000_000
 EVAL_CHUNK_ELEMENTS = 4_000_000   # a split too large for one piece goes in pieces this size (~10 ms each)
+# A chunk holds at most this many multiply-adds (forward): a roll-back replays at most one chunk,
+# so seconds at most, also for wide layers on the exact engine (a 3 x 2,000 net: 38 steps)
+REPLAY_WORK = 10_000_000_000
 
 
 class Cancelled(Exception):
@@ -98,6 +101,7 @@ class Trainer:
             if why is None and self.model.per_position_batchnorm:
                 why = ("the fast engine takes BatchNorm's statistics over every position, not per "
                        "position (bn_dims 0, the lecture's bug)")
+            why = why or slower_reason(self.model, self.cfg.batch_size)
             if why is None:
                 return FastEngine(*self.splits["train"])
             self.engine_note = f"Using the exact engine: {why}."
@@ -177,7 +181,8 @@ class Trainer:
         takes them in chunks, each ending at the latest where the learning rate changes."""
         out: list[float] = []
         while len(out) < n and not self.done:
-            k = min(n - len(out), self.cfg.max_steps - self.step, self.engine.max_chunk)
+            most = max(1, min(self.engine.max_chunk, REPLAY_WORK // step_work(self.model, self.cfg.batch_size)))
+            k = min(n - len(out), self.cfg.max_steps - self.step, most)
             if self.step < self.cfg.lr_decay_step:
                 k = min(k, self.cfg.lr_decay_step - self.step)
             outcome = self._run_chunk(k)

@@ -185,3 +185,13 @@ def test_tanh_approximation_is_within_a_few_ulp():
     assert err.max() <= TANH_MAX_ULP, (err.max(), x[err.argmax()])
     assert err.mean() < 1.0
     assert np.array_equal(np.sign(ulp_error(np.array([0.0, -0.0], f32))), [0, 0])
+
+
+def test_a_new_depth_does_not_compile_the_kernel_again():
+    """Depth, widths and kinds are run-time values: nets of 2 and 7 blocks run on one compiled
+    train_steps (the kernel took a tuple per depth before, a compile of seconds each)."""
+    for widths in ([16], [16, 12, 12, 12, 12, 12]):
+        n = len(widths)
+        net = make_network(np.random.default_rng(n), 27, 4, 3, widths, [True] * (n + 1), ["lecture"] * n, ["tanh"] * n)
+        assert_close(*run_both(net, k=5))
+    assert len(fk.train_steps.signatures) == 1

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core.runs.history import ChunkMeans, DecimatedSeries, ema
+from core.runs.history import BucketSeries, ChunkMeans, ema
 
 
 def loss_like(n, seed=0):
@@ -29,7 +29,7 @@ def buckets(series, values):
 @pytest.mark.parametrize("capacity", [4096, 1000, 64])
 def test_a_million_values_stay_within_capacity(capacity):
     values = loss_like(1_000_000)
-    s = DecimatedSeries(capacity)
+    s = BucketSeries(capacity)
     s.extend(values)
     assert s.n == 1_000_000
     x, y = s.xy()
@@ -51,9 +51,9 @@ def test_a_million_values_stay_within_capacity(capacity):
 
 def test_feeding_in_pieces_gives_the_same_points():
     values = loss_like(200_003, seed=1)
-    whole = DecimatedSeries(512)
+    whole = BucketSeries(512)
     whole.extend(values)
-    pieces = DecimatedSeries(512)
+    pieces = BucketSeries(512)
     i = 0
     for size in [1, 7, 1000, 37, 4096] * 1000:
         if i >= len(values):
@@ -66,7 +66,7 @@ def test_feeding_in_pieces_gives_the_same_points():
 
 def test_every_prefix_keeps_the_envelope():
     values = loss_like(5_000, seed=2)
-    s = DecimatedSeries(16)
+    s = BucketSeries(16)
     for n in range(1, len(values) + 1):
         s.extend(values[n - 1:n])
         if n % 97 == 0 or n < 40:
@@ -77,7 +77,7 @@ def test_every_prefix_keeps_the_envelope():
 
 
 def test_few_values_are_kept_as_they_are():
-    s = DecimatedSeries(8)
+    s = BucketSeries(8)
     s.extend([3.0, 2.5, 2.75])
     x, y = s.xy()
     assert x.tolist() == [0, 1, 2] and y.tolist() == [3.0, 2.5, 2.75]

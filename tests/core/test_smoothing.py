@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from core.runs.history import ema
-from core.runs.smoothing import MeanSeries, SmoothedCurve, ema_buckets
+from core.runs.history import BucketSeries, ema
+from core.runs.smoothing import SmoothedCurve, ema_buckets
 
 
 def losses(n, seed=0):
@@ -25,7 +25,7 @@ def test_one_step_buckets_equal_tensorboards_ema(weight):
 
 def test_mean_series_is_bounded_and_exact():
     values = np.random.default_rng(1).random(100_003)
-    s = MeanSeries(capacity=256)
+    s = BucketSeries(capacity=256)
     for part in np.array_split(values, 37):
         s.extend(part)
     x, means, widths = s.buckets()

@@ -68,3 +68,9 @@ def test_chunks_stop_at_max_steps_and_a_pause_holds(qtbot, make_window):
         assert window.live.loss_plot.curve.n == 30_000
     qtbot.waitUntil(check, timeout=WAIT_MS)
     assert np.isfinite(window.run.status.loss)
+
+
+def test_the_status_bar_says_why_wide_layers_run_on_the_exact_engine(qtbot, make_window):
+    window = make_window(n_layers=3, n_hidden=2000, n_embed=2)
+    wait_status(qtbot, window, lambda s: s.engine == "exact")
+    assert "wide" in window.status_bar.engine.text()
