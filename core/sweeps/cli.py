@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 from core.config import ConfigError
 from core.data import DataError
@@ -108,6 +110,27 @@ def _cell(v) -> str:
     return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
+@contextmanager
+def ctrl_c_stops(stop: threading.Event):
+    """Ctrl+C sets `stop`, so the sweep ends between two of its writes (trials that were running
+    recorded as interrupted) instead of a KeyboardInterrupt landing inside one; a second Ctrl+C
+    interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     spec = load_spec(args.spec)
@@ -121,10 +144,9 @@ def run(args: argparse.Namespace, out=None) -> int:
               f"{spec.trials} trials of {spec.steps:,} steps on {runner.where} ({runner.slots()} at once)",
               file=sys.stderr)
         progress.bar()
-        try:
+        with ctrl_c_stops(stop):
             rows = sweep.run(stop)
-        except KeyboardInterrupt:
-            stop.set()
+        if stop.is_set():
             print("\nstopped: the finished trials are kept; go on with --resume", file=sys.stderr)
             return 130
     finally:

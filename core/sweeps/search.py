@@ -4,6 +4,7 @@ SuccessiveHalving pruners, its parameter importance."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal._file import BaseJournalFileLock  # the documented base of a journal lock
 from optuna.trial import FrozenTrial, TrialState
 
 from core.sweeps.spec import Choice, SpecError, SweepSpec
@@ -39,6 +41,14 @@ class GridSampler(optuna.samplers.GridSampler):
     def after_trial(self, study, trial, state, values) -> None:
         pass
 
+    def grid_params(self, trial: FrozenTrial) -> dict | None:
+        """Every setting of the grid point `trial` was given (None if it was given none): a trial
+        killed while Optuna was still filling in its settings holds only some of them."""
+        grid_id = trial.system_attrs.get("grid_id")
+        if grid_id is None:
+            return None
+        return dict(zip(self._param_names, self._all_grids[grid_id], strict=True))
+
 
 def make_sampler(spec: SweepSpec) -> optuna.samplers.BaseSampler:
     if spec.method == "grid":
@@ -57,9 +67,32 @@ def make_pruner(pruning: str, report_every: int) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner()
 
 
+class FlockLock(BaseJournalFileLock):
+    """The journal's lock as an flock on a file beside it: the system lets go of it when the
+    process holding it dies, so a sweep killed mid-write does not leave Optuna's own lock file
+    behind (which a resumed sweep then waited 30 s for, before breaking it)."""
+
+    def __init__(self, path: str):
+        self.path, self.fd = path, None
+
+    def acquire(self) -> bool:
+        import fcntl
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return True
+
+    def release(self) -> None:
+        import fcntl
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
 def journal_storage(path: Path) -> JournalStorage:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return JournalStorage(JournalFileBackend(str(path)))
+    lock = FlockLock(str(path) + ".flock") if os.name == "posix" else None    # elsewhere Optuna's own
+    return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
 
 
 def _space(spec: SweepSpec) -> str:

@@ -175,9 +175,19 @@ class Sweep:
         trials = self.study.get_trials(deepcopy=False)
         covered = {_key(t.params) for t in trials if finished(t) or t.state == TrialState.WAITING}
         for t in trials:
-            if t.user_attrs.get("interrupted") and _key(t.params) not in covered and t.params:
-                self.study.enqueue_trial(t.params)
-                covered.add(_key(t.params))
+            params = self._whole_params(t) if t.user_attrs.get("interrupted") else None
+            if params and _key(params) not in covered:
+                self.study.enqueue_trial(params)
+                covered.add(_key(params))
+
+    def _whole_params(self, t: FrozenTrial) -> dict | None:
+        """The settings an interrupted trial is run again with. One killed while Optuna was still
+        giving it settings has only some: a grid point then gets all of its own (Optuna counts
+        that point as done), a random or TPE trial the rest sampled afresh."""
+        grid_params = getattr(self.study.sampler, "grid_params", None)
+        if grid_params is not None and set(t.params) != set(self.dists):
+            return grid_params(t)
+        return dict(t.params)
 
 
 def _key(params: dict) -> str:

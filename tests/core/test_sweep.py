@@ -106,7 +106,7 @@ def test_a_stopped_sweep_resumes_without_repeating_finished_trials(tmp_path, cap
         child.kill()
     assert len(finished) == 2
     if stop == signal.SIGINT:                  # Ctrl+C: a clean stop that says how to go on
-        assert child.returncode == 130 and "--resume" in said and "Traceback" not in said
+        assert child.returncode == 130 and "--resume" in said and "Traceback" not in said, said
     announced = {int(m) for m in re.findall(r"complete .*\(run (\d+)\)", "".join(finished) + said)}
     store = RunStore(temporary_run_store)      # what the stopped sweep left, however far it got
     before = {r.id for r in store.list_runs(kind="sweep-trial")}
