@@ -14,9 +14,6 @@ import threading
 import time
 from contextlib import contextmanager
 
-from core.config import ConfigError
-from core.data import DataError
-from core.runs.store import StoreError
 from core.sweeps.local_runner import default_workers
 from core.sweeps.search import sweep_id
 from core.sweeps.session import open_sweep
@@ -159,17 +156,3 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("\n".join(table(rows, spec.metric)), file=out)
     return 0
 
-
-def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except (ConfigError, DataError, StoreError, ValueError) as e:
-        print(f"main.py sweep: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"main.py sweep: error: {e.strerror or e}: {e.filename or ''}".rstrip(": ") + ".", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("main.py sweep: interrupted", file=sys.stderr)
-        return 130

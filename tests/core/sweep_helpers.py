@@ -36,8 +36,8 @@ def write_spec(folder: Path, name: str = "grid", params: str = "lr = [0.05, 0.2]
 
 def sweep_in_process(capsys, *args) -> tuple[int, list[dict] | None, str]:
     """main.py sweep ARGS --json here: exit code, the JSON trials (None if stdout is not JSON), stderr."""
-    from core.sweeps.cli import main
-    code = main([*map(str, args), "--json"])
+    from core.cli import main
+    code = main(["sweep", *map(str, args), "--json"])
     out, err = capsys.readouterr()
     return code, (json.loads(out) if out.strip() else None), err
 
