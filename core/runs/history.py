@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.runs.step_windows import StepWindows
+
 # A minibatch loss can round to exactly 0 in float32 (tiny batches, huge learning rates);
 # it is kept at this floor rather than at log10(0) = -inf. The one floor of every loss view.
 LOSS_FLOOR = 1e-8
@@ -16,12 +18,13 @@ def log10_losses(losses) -> np.ndarray:
 class BucketSeries:
     """A growing series in at most `capacity` buckets of `width` consecutive values, each kept as
     its min, max and sum: the min/max envelope draws spikes faithfully (the loss plot), the
-    means smooth (TensorBoard's average over buckets). When full, neighbouring buckets merge
-    and the width doubles. Memory is O(capacity) for any number of values."""
+    means smooth (TensorBoard's average over buckets). A value's step is its count; the
+    buckets are the StepWindows of those steps: when full, neighbouring buckets merge and
+    the width doubles. Memory is O(capacity) for any number of values."""
 
     def __init__(self, capacity: int = 4096):
         self.capacity = capacity // 2 * 2
-        self.width = 1
+        self.windows = StepWindows()
         self.n = 0                       # values seen
         self.merges = 0                  # bumped whenever closed buckets change
         self._lo = np.empty(self.capacity, dtype=np.float32)
@@ -35,12 +38,18 @@ class BucketSeries:
     def closed(self) -> int:
         return self._count
 
+    @property
+    def width(self) -> int:
+        """Values per closed bucket."""
+        return self.windows.width
+
     def extend(self, values) -> None:
         values = np.asarray(values)
         low = values.astype(np.float32, copy=False)    # the envelope in float32, sums in float64
         i = 0
         while i < len(values):
-            take = slice(i, i + self.width - self._open_n)
+            step = self.n + i
+            take = slice(i, i + self.windows.end(step) - step)   # the rest of the open bucket
             part = low[take]
             lo, hi, total = float(part.min()), float(part.max()), float(values[take].sum(dtype=np.float64))
             if self._open_n:
@@ -65,21 +74,18 @@ class BucketSeries:
         self._lo[:half] = np.minimum(self._lo[0::2], self._lo[1::2])
         self._hi[:half] = np.maximum(self._hi[0::2], self._hi[1::2])
         self._sum[:half] = self._sum[0::2] + self._sum[1::2]
-        self.width *= 2
+        self.windows.double()
         self._count = half
         self.merges += 1
-
-    def _middles(self) -> np.ndarray:
-        return np.arange(self._count) * self.width + (self.width - 1) / 2   # each bucket's middle step
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         """The envelope to draw: each bucket as (x, min), (x, max), the open one at the middle of
         the steps it holds so far: at most 2 x capacity points."""
         k = self._count
         if self.width == 1:
-            x, y = self._middles(), self._lo[:k].copy()
+            x, y = self.windows.middles(k), self._lo[:k].copy()
         else:
-            x = np.repeat(self._middles(), 2)
+            x = np.repeat(self.windows.middles(k), 2)
             y = np.empty(2 * k, dtype=np.float32)
             y[0::2], y[1::2] = self._lo[:k], self._hi[:k]
         if self._open_n:  # never with width 1: such a bucket closes as soon as it opens
@@ -91,7 +97,7 @@ class BucketSeries:
     def buckets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(middle step, mean, values held) of every bucket, the one being filled last."""
         k, w = self._count, self.width
-        x, means = self._middles(), self._sum[:k] / w
+        x, means = self.windows.middles(k), self._sum[:k] / w
         widths = np.full(k, w, dtype=np.int64)
         if self._open_n:
             x = np.append(x, k * w + (self._open_n - 1) / 2)

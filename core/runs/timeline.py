@@ -1,9 +1,9 @@
 """Bounded histories over a run's steps, for looking back in time.
 
-Both keep an item for at most one step in every `every` steps. When full they keep the
-first item of every pair of neighbouring windows and double `every`, so a run of any
-length fits in `capacity` items, spread evenly over it (TensorBoard keeps a bounded sample
-the same way, for the same reason). Memory is O(capacity) whatever the run's length.
+Both keep the first item in each of their step_windows.StepWindows: at most one item per
+window of `width` steps. When full they keep the first item of every pair of neighbouring
+windows and the width doubles, so a run of any length fits in `capacity` items, spread
+evenly over it. Memory is O(capacity) whatever the run's length.
 """
 from __future__ import annotations
 
@@ -12,31 +12,18 @@ import dataclasses
 import numpy as np
 
 from core.diagnostics.stats import Snapshot
+from core.runs.step_windows import StepWindows
 
 
-class StepGrid:
-    """Which steps to keep: one per window of `every` steps, `every` doubling when full."""
-
-    def __init__(self, every: int = 1):
-        self.every = every
-        self.next_due = 0
-
-    def due(self, step: int) -> bool:
-        return step >= self.next_due
-
-    def taken(self, step: int) -> None:
-        self.next_due = (step // self.every + 1) * self.every
-
-    def thin(self, steps: np.ndarray, capacity: int) -> np.ndarray:
-        """Indices of `steps` (ascending) to keep so fewer than `capacity` remain."""
-        keep = np.arange(len(steps))
-        while len(keep) >= capacity:
-            self.every *= 2
-            _, first = np.unique(steps[keep] // self.every, return_index=True)
-            keep = keep[first]
-        if len(steps):
-            self.taken(int(steps[-1]))  # the next window after the newest item seen
-        return keep
+def first_of_each_window(windows: StepWindows, steps: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of `steps` (ascending) to keep, fewer than `limit`: the first of each window,
+    the windows doubling until few enough are left."""
+    keep = np.arange(len(steps))
+    while len(keep) >= limit:
+        windows.double()
+        _, first = np.unique(windows.of(steps[keep]), return_index=True)
+        keep = keep[first]
+    return keep
 
 
 def snapshot_nbytes(s: Snapshot) -> int:
@@ -52,7 +39,7 @@ class Timeline:
 
     def __init__(self, capacity: int = 64, max_bytes: int = 16 << 20, min_items: int = 8):
         self.capacity, self.max_bytes, self.min_items = capacity, max_bytes, min_items
-        self.grid = StepGrid()
+        self.windows = StepWindows()
         self.snapshots: list[Snapshot] = []
 
     def __len__(self) -> int:
@@ -64,15 +51,15 @@ class Timeline:
 
     def offer(self, s: Snapshot) -> bool:
         """Keep s if its step is due; True if kept. The part-3 detail is not kept."""
-        if not self.grid.due(s.step):
+        if not self.windows.due(s.step):
             return False
         if s.detail is not None:
             s = dataclasses.replace(s, detail=None)
         self.snapshots.append(s)
-        self.grid.taken(s.step)
+        self.windows.taken(s.step)
         limit = max(self.min_items, min(self.capacity, self.max_bytes // snapshot_nbytes(s)))
         if len(self.snapshots) >= limit:
-            keep = self.grid.thin(np.array(self.steps), limit)
+            keep = first_of_each_window(self.windows, np.array(self.steps), limit)
             self.snapshots = [self.snapshots[i] for i in keep]
         return True
 
@@ -91,7 +78,7 @@ class StepSeries:
 
     def __init__(self, columns: int, capacity: int = 2048):
         self.capacity = capacity
-        self.grid = StepGrid()
+        self.windows = StepWindows()
         self._steps = np.empty(capacity, dtype=np.int64)
         self._values = np.full((capacity, columns), np.nan, dtype=np.float32)
         self.n = 0
@@ -101,7 +88,7 @@ class StepSeries:
         return self._values.shape[1]
 
     def offer(self, step: int, row) -> bool:
-        if not self.grid.due(step):
+        if not self.windows.due(step):
             return False
         row = np.asarray(row, dtype=np.float32)
         if row.shape != (self.columns,):
@@ -109,9 +96,9 @@ class StepSeries:
         self._steps[self.n] = step
         self._values[self.n] = np.where(np.isfinite(row), row, np.nan)
         self.n += 1
-        self.grid.taken(step)
+        self.windows.taken(step)
         if self.n >= self.capacity:
-            keep = self.grid.thin(self._steps[: self.n], self.capacity)
+            keep = first_of_each_window(self.windows, self._steps[: self.n], self.capacity)
             self._steps[: len(keep)] = self._steps[keep]
             self._values[: len(keep)] = self._values[keep]
             self.n = len(keep)

@@ -27,9 +27,9 @@ def test_timeline_stays_bounded_and_covers_the_whole_run(snapshots):
         assert len(tl) < 16
     steps = tl.steps
     assert steps[0] == 0 and steps == sorted(steps)
-    assert steps[-1] >= 300 - 2 * tl.grid.every        # reaches the end of the run
+    assert steps[-1] >= 300 - 2 * tl.windows.width      # reaches the end of the run
     gaps = np.diff(steps)
-    assert gaps.max() <= 2 * tl.grid.every                # evenly spread: no big holes
+    assert gaps.max() <= 2 * tl.windows.width              # evenly spread: no big holes
     assert all(s.detail is None for s in tl.snapshots)     # the dear part is not kept
 
 
