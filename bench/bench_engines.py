@@ -3,8 +3,9 @@
 
     python bench/bench_engines.py [--steps 3000] [--fast-steps 30000] [--rounds 5] [--data PATH]
     python bench/bench_engines.py --layers 3 --n-hidden 2000 --steps 20 --fast-steps 20 --rounds 2
+    python bench/bench_engines.py --layers 3 --n-hidden 2000 --batch-size 128 --steps 6 --fast-steps 6 --rounds 2
 
-With --layers or --n-hidden the net is not the notebook's: the engines are compared with each
+With --layers, --n-hidden or --batch-size the net is not the notebook's: the engines are compared with each
 other instead, and with the engine the default setting picks (goal: not slower than the faster).
 
 The fast engine gets more steps per round so that its timing is as long as the others'. On a
@@ -49,14 +50,16 @@ def main() -> None:
     p.add_argument("--data", default=None)
     p.add_argument("--layers", type=int, default=None, help="hidden layers (default: the seed's 1)")
     p.add_argument("--n-hidden", type=int, default=None, help="width of every hidden layer (default 200)")
+    p.add_argument("--batch-size", type=int, default=None, help="batch size (default the seed's 32)")
     args = p.parse_args()
     torch.set_num_threads(1)
     path = args.data or default_names_path()
     source = str(path) if Path(path).is_file() else "builtin"
     ds = Dataset.load(source, 3)
     cfg = Config(data=source)
-    if args.layers is not None or args.n_hidden is not None:
-        wide(cfg.replace(n_layers=args.layers or 1, n_hidden=args.n_hidden or 200), ds, args)
+    if args.layers is not None or args.n_hidden is not None or args.batch_size is not None:
+        wide(cfg.replace(n_layers=args.layers or 1, n_hidden=args.n_hidden or 200,
+                         batch_size=args.batch_size or cfg.batch_size), ds, args)
         return
     Xtr, Ytr = ds.splits["train"]
     t0 = time.perf_counter()

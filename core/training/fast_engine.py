@@ -19,11 +19,14 @@ from core.training import fast_kernel_binding as fb
 from core.training.chunk import Chunk, Failure, Outcome
 
 MAX_CHUNK = 10_000    # steps per kernel call: bounds the batch indices held (k * B)
-# Above this many multiply-adds per step (batch size x each block's rows x weights) torch's BLAS, on the
-# exact engine, is faster than the kernel's loops. Measured (bench/bench_engines.py --layers N
-# --n-hidden H, batch 32, one thread): fast/exact 3.5x at 1 x 1,000, 1.9x at 2 x 500, 1.2x at
-# 3 x 1,000 (66 M), 1.0x at 2 x 2,000 (131 M), 0.9x at 3 x 2,000 (260 M).
-WIDE_WORK = 100_000_000
+# With this many multiply-adds per step (batch size x each block's rows x weights) and a batch this
+# big, torch's BLAS on the exact engine is faster than the kernel's loops; with a batch of 32 the
+# kernel stays ahead at every width. Measured (bench/bench_engines.py --layers N --n-hidden H
+# --batch-size B, one thread, fast/exact): batch 32: 1.3x at 3 x 2,000 (258 M), 1.4x
+# at 3 x 4,000 (1 G) and 2 x 6,000; batch 512, 3 x 500 (264 M): 1.1x; batch 256, 3 x 1,000 (527 M):
+# 0.93x; batch 128, 3 x 2,000 (1 G): 0.82x; batch 1,024, 2 x 1,000 (1 G): 0.91x.
+WIDE_WORK = 400_000_000
+WIDE_BATCH = 128
 
 
 def unavailable_reason(device: str) -> str | None:
@@ -42,8 +45,8 @@ def step_work(model, batch_size: int) -> int:
 
 def slower_reason(model, batch_size: int) -> str | None:
     """Why the exact engine is the faster one for this model, in words; None when the fast one is."""
-    if step_work(model, batch_size) > WIDE_WORK:
-        return "layers this wide run faster on torch's matrix library than in the fast kernel"
+    if batch_size >= WIDE_BATCH and step_work(model, batch_size) > WIDE_WORK:
+        return "layers this wide, on batches this big, run faster on torch's matrix library than in the fast kernel"
     return None
 
 

@@ -151,8 +151,10 @@ TILE_DOTS = 16    # matmul_t: rows of w per tile; t_matmul: rows of out per tile
 
 @jit
 def matmul(x, w, out):
-    """out = x @ w; x (n, k), w (k, m), out (n, m). Per tile of w: four rows of x at a time
-    share each load of w's row, and the inner loops run along w's rows (they vectorise)."""
+    """out = x @ w; x (n, k), w (k, m), out (n, m). Per tile of w: two rows of x at a time
+    take four rows of w per pass over out's rows (one load and store of out per four products),
+    and the inner loops run along w's rows (they vectorise). Each out element is still summed
+    p = 0, 1, 2, ... in turn: the same numbers as one product at a time."""
     n, k = x.shape
     m = w.shape[1]
     for i in range(n):
@@ -164,26 +166,33 @@ def matmul(x, w, out):
         for p0 in range(0, k, TILE_ROWS):
             p1 = min(p0 + TILE_ROWS, k)
             i = 0
-            while i + 4 <= n:
-                o0, o1, o2, o3 = out[i, j0:j1], out[i + 1, j0:j1], out[i + 2, j0:j1], out[i + 3, j0:j1]
-                for p in range(p0, p1):
-                    a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
-                    wp = w[p, j0:j1]
+            while i + 2 <= n:
+                o0, o1 = out[i, j0:j1], out[i + 1, j0:j1]
+                p = p0
+                while p + 4 <= p1:
+                    w0, w1, w2, w3 = w[p, j0:j1], w[p + 1, j0:j1], w[p + 2, j0:j1], w[p + 3, j0:j1]
+                    a0, a1, a2, a3 = x[i, p], x[i, p + 1], x[i, p + 2], x[i, p + 3]
+                    b0, b1, b2, b3 = x[i + 1, p], x[i + 1, p + 1], x[i + 1, p + 2], x[i + 1, p + 3]
                     for j in range(j1 - j0):
-                        v = wp[j]
-                        o0[j] += a0 * v
-                        o1[j] += a1 * v
-                        o2[j] += a2 * v
-                        o3[j] += a3 * v
-                i += 4
-            while i < n:
+                        v0, v1, v2, v3 = w0[j], w1[j], w2[j], w3[j]
+                        o0[j] = o0[j] + a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3
+                        o1[j] = o1[j] + b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3
+                    p += 4
+                while p < p1:
+                    wp = w[p, j0:j1]
+                    a, b = x[i, p], x[i + 1, p]
+                    for j in range(j1 - j0):
+                        o0[j] += a * wp[j]
+                        o1[j] += b * wp[j]
+                    p += 1
+                i += 2
+            if i < n:
                 o = out[i, j0:j1]
                 for p in range(p0, p1):
                     a = x[i, p]
                     wp = w[p, j0:j1]
                     for j in range(j1 - j0):
                         o[j] += a * wp[j]
-                i += 1
 
 
 @jit_sum
@@ -220,7 +229,7 @@ def matmul_t(g, w, out):
 @jit
 def t_matmul(x, g, out):
     """out = x.T @ g; x (n, k), g (n, m), out (k, m): per tile of out's rows, four rows of x
-    and g per pass over the tile."""
+    and g per pass, two of out's rows sharing each load of g's four rows."""
     n, k = x.shape
     m = g.shape[1]
     for p0 in range(0, k, TILE_DOTS):
@@ -232,7 +241,17 @@ def t_matmul(x, g, out):
         i = 0
         while i + 4 <= n:
             g0, g1, g2, g3 = g[i], g[i + 1], g[i + 2], g[i + 3]
-            for p in range(p0, p1):
+            p = p0
+            while p + 2 <= p1:
+                a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
+                b0, b1, b2, b3 = x[i, p + 1], x[i + 1, p + 1], x[i + 2, p + 1], x[i + 3, p + 1]
+                o, q = out[p], out[p + 1]
+                for j in range(m):
+                    v0, v1, v2, v3 = g0[j], g1[j], g2[j], g3[j]
+                    o[j] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3
+                    q[j] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3
+                p += 2
+            if p < p1:
                 a0, a1, a2, a3 = x[i, p], x[i + 1, p], x[i + 2, p], x[i + 3, p]
                 o = out[p]
                 for j in range(m):

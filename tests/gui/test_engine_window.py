@@ -71,6 +71,6 @@ def test_chunks_stop_at_max_steps_and_a_pause_holds(qtbot, make_window):
 
 
 def test_the_status_bar_says_why_wide_layers_run_on_the_exact_engine(qtbot, make_window):
-    window = make_window(n_layers=3, n_hidden=2000, n_embed=2)
+    window = make_window(n_layers=3, n_hidden=2000, n_embed=2, batch_size=128)
     wait_status(qtbot, window, lambda s: s.engine == "exact")
     assert "wide" in window.status_bar.engine.text()
