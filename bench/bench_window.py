@@ -1,7 +1,7 @@
 """How much the window costs training: the same steps headless and in the window, in one command.
 
     python bench/bench_window.py [--steps 10000] [--data PATH] [--repeat 1] [--prefill 1000000] [--engine fast|exact]
-                                [--preset wavenet]
+                                [--preset wavenet] [--tick-ms 5]
 
 Prints steps/s in the window as a ratio to the headless Trainer and to the notebook's own loop
 (bench/notebook_loop.py, or for a part 5 preset bench/wavenet_loop.py; 3,000 steps, same command;
@@ -34,7 +34,7 @@ from core.presets import preset_config  # noqa: E402
 TICK_MS = 5
 
 
-def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
+def window_run(cfg: Config, steps: int, prefill: int = 0, tick_ms: int = TICK_MS) -> dict:
     from gui.main_window import MainWindow
 
     window = MainWindow(cfg.replace(max_steps=WARMUP_STEPS + steps))
@@ -46,7 +46,7 @@ def window_run(cfg: Config, steps: int, prefill: int = 0) -> dict:
     if prefill:  # a long run's loss history, to see that it still draws cheaply
         window.live.loss_plot.append(np.random.default_rng(0).uniform(1.9, 2.6, prefill).astype(np.float32))
 
-    result = train_flat_out(window, TICK_MS)
+    result = train_flat_out(window, tick_ms)
     window.close()
     return result
 
@@ -70,6 +70,7 @@ def main() -> None:
     p.add_argument("--prefill", type=int, default=0, help="put this many made-up losses in the loss plot first")
     p.add_argument("--engine", default=Config.engine, help="fast or exact (default %(default)s)")
     p.add_argument("--preset", default=None, help="a named setup (wavenet: makemore part 5's net)")
+    p.add_argument("--tick-ms", type=int, default=TICK_MS, help="the latency timer's interval (default %(default)s ms)")
     args = p.parse_args()
     data = args.data or (str(default_names_path()) if default_names_path().is_file() else "builtin")
     torch.set_num_threads(1)
@@ -83,7 +84,7 @@ def main() -> None:
           + (f", loss plot prefilled with {args.prefill:,} steps" if args.prefill else ""))
     for i in range(args.repeat):
         h = headless_rate(cfg, dataset, args.steps)
-        w = window_run(cfg, args.steps, args.prefill)
+        w = window_run(cfg, args.steps, args.prefill, args.tick_ms)
         nb = notebook_rate(dataset, cfg)
         ok = lambda good: "ok" if good else "MISSED"
         print(f"run {i + 1} ({cfg.engine} engine): headless {h:,.0f} steps/s | window {w['rate']:,.0f} steps/s = "

@@ -196,6 +196,7 @@ class Workbench(QObject):
 
     def _on_tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.runs.runs_tab:
+            self.runs.refresh_current_row()
             self.runs.runs_tab.redraw_overlay()
 
     def close(self, then: Callable[[], object]) -> bool:

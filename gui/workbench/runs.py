@@ -230,6 +230,7 @@ class RunsTab(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(0)    # fit the rows in view: a full store's every cell costs 10s of ms
         header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.setColumnWidth(COLUMNS.index("name"), 170)

@@ -127,9 +127,17 @@ class RunsController(QObject):
             self._refresh_row.flush()
 
     def _refresh_row_now(self) -> None:
+        """The training run's row, redrawn where it can be seen: the table sizes its columns to
+        their contents, which asks every row for every cell (tens of ms with a full run store),
+        so while another tab is in front the row waits for refresh_current_row."""
         if self.current is not None:
             self.store.sync_number(self.current.record)
-            self.runs_model.refresh(self.current.run_id)
+            if self.runs_tab_shown():
+                self.runs_model.refresh(self.current.run_id)
+
+    def refresh_current_row(self) -> None:
+        """The Runs tab came to the front: the training run's row as it is now."""
+        self._refresh_row_now()
 
     def _redraw_overlay_now(self) -> None:
         if self.runs_tab_shown():
