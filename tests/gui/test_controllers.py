@@ -31,10 +31,23 @@ def host(qtbot) -> QWidget:
     return widget
 
 
+RUNS_OPENED: list[RunsController] = []
+
+
+@pytest.fixture(autouse=True)
+def close_run_stores():
+    """Each RunsController opens the run store with a recorder thread of its own, which the
+    window closes as it closes; here the test does, or every test would leave one running."""
+    yield
+    while RUNS_OPENED:
+        RUNS_OPENED.pop().close_store()
+
+
 def make_runs(qtbot):
     session, run, said, parent = StandInSession(), RunState(), Said(), host(qtbot)
     smoothing = SmoothingBar(LossPlot(parent), parent)
     runs = RunsController(session, run, smoothing, said.report(), lambda: False, parent)
+    RUNS_OPENED.append(runs)
     runs.runs_tab.setParent(parent)
     runs.host = parent             # held while the test holds the controller
     return runs, session, run, said
