@@ -11,9 +11,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp())   # never a user's settings
 
-from PySide6.QtCore import QElapsedTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.window_helpers import wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import default_names_path  # noqa: E402
 
@@ -21,13 +21,9 @@ OUT = Path(__file__).resolve().parent.parent / "resources"
 EMBEDDING_STEPS = 30_000
 
 
-def wait(app, condition, timeout_ms=300_000) -> None:
-    clock = QElapsedTimer()
-    clock.start()
-    while not condition():
-        if clock.elapsed() > timeout_ms:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
+def wait(condition) -> None:
+    """Until condition() holds, at most 300 s."""
+    wait_for(condition, timeout_s=300)
 
 
 def settle(app) -> None:
@@ -40,25 +36,25 @@ def window_for(app, **changes):
     window = MainWindow(Config(data=str(default_names_path()), **changes))
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.run.status is not None and window.run.info is not None)
+    wait(lambda: window.run.status is not None and window.run.info is not None)
     window.tools.speed.set_pace(None)
     return window
 
 
 def step_to(app, window, steps: int) -> None:
     window.control.step(steps - window.run.status.step)
-    wait(app, lambda: window.run.status.step >= steps)
+    wait(lambda: window.run.status.step >= steps)
 
 
 def close(app, window) -> None:
     window.close()
-    wait(app, lambda: window.session.is_stopped)
+    wait(lambda: window.session.is_stopped)
 
 
 def finder(app) -> None:
     window = window_for(app)
     dialog = window.tools.open_finder()
-    wait(app, lambda: dialog.apply_button.isEnabled())
+    wait(lambda: dialog.apply_button.isEnabled())
     settle(app)
     dialog.grab().save(str(OUT / "lr_finder.png"))
     print("finder:", dialog.verdict.text())
@@ -70,10 +66,10 @@ def embedding(app, n_embed: int) -> None:
     step_to(app, window, EMBEDDING_STEPS)
     view = window.tools.embedding
     window.tabs.setCurrentWidget(view)
-    wait(app, lambda: view.step == EMBEDDING_STEPS)
+    wait(lambda: view.step == EMBEDDING_STEPS)
     view.neighbours.setText(view.neighbours_of(window.run.info.vocab.index("a")) + " (hover shows this)")
     window.samples.request()
-    wait(app, lambda: window.samples.names.count() == 20 and window.tools.novelty.summary.text() != "")
+    wait(lambda: window.samples.names.count() == 20 and window.tools.novelty.summary.text() != "")
     settle(app)
     window.grab().save(str(OUT / f"embedding_{n_embed}d.png"))
     print(f"embedding {n_embed}:", window.tools.novelty.summary.text())
@@ -84,7 +80,7 @@ def grad_check(app) -> None:
     window = window_for(app)
     step_to(app, window, 1000)
     dialog = window.tools.open_grad_check()
-    wait(app, lambda: len(dialog.checks) >= 1)
+    wait(lambda: len(dialog.checks) >= 1)
     settle(app)
     dialog.grab().save(str(OUT / "grad_check.png"))
     print("\n".join(line for c in dialog.checks for line in c.lines))

@@ -17,20 +17,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp())   # never a user's settings
 os.environ["MAKEMORE_RUNS_DB"] = str(Path(tempfile.mkdtemp()) / "runs.sqlite3")
 
-from PySide6.QtCore import QElapsedTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.window_helpers import wait_for  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.data import default_names_path  # noqa: E402
 
 
-def wait(app, condition, timeout_ms=300_000) -> None:
-    clock = QElapsedTimer()
-    clock.start()
-    while not condition():
-        if clock.elapsed() > timeout_ms:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
+def wait(condition) -> None:
+    """Until condition() holds, at most 300 s."""
+    wait_for(condition, timeout_s=300)
 
 
 def first_session(app, steps: int) -> None:
@@ -38,18 +34,18 @@ def first_session(app, steps: int) -> None:
     base = Config(data=str(default_names_path()), max_steps=steps)
     window = MainWindow(base)
     window.show()
-    wait(app, lambda: window.run.status is not None and window.run.info is not None)
+    wait(lambda: window.run.status is not None and window.run.info is not None)
     evaluated = []
     window.workbench.runs.evaluated.connect(evaluated.append)
     for cfg in (base, base.replace(lr=0.2), base.replace(batchnorm=False)):
         if cfg is not base:
             window.control.reset(cfg)
-            wait(app, lambda c=cfg: window.run.info.cfg == c and window.run.status.step == 0)
+            wait(lambda c=cfg: window.run.info.cfg == c and window.run.status.step == 0)
         evaluated.clear()
         window.start_action.trigger()
-        wait(app, lambda: window.run.status.done and evaluated)
+        wait(lambda: window.run.status.done and evaluated)
     window.close()
-    wait(app, lambda: window.session.is_stopped)
+    wait(lambda: window.session.is_stopped)
 
 
 def second_session(app, out: Path) -> None:
@@ -57,7 +53,7 @@ def second_session(app, out: Path) -> None:
     window = MainWindow(Config(data=str(default_names_path())))
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.run.status is not None and window.run.info is not None)
+    wait(lambda: window.run.status is not None and window.run.info is not None)
     wb = window.workbench
     window.tabs.setCurrentWidget(wb.runs.runs_tab)
     past = [r for r in wb.runs.run_log.runs if r.past]
@@ -67,7 +63,7 @@ def second_session(app, out: Path) -> None:
     window.grab().save(str(out))
     print("past runs:", [(r.number, r.name, r.steps, r.val_loss) for r in past])
     window.close()
-    wait(app, lambda: window.session.is_stopped)
+    wait(lambda: window.session.is_stopped)
 
 
 def main() -> None:

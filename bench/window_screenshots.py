@@ -13,22 +13,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MAKEMORE_PLAYGROUND_SETTINGS", tempfile.mkdtemp())   # never a user's settings
 
-from PySide6.QtCore import QElapsedTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.window_helpers import wait_for  # noqa: E402
 from core.data import default_names_path  # noqa: E402
 from core.presets import preset_config  # noqa: E402
 
 STEPS = 1500
 
 
-def wait(app, condition, timeout_ms=120_000) -> None:
-    clock = QElapsedTimer()
-    clock.start()
-    while not condition():
-        if clock.elapsed() > timeout_ms:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
+def wait(condition) -> None:
+    """Until condition() holds, at most 120 s."""
+    wait_for(condition, timeout_s=120)
 
 
 def shoot(app, name: str, live: bool, out: Path) -> None:
@@ -37,14 +33,14 @@ def shoot(app, name: str, live: bool, out: Path) -> None:
     window = MainWindow(cfg)
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.run.status is not None and window.run.info is not None)
+    wait(lambda: window.run.status is not None and window.run.info is not None)
     window.tabs.setCurrentWidget(window.workbench.layers.view)
     while window.run.status.step < STEPS:
         target = window.run.status.step + 100
         window.step100_action.trigger()
-        wait(app, lambda t=target: window.run.status.step >= t and window.run.snapshot is not None
+        wait(lambda t=target: window.run.status.step >= t and window.run.snapshot is not None
              and window.run.snapshot.step == t - 1)
-    wait(app, lambda: window.workbench.layers.view.snapshot.step == window.run.status.step - 1)
+    wait(lambda: window.workbench.layers.view.snapshot.step == window.run.status.step - 1)
     for _ in range(20):
         app.processEvents()
     stem = name.replace("-", "_")
@@ -53,7 +49,7 @@ def shoot(app, name: str, live: bool, out: Path) -> None:
         window.tabs.setCurrentWidget(window.live)
         last = window.run.info.cfg.n_layers - 1
         window.live.choose_layer(last)
-        wait(app, lambda: window.run.snapshot.layer == last)
+        wait(lambda: window.run.snapshot.layer == last)
         for _ in range(20):
             app.processEvents()
         window.grab().save(str(out / f"window_live_{stem}.png"))
@@ -66,7 +62,7 @@ def shoot(app, name: str, live: bool, out: Path) -> None:
         window.grab().save(str(out / f"window_tree_{stem}.png"))
     print(name, "step", window.run.status.step)
     window.close()
-    wait(app, lambda: window.session.is_stopped)
+    wait(lambda: window.session.is_stopped)
 
 
 def main(names: list[str]) -> None:
