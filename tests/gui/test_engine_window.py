@@ -1,12 +1,9 @@
 """The window on either engine: the status bar names it, says when the fast engine is being
 prepared, and training in chunks keeps every step, pause and live change where it belongs."""
-import threading
 
 import numpy as np
 import pytest
-from window_helpers import WAIT_MS, wait_paused, wait_status
-
-import core.training.fast_kernel_binding as fb
+from window_helpers import WAIT_MS, hold_kernel_preparation, wait_paused, wait_status
 
 
 @pytest.mark.parametrize("engine", ["fast", "exact"])
@@ -25,16 +22,7 @@ def test_preparing_the_fast_engine_shows_in_the_status_bar(qtbot, make_window, m
     """While the kernel is compiled (held here until the test has seen the words) the status
     bar says so; then training goes on."""
     window = make_window(max_steps=200)
-    release, prepared = threading.Event(), []
-    real_prepare = fb.prepare
-
-    def slow_prepare(n_blocks=2):
-        release.wait(WAIT_MS / 1000)
-        real_prepare(n_blocks)
-        prepared.append(n_blocks)
-
-    monkeypatch.setattr(fb, "is_prepared", lambda n_blocks=2: bool(prepared))
-    monkeypatch.setattr(fb, "prepare", slow_prepare)
+    release, prepared = hold_kernel_preparation(monkeypatch)
     window.start_action.trigger()
     def check():
         assert window.status_bar.rate.text().startswith("Preparing the fast engine")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QTableWidget, QWidget
-from window_helpers import WAIT_MS
+from window_helpers import WAIT_MS, hold_kernel_preparation
 
 from core.config import Config
 from core.presets import preset_config
@@ -352,19 +352,7 @@ def test_the_smoothing_slider_steps_through_short_weights_and_the_mean_stays_on_
 
 
 def test_the_fast_engine_is_prepared_as_the_window_opens_saying_how_long(qtbot, make_window, monkeypatch):
-    import threading
-
-    import core.training.fast_kernel_binding as fb
-    release, prepared = threading.Event(), []
-    real_prepare = fb.prepare
-
-    def slow_prepare(n_blocks=2):
-        release.wait(WAIT_MS / 1000)
-        real_prepare(n_blocks)
-        prepared.append(n_blocks)
-
-    monkeypatch.setattr(fb, "is_prepared", lambda n_blocks=2: bool(prepared))
-    monkeypatch.setattr(fb, "prepare", slow_prepare)
+    release, prepared = hold_kernel_preparation(monkeypatch)
     window = make_window()          # nothing pressed: the kernel is prepared at once, in the background
     rate = window.status_bar.rate
     def check():

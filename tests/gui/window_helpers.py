@@ -72,3 +72,23 @@ def wait_ticks(qtbot, window, n: int) -> None:
     def check():
         assert len(ticks) >= n, f"{len(ticks)} of {n} frames so far"
     qtbot.waitUntil(check, timeout=WAIT_MS)
+
+
+def hold_kernel_preparation(monkeypatch):
+    """The fast engine's kernel is 'being compiled' until the returned event is set (then it is
+    prepared for real), so a test sees what the window shows meanwhile. Returns (release,
+    prepared): prepared is non-empty once the kernel is ready."""
+    import threading
+
+    import core.training.fast_kernel_binding as fb
+    release, prepared = threading.Event(), []
+    real_prepare = fb.prepare
+
+    def slow_prepare(*_):
+        release.wait(WAIT_MS / 1000)
+        real_prepare()
+        prepared.append(True)
+
+    monkeypatch.setattr(fb, "is_prepared", lambda *_: bool(prepared))
+    monkeypatch.setattr(fb, "prepare", slow_prepare)
+    return release, prepared
